@@ -1,0 +1,5 @@
+//! `grove`: the command-line twin of Grove's engine.
+
+fn main() {
+    println!("grove");
+}

@@ -1,0 +1,19 @@
+//! Grove's engine: meta-analysis of randomised trials with a binary outcome.
+//!
+//! Pure Rust with no knowledge of the browser. Data flows one way:
+//! pasted text ([`parse`]) → validated trials ([`table`]) → effect sizes ([`effect`]) →
+//! pooled results ([`analysis`]) → forest-plot layout ([`forest`]).
+//!
+//! Vocabulary follows R's metafor in doc comments (`ai bi ci di n1i n2i yi vi tau2 QE I2
+//! H2`) so that each formula can be compared with metafor line by line; Rust names are
+//! plain words.
+
+pub mod dist;
+pub mod settings;
+pub mod table;
+
+pub use settings::{
+    CiMethod, CorrectionScope, Measure, MhCorrection, Method, Settings, Tau2Estimator,
+    ZeroCellCorrection,
+};
+pub use table::{Arm, Study, Table, TableError};

@@ -1,0 +1,1 @@
+//! Grove's web app: Leptos components over the `grove-core` engine.
