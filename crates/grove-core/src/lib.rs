@@ -9,6 +9,7 @@
 //! plain words.
 
 pub mod dist;
+pub mod parse;
 pub mod settings;
 pub mod table;
 

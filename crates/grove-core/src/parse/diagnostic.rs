@@ -1,0 +1,219 @@
+//! What can be wrong with pasted text, and where: [`Diagnostic`] = line + [`Column`] +
+//! [`Problem`], each with a plain-English `Display`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A column of the trial table, as named in diagnostics and recognised in headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Column {
+    /// The study label ("Aronson 1948").
+    Study,
+    /// The year of publication.
+    Year,
+    /// Events in the experimental arm, metafor's `ai`.
+    ExperimentalEvents,
+    /// Participants in the experimental arm, metafor's `n1i`.
+    ExperimentalTotal,
+    /// Events in the control arm, metafor's `ci`.
+    ControlEvents,
+    /// Participants in the control arm, metafor's `n2i`.
+    ControlTotal,
+    /// The subgroup label.
+    Subgroup,
+    /// Non-events in the experimental arm, metafor's `bi` (cell form `a b c d`); converted
+    /// to [`Column::ExperimentalTotal`] while parsing.
+    ExperimentalNonEvents,
+    /// Non-events in the control arm, metafor's `di` (cell form `a b c d`); converted to
+    /// [`Column::ControlTotal`] while parsing.
+    ControlNonEvents,
+}
+
+impl Column {
+    /// The columns of a row, in the order [`to_tsv`](super::to_tsv) writes them.
+    pub const ROW: [Column; 7] = [
+        Column::Study,
+        Column::Year,
+        Column::ExperimentalEvents,
+        Column::ExperimentalTotal,
+        Column::ControlEvents,
+        Column::ControlTotal,
+        Column::Subgroup,
+    ];
+
+    /// The heading [`to_tsv`](super::to_tsv) writes for the column ("Experimental events").
+    pub fn heading(self) -> &'static str {
+        match self {
+            Column::Study => "Study",
+            Column::Year => "Year",
+            Column::ExperimentalEvents => "Experimental events",
+            Column::ExperimentalTotal => "Experimental total",
+            Column::ControlEvents => "Control events",
+            Column::ControlTotal => "Control total",
+            Column::Subgroup => "Subgroup",
+            Column::ExperimentalNonEvents => "Experimental non-events",
+            Column::ControlNonEvents => "Control non-events",
+        }
+    }
+}
+
+impl fmt::Display for Column {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.heading().to_lowercase())
+    }
+}
+
+/// Why a cell, a line or the header cannot be used as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    /// A required cell is empty or absent.
+    Missing,
+    /// The cell is not a whole number (it holds what was typed).
+    NotWholeNumber(String),
+    /// The count is below zero (it holds what was typed).
+    Negative(String),
+    /// The count is larger than [`MAX_COUNT`](super::MAX_COUNT), beyond which
+    /// arithmetic in double precision is no longer exact (it holds what was typed).
+    TooLarge(String),
+    /// The arm reports more events than participants.
+    EventsExceedTotal {
+        /// Events reported.
+        events: u64,
+        /// Participants reported.
+        total: u64,
+    },
+    /// The arm has no participants.
+    ZeroTotal,
+    /// The year is not a whole number from 1000 to 9999 (it holds what was typed).
+    NotAYear(String),
+    /// The line has more non-empty cells than there are columns.
+    TooManyCells {
+        /// Columns expected.
+        expected: usize,
+        /// Cells found (up to the last non-empty one).
+        found: usize,
+        /// The text of the cells that were left out, joined by a space.
+        ignored: String,
+    },
+    /// A header cell names no column Grove knows; the column is ignored.
+    UnknownHeaderColumn(String),
+    /// The first line looks like a header (no counts in it) but names none of the
+    /// counts; it is skipped and the columns are read in the default order (it holds the
+    /// header's cells joined by " | ").
+    HeaderNotRecognised(String),
+    /// A header names the same column twice; the later one is ignored.
+    DuplicateHeaderColumn {
+        /// The column named twice.
+        column: Column,
+        /// The header text of the ignored occurrence.
+        name: String,
+    },
+    /// The header has no column for this required value.
+    MissingHeaderColumn(Column),
+    /// The header gives both the total and the non-events of an arm; the non-events
+    /// column is ignored.
+    RedundantNonEvents(Column),
+    /// In the cell form (`a b c d`), events and non-events could not be added up to a
+    /// total; the non-events text is kept in the total column for correction.
+    CannotAddNonEvents {
+        /// The events cell as typed.
+        events: String,
+        /// The non-events cell as typed.
+        non_events: String,
+    },
+    /// A quoted cell has no closing quote; the quote is read as an ordinary character.
+    UnclosedQuote,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Missing => f.write_str("the cell is empty"),
+            Problem::NotWholeNumber(s) => write!(f, "'{s}' is not a whole number"),
+            Problem::Negative(s) => write!(f, "'{s}' is negative; counts cannot be below 0"),
+            Problem::TooLarge(s) => write!(
+                f,
+                "'{s}' is too large (the largest count accepted is {})",
+                super::MAX_COUNT
+            ),
+            Problem::EventsExceedTotal { events, total } => write!(
+                f,
+                "{events} events is more than the {total} participants in this arm"
+            ),
+            Problem::ZeroTotal => {
+                f.write_str("the total is 0; an arm needs at least one participant")
+            }
+            Problem::NotAYear(s) => {
+                write!(
+                    f,
+                    "'{s}' is not a year (expected a whole number from 1000 to 9999)"
+                )
+            }
+            Problem::TooManyCells {
+                expected,
+                found,
+                ignored,
+            } => write!(
+                f,
+                "{found} cells where {expected} columns were expected; ignored: '{ignored}'"
+            ),
+            Problem::UnknownHeaderColumn(s) => write!(
+                f,
+                "unknown column '{s}' in the header, ignored (known columns: study, year, \
+                 experimental events/total, control events/total, subgroup; \
+                 or metafor's ai n1i ci n2i / ai bi ci di)"
+            ),
+            Problem::HeaderNotRecognised(s) => write!(
+                f,
+                "the header '{s}' names none of the counts, so it is skipped and the columns \
+                 are read in the default order: study, experimental events, experimental \
+                 total, control events, control total, year, subgroup"
+            ),
+            Problem::DuplicateHeaderColumn { column, name } => {
+                write!(
+                    f,
+                    "the header names the {column} twice; column '{name}' is ignored"
+                )
+            }
+            Problem::MissingHeaderColumn(c) => write!(f, "the header has no {c} column"),
+            Problem::RedundantNonEvents(c) => {
+                write!(
+                    f,
+                    "the header gives both the total and the {c}; the {c} are ignored"
+                )
+            }
+            Problem::CannotAddNonEvents { events, non_events } => write!(
+                f,
+                "cannot add events '{events}' and non-events '{non_events}' to make the total; \
+                 '{non_events}' is kept as the total, please correct it"
+            ),
+            Problem::UnclosedQuote => f.write_str(
+                "a quote opens a cell but never closes; it is read as a plain character",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Problem {}
+
+/// A problem found at a line (1-based) and, when it concerns one cell, a column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// 1-based line of the pasted text (or row number in a table editor).
+    pub line: usize,
+    /// The column concerned; `None` for problems with the line or the header as a whole.
+    pub column: Option<Column>,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.column {
+            Some(c) => write!(f, "line {}, {c}: {}", self.line, self.problem),
+            None => write!(f, "line {}: {}", self.line, self.problem),
+        }
+    }
+}
+
+impl std::error::Error for Diagnostic {}

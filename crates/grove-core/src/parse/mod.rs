@@ -1,0 +1,552 @@
+//! Reading trial tables pasted from spreadsheets, word processors and CSV files.
+//!
+//! Parsing never fails as a whole: [`parse`] returns every row it read, each cell exactly
+//! as typed ([`RawRow`]), the validated [`Study`] or the [`Diagnostic`]s that say which
+//! line, which [`Column`] and what is wrong ([`Problem`]), plus diagnostics about the
+//! text's structure (header, quotes, extra cells).
+//!
+//! # Accepted text
+//! - Cells separated by tabs (Excel, Google Sheets, LibreOffice, Word tables), semicolons,
+//!   commas, runs of two or more spaces, or single spaces; the delimiter is detected
+//!   ([`Delimiter`]). With tabs, semicolons, commas or runs of spaces, a single space
+//!   inside a study name ("Aronson 1948") never splits it.
+//! - Quoted cells (`"Smith, J"`, `""` for a quote inside), also across lines; Windows
+//!   (`\r\n`) and old Mac (`\r`) line endings; blank lines; a UTF-8 byte-order mark.
+//! - An optional header row, recognised case-insensitively: study/author/trial/name, year,
+//!   events and totals of each arm in many spellings ("Experimental events", "e1", "n1",
+//!   "Control total", metafor's `ai n1i ci n2i`, meta's `event.e n.e event.c n.c`),
+//!   the cell form `a b c d` / `ai bi ci di` (non-events instead of totals, converted to
+//!   totals while reading), subgroup/group.
+//! - Without a header the columns are: study, experimental events, experimental total,
+//!   control events, control total, then optionally year and subgroup (a sixth column
+//!   that is not made of years is the subgroup). Four columns of numbers are the counts
+//!   alone.
+//! - Counts may carry thousands separators (`1,234`, `1 234`), surrounding spaces and a
+//!   trailing `.0`; see [`parse_count`].
+
+mod diagnostic;
+mod header;
+mod number;
+mod split;
+
+pub use diagnostic::{Column, Diagnostic, Problem};
+pub use number::{MAX_COUNT, parse_count, parse_year};
+pub use split::Delimiter;
+
+use crate::table::{Arm, Study, Table};
+use serde::{Deserialize, Serialize};
+use split::Record;
+
+/// One row as the user typed it: every cell verbatim (trimmed of surrounding spaces
+/// unless it was quoted). Totals are totals even when the pasted text gave non-events.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct RawRow {
+    /// Study label; empty gets a generated name ("Study 3").
+    pub study: String,
+    /// Year of publication; may be empty.
+    pub year: String,
+    /// Experimental events (`ai`).
+    pub e1: String,
+    /// Experimental total (`n1i`).
+    pub n1: String,
+    /// Control events (`ci`).
+    pub e2: String,
+    /// Control total (`n2i`).
+    pub n2: String,
+    /// Subgroup label; may be empty.
+    pub subgroup: String,
+}
+
+/// One row read from the text: where it was, what was typed, and the study or what is
+/// wrong with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParsedRow {
+    /// 1-based line on which the row starts.
+    pub line: usize,
+    /// The cells as typed.
+    pub raw: RawRow,
+    /// The validated study, or every problem found in the row's cells.
+    pub study: Result<Study, Vec<Diagnostic>>,
+}
+
+/// Everything read from a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parsed {
+    /// Every non-blank, non-header line, in order.
+    pub rows: Vec<ParsedRow>,
+    /// Problems with the structure (header, quotes, extra cells), not with one cell's
+    /// value; those are in each row's `study`.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The delimiter detected.
+    pub delimiter: Delimiter,
+    /// The 1-based line of the header row, if one was recognised.
+    pub header_line: Option<usize>,
+}
+
+impl Parsed {
+    /// The valid studies, in order; rows with problems are left out.
+    pub fn studies(&self) -> Vec<Study> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.study.as_ref().ok().cloned())
+            .collect()
+    }
+
+    /// The raw rows, in order.
+    pub fn raw_rows(&self) -> Vec<RawRow> {
+        self.rows.iter().map(|r| r.raw.clone()).collect()
+    }
+
+    /// Structural and row diagnostics together, ordered by line.
+    pub fn all_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut all = self.diagnostics.clone();
+        for row in &self.rows {
+            if let Err(d) = &row.study {
+                all.extend(d.iter().cloned());
+            }
+        }
+        all.sort_by_key(|d| d.line);
+        all
+    }
+
+    /// Whether every row is valid and there is no structural diagnostic.
+    pub fn is_clean(&self) -> bool {
+        self.diagnostics.is_empty() && self.rows.iter().all(|r| r.study.is_ok())
+    }
+}
+
+impl RawRow {
+    /// The value typed in a column (non-event columns have no cell of their own: empty).
+    pub fn get(&self, column: Column) -> &str {
+        match column {
+            Column::Study => &self.study,
+            Column::Year => &self.year,
+            Column::ExperimentalEvents => &self.e1,
+            Column::ExperimentalTotal => &self.n1,
+            Column::ControlEvents => &self.e2,
+            Column::ControlTotal => &self.n2,
+            Column::Subgroup => &self.subgroup,
+            Column::ExperimentalNonEvents | Column::ControlNonEvents => "",
+        }
+    }
+
+    /// The cell of a column, for editing (non-event columns edit the total).
+    pub fn get_mut(&mut self, column: Column) -> &mut String {
+        match column {
+            Column::Study => &mut self.study,
+            Column::Year => &mut self.year,
+            Column::ExperimentalEvents => &mut self.e1,
+            Column::ExperimentalTotal | Column::ExperimentalNonEvents => &mut self.n1,
+            Column::ControlEvents => &mut self.e2,
+            Column::ControlTotal | Column::ControlNonEvents => &mut self.n2,
+            Column::Subgroup => &mut self.subgroup,
+        }
+    }
+
+    /// Whether every cell is empty (or only spaces).
+    pub fn is_blank(&self) -> bool {
+        Column::ROW.iter().all(|&c| self.get(c).trim().is_empty())
+    }
+
+    /// Validates the row; `line` names it in diagnostics and in a generated name
+    /// ("Study 4") when the study cell is empty.
+    ///
+    /// # Errors
+    /// Every problem found, one [`Diagnostic`] per cell (both arms are checked).
+    pub fn validate(&self, line: usize) -> Result<Study, Vec<Diagnostic>> {
+        self.validate_numbered(line, line)
+    }
+
+    /// Like [`RawRow::validate`], but a missing study name is generated from `number`
+    /// (the row's position among the studies) rather than from the line.
+    ///
+    /// # Errors
+    /// Every problem found, one [`Diagnostic`] per cell.
+    pub fn validate_numbered(&self, line: usize, number: usize) -> Result<Study, Vec<Diagnostic>> {
+        let mut diagnostics = Vec::new();
+        let mut at = |column: Column, problem: Problem| {
+            diagnostics.push(Diagnostic {
+                line,
+                column: Some(column),
+                problem,
+            });
+        };
+        let year = parse_year(&self.year)
+            .map_err(|p| at(Column::Year, p))
+            .ok()
+            .flatten();
+        let mut count = |column: Column| {
+            parse_count(self.get(column))
+                .map_err(|p| at(column, p))
+                .ok()
+        };
+        let e1 = count(Column::ExperimentalEvents);
+        let n1 = count(Column::ExperimentalTotal);
+        let e2 = count(Column::ControlEvents);
+        let n2 = count(Column::ControlTotal);
+        for (arm, events, total) in [(Arm::Experimental, e1, n1), (Arm::Control, e2, n2)] {
+            let (events_col, total_col) = match arm {
+                Arm::Experimental => (Column::ExperimentalEvents, Column::ExperimentalTotal),
+                Arm::Control => (Column::ControlEvents, Column::ControlTotal),
+            };
+            match (events, total) {
+                (_, Some(0)) => at(total_col, Problem::ZeroTotal),
+                (Some(events), Some(total)) if events > total => {
+                    at(events_col, Problem::EventsExceedTotal { events, total })
+                }
+                _ => {}
+            }
+        }
+        let table = match (e1, n1, e2, n2) {
+            (Some(e1), Some(n1), Some(e2), Some(n2)) if diagnostics.is_empty() => {
+                Table::new(e1, n1, e2, n2)
+            }
+            _ => return Err(diagnostics),
+        };
+        // The checks above are those of `Table::new`; map its error in case they differ.
+        let table = table.map_err(|e| {
+            let (column, problem) = match e {
+                crate::table::TableError::ZeroTotal(Arm::Experimental) => {
+                    (Column::ExperimentalTotal, Problem::ZeroTotal)
+                }
+                crate::table::TableError::ZeroTotal(Arm::Control) => {
+                    (Column::ControlTotal, Problem::ZeroTotal)
+                }
+                crate::table::TableError::EventsExceedTotal { arm, events, total } => (
+                    if arm == Arm::Experimental {
+                        Column::ExperimentalEvents
+                    } else {
+                        Column::ControlEvents
+                    },
+                    Problem::EventsExceedTotal { events, total },
+                ),
+            };
+            vec![Diagnostic {
+                line,
+                column: Some(column),
+                problem,
+            }]
+        })?;
+        let name = self.study.trim();
+        let subgroup = self.subgroup.trim();
+        Ok(Study {
+            name: if name.is_empty() {
+                format!("Study {number}")
+            } else {
+                name.to_string()
+            },
+            year,
+            subgroup: (!subgroup.is_empty()).then(|| subgroup.to_string()),
+            table,
+        })
+    }
+}
+
+/// Reads pasted text into rows and diagnostics. Never fails and never panics.
+///
+/// ```
+/// use grove_core::parse::parse;
+/// let parsed = parse("Study\tE events\tE total\tC events\tC total\nAronson 1948\t4\t123\t11\t139\n");
+/// let studies = parsed.studies();
+/// assert_eq!(studies[0].name, "Aronson 1948");
+/// assert_eq!(studies[0].table.n2(), 139);
+/// ```
+pub fn parse(text: &str) -> Parsed {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let delimiter = split::detect(text);
+    let (mut records, mut diagnostics) = split::split(text, delimiter);
+
+    let mut header_line = None;
+    let layout = if records.first().is_some_and(looks_like_header) {
+        let header = records.remove(0);
+        header_line = Some(header.line);
+        match header_layout(&header, &mut diagnostics) {
+            Some(layout) => layout,
+            None => {
+                diagnostics.push(Diagnostic {
+                    line: header.line,
+                    column: None,
+                    problem: Problem::HeaderNotRecognised(
+                        header.cells[..header.width()].join(" | "),
+                    ),
+                });
+                default_layout(&records)
+            }
+        }
+    } else {
+        default_layout(&records)
+    };
+
+    let rows = records
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| {
+            let record = fit_spaces(record, delimiter, &layout);
+            let raw = raw_row(&record, &layout, &mut diagnostics);
+            let study = raw.validate_numbered(record.line, index + 1);
+            ParsedRow {
+                line: record.line,
+                raw,
+                study,
+            }
+        })
+        .collect();
+    diagnostics.sort_by_key(|d| d.line);
+    Parsed {
+        rows,
+        diagnostics,
+        delimiter,
+        header_line,
+    }
+}
+
+/// Writes rows as tab-separated text with a header row, quoting cells where needed;
+/// [`parse`] reads it back to the same rows (blank rows excepted).
+///
+/// ```
+/// use grove_core::parse::{parse, to_tsv, RawRow};
+/// let rows = vec![RawRow { study: "A, \"B\"".into(), e1: "1".into(), n1: "10".into(),
+///     e2: "2".into(), n2: "10".into(), ..RawRow::default() }];
+/// assert_eq!(parse(&to_tsv(&rows)).raw_rows(), rows);
+/// ```
+pub fn to_tsv(rows: &[RawRow]) -> String {
+    let mut out = String::new();
+    let header: Vec<&str> = Column::ROW.iter().map(|c| c.heading()).collect();
+    out.push_str(&header.join("\t"));
+    out.push('\n');
+    for row in rows {
+        let cells: Vec<String> = Column::ROW.iter().map(|&c| tsv_cell(row.get(c))).collect();
+        out.push_str(&cells.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+fn tsv_cell(cell: &str) -> String {
+    let needs_quotes = cell.contains(['\t', '\n', '\r', '"']) || cell.trim() != cell;
+    if needs_quotes {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell.to_string()
+    }
+}
+
+/// Which column each cell position holds (`None`: ignored).
+type Layout = Vec<Option<Column>>;
+
+/// A first record is a header when no cell after the first is a count and it has a
+/// recognised column name or at least two non-empty cells.
+fn looks_like_header(record: &Record) -> bool {
+    let cells = &record.cells[..record.width()];
+    let numbers = cells.iter().skip(1).any(|c| {
+        parse_count(c).is_ok()
+            || matches!(
+                parse_count(c),
+                Err(Problem::Negative(_) | Problem::TooLarge(_))
+            )
+    });
+    let recognised = cells.iter().any(|c| header::recognise(c).is_some());
+    let non_empty = cells.iter().filter(|c| !c.trim().is_empty()).count();
+    !numbers && (recognised || non_empty >= 2)
+}
+
+/// The layout a header gives; `None` when it names none of the four counts.
+fn header_layout(header: &Record, diagnostics: &mut Vec<Diagnostic>) -> Option<Layout> {
+    let cells = &header.cells[..header.width()];
+    let mut layout: Layout = cells.iter().map(|c| header::recognise(c)).collect();
+    let counts = [
+        Column::ExperimentalEvents,
+        Column::ExperimentalTotal,
+        Column::ControlEvents,
+        Column::ControlTotal,
+        Column::ExperimentalNonEvents,
+        Column::ControlNonEvents,
+    ];
+    if !layout.iter().flatten().any(|c| counts.contains(c)) {
+        return None;
+    }
+    let diag = |problem| Diagnostic {
+        line: header.line,
+        column: None,
+        problem,
+    };
+    for (i, cell) in cells.iter().enumerate() {
+        match layout[i] {
+            None if !cell.trim().is_empty() => {
+                diagnostics.push(diag(Problem::UnknownHeaderColumn(cell.trim().to_string())));
+            }
+            Some(column) if layout[..i].contains(&Some(column)) => {
+                layout[i] = None;
+                diagnostics.push(diag(Problem::DuplicateHeaderColumn {
+                    column,
+                    name: cell.trim().to_string(),
+                }));
+            }
+            _ => {}
+        }
+    }
+    for (total, non_events) in [
+        (Column::ExperimentalTotal, Column::ExperimentalNonEvents),
+        (Column::ControlTotal, Column::ControlNonEvents),
+    ] {
+        if layout.contains(&Some(total)) {
+            if let Some(slot) = layout.iter_mut().find(|c| **c == Some(non_events)) {
+                *slot = None;
+                diagnostics.push(diag(Problem::RedundantNonEvents(non_events)));
+            }
+        } else if !layout.contains(&Some(non_events)) {
+            diagnostics.push(diag(Problem::MissingHeaderColumn(total)));
+        }
+    }
+    for events in [Column::ExperimentalEvents, Column::ControlEvents] {
+        if !layout.contains(&Some(events)) {
+            diagnostics.push(diag(Problem::MissingHeaderColumn(events)));
+        }
+    }
+    Some(layout)
+}
+
+/// The layout without a header: study, e1, n1, e2, n2, then year and/or subgroup; four
+/// columns of counts alone when most rows are four numbers.
+fn default_layout(records: &[Record]) -> Layout {
+    use Column::*;
+    let widths: Vec<usize> = records.iter().map(Record::width).collect();
+    let typical = most_common(&widths);
+    let numeric_first = records
+        .iter()
+        .filter(|r| parse_count(&r.cells[0]).is_ok())
+        .count();
+    if typical == 4 && 2 * numeric_first > records.len() {
+        return vec![
+            Some(ExperimentalEvents),
+            Some(ExperimentalTotal),
+            Some(ControlEvents),
+            Some(ControlTotal),
+        ];
+    }
+    let mut layout = vec![
+        Some(Study),
+        Some(ExperimentalEvents),
+        Some(ExperimentalTotal),
+        Some(ControlEvents),
+        Some(ControlTotal),
+    ];
+    if typical >= 6 {
+        let sixth_is_year = records
+            .iter()
+            .filter_map(|r| r.cells.get(5))
+            .filter(|c| !c.trim().is_empty())
+            .all(|c| matches!(parse_year(c), Ok(Some(_))));
+        if sixth_is_year {
+            layout.push(Some(Year));
+            layout.push(Some(Subgroup));
+        } else {
+            layout.push(Some(Subgroup));
+        }
+    }
+    layout
+}
+
+fn most_common(values: &[usize]) -> usize {
+    let mut counts = std::collections::BTreeMap::new();
+    for &v in values {
+        *counts.entry(v).or_insert(0usize) += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(v, n)| (n, v))
+        .map_or(0, |(v, _)| v)
+}
+
+/// For space-separated text, folds surplus words into the study name: "Aronson 1948 4
+/// 123 11 139" has five columns, not six. With runs of spaces this applies only to
+/// lines that have too few cells (a single space somewhere between columns).
+fn fit_spaces(record: Record, delimiter: Delimiter, layout: &Layout) -> Record {
+    let expected = layout.len();
+    let Some(study) = layout.iter().position(|c| *c == Some(Column::Study)) else {
+        return record;
+    };
+    let width = record.width();
+    let tokens: Vec<String> = match delimiter {
+        Delimiter::Space if width > expected => record.cells[..width].to_vec(),
+        Delimiter::Spaces if width < expected => record.cells[..width]
+            .iter()
+            .flat_map(|c| c.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .collect(),
+        _ => return record,
+    };
+    if tokens.len() <= expected {
+        return Record {
+            line: record.line,
+            cells: tokens,
+        };
+    }
+    let surplus = tokens.len() - expected;
+    let mut cells = tokens[..study].to_vec();
+    cells.push(tokens[study..=study + surplus].join(" "));
+    cells.extend_from_slice(&tokens[study + surplus + 1..]);
+    Record {
+        line: record.line,
+        cells,
+    }
+}
+
+/// Places a record's cells into a row; converts the cell form (non-events) to totals.
+fn raw_row(record: &Record, layout: &Layout, diagnostics: &mut Vec<Diagnostic>) -> RawRow {
+    let mut raw = RawRow::default();
+    let mut non_events: [Option<&str>; 2] = [None, None];
+    for (cell, column) in record.cells.iter().zip(layout) {
+        match column {
+            Some(Column::ExperimentalNonEvents) => non_events[0] = Some(cell),
+            Some(Column::ControlNonEvents) => non_events[1] = Some(cell),
+            Some(column) => *raw.get_mut(*column) = cell.clone(),
+            None => {}
+        }
+    }
+    for (i, cell) in non_events.iter().enumerate() {
+        let Some(cell) = cell else { continue };
+        let (events, total) = if i == 0 {
+            (&raw.e1, Column::ExperimentalTotal)
+        } else {
+            (&raw.e2, Column::ControlTotal)
+        };
+        let sum = match (parse_count(events), parse_count(cell)) {
+            (Ok(a), Ok(b)) => a.checked_add(b).filter(|&s| s <= MAX_COUNT),
+            _ => None,
+        };
+        let value = match sum {
+            Some(s) => s.to_string(),
+            None => {
+                if !(cell.trim().is_empty() && events.trim().is_empty()) {
+                    diagnostics.push(Diagnostic {
+                        line: record.line,
+                        column: Some(if i == 0 {
+                            Column::ExperimentalNonEvents
+                        } else {
+                            Column::ControlNonEvents
+                        }),
+                        problem: Problem::CannotAddNonEvents {
+                            events: events.clone(),
+                            non_events: cell.to_string(),
+                        },
+                    });
+                }
+                cell.to_string()
+            }
+        };
+        *raw.get_mut(total) = value;
+    }
+    let width = record.width();
+    if width > layout.len() {
+        diagnostics.push(Diagnostic {
+            line: record.line,
+            column: None,
+            problem: Problem::TooManyCells {
+                expected: layout.len(),
+                found: width,
+                ignored: record.cells[layout.len()..width].join(" "),
+            },
+        });
+    }
+    raw
+}
