@@ -203,16 +203,20 @@ fn skip_blanks(bytes: &[u8], mut pos: usize) -> usize {
 /// so slicing at the result stays on character boundaries.
 fn delimiter_len(bytes: &[u8], pos: usize, delim: Delimiter) -> usize {
     let Some(&b) = bytes.get(pos) else { return 0 };
+    let blanks_end = skip_blanks(bytes, pos);
+    let trailing = blanks_end == bytes.len() || is_newline(bytes[blanks_end]);
     match delim {
         Delimiter::Tab => usize::from(b == b'\t'),
         Delimiter::Semicolon => usize::from(b == b';'),
         Delimiter::Comma => usize::from(b == b','),
+        // Blanks at the end of a line separate nothing.
+        Delimiter::Spaces | Delimiter::Space if trailing => 0,
         Delimiter::Spaces => {
-            let n = skip_blanks(bytes, pos) - pos;
+            let n = blanks_end - pos;
             let has_tab = bytes[pos..pos + n].contains(&b'\t');
             if n >= 2 || has_tab { n } else { 0 }
         }
-        Delimiter::Space => skip_blanks(bytes, pos) - pos,
+        Delimiter::Space => blanks_end - pos,
     }
 }
 
