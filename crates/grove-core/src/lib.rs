@@ -8,6 +8,7 @@
 //! H2`) so that each formula can be compared with metafor line by line; Rust names are
 //! plain words.
 
+pub mod bias;
 pub mod dist;
 pub mod parse;
 pub mod settings;
