@@ -13,6 +13,7 @@ pub mod dist;
 pub mod parse;
 pub mod settings;
 pub mod table;
+pub mod validate;
 
 pub use settings::{
     CiMethod, CorrectionScope, Measure, MhCorrection, Method, Settings, Tau2Estimator,
