@@ -10,6 +10,8 @@
 
 pub mod bias;
 pub mod dist;
+pub mod forest;
+pub mod format;
 pub mod parse;
 pub mod settings;
 pub mod table;

@@ -1,0 +1,825 @@
+//! The forest plot: what it shows ([`ForestSpec`], plain data), where everything goes
+//! ([`layout`] → [`Layout`], plain geometry tested natively) and the SVG text
+//! ([`Layout::to_svg`]) that the page shows and exports unchanged.
+//!
+//! Conventions are RevMan's (Cochrane Handbook, ch. 10): columns study | events/total per
+//! arm | weight | effect [95% CI] | graph; squares whose *area* is proportional to the
+//! weight; a diamond per pooled estimate spanning its CI; a log axis for ratios with a line
+//! at no effect; "Favours …" labels under the axis; heterogeneity and the test for the
+//! overall effect in the footer; subgroups with their own diamonds and the test for
+//! subgroup differences. Intervals that run past the axis end in an arrow. Undefined values
+//! show their reason ("Not estimable"), never `NaN`.
+
+mod axis;
+mod svg;
+pub mod text;
+
+pub use axis::{Axis, DIFFERENCE_LIMITS, RATIO_LIMITS, Scale};
+
+use crate::format;
+use crate::settings::Measure;
+use serde::Serialize;
+
+/// An estimate with its interval, on the natural scale (RR, not log RR).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Point estimate.
+    pub value: f64,
+    /// Lower confidence limit.
+    pub lower: f64,
+    /// Upper confidence limit.
+    pub upper: f64,
+}
+
+/// One study's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyRow {
+    /// Study label ("Aronson 1948").
+    pub label: String,
+    /// Events in the experimental and control arms.
+    pub events: [u64; 2],
+    /// Participants in the experimental and control arms.
+    pub totals: [u64; 2],
+    /// Weight in percent for each weight column of [`ForestSpec::weight_headers`].
+    pub weights: Vec<Option<f64>>,
+    /// Which of `weights` sizes the square.
+    pub marker_weight: Option<f64>,
+    /// The effect, or why there is none ("Not estimable").
+    pub effect: Result<Estimate, String>,
+}
+
+/// A pooled estimate's row (a diamond).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PooledRow {
+    /// "Total (95% CI)", "Random effects model", "Subtotal (95% CI)".
+    pub label: String,
+    /// Participants per arm, shown on the row when given.
+    pub totals: Option<[u64; 2]>,
+    /// Total weight per weight column (100 for the overall rows).
+    pub weights: Vec<Option<f64>>,
+    /// The estimate, or why there is none.
+    pub effect: Result<Estimate, String>,
+}
+
+/// A block of studies: the whole analysis, or one subgroup.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Section {
+    /// Subgroup name; `None` for an analysis without subgroups.
+    pub heading: Option<String>,
+    /// Its studies, in display order.
+    pub studies: Vec<StudyRow>,
+    /// Its pooled rows (common and/or random).
+    pub pooled: Vec<PooledRow>,
+    /// Events per arm, shown in a "Total events" row.
+    pub total_events: Option<[u64; 2]>,
+    /// Heterogeneity and test lines shown under the section.
+    pub notes: Vec<String>,
+}
+
+/// Everything the plot shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForestSpec {
+    /// Effect measure: decides the axis (log for ratios) and the effect header.
+    pub measure: Measure,
+    /// Second line of the effect header: "IV, Random, 95% CI".
+    pub method_label: String,
+    /// Names of the experimental and control arms.
+    pub arms: [String; 2],
+    /// Labels left and right under the axis ("Favours vaccine", "Favours control").
+    pub favours: [String; 2],
+    /// Headers of the weight columns ("Weight", or "Weight (common)" and "Weight
+    /// (random)").
+    pub weight_headers: Vec<String>,
+    /// Subgroups, or one section without a heading.
+    pub sections: Vec<Section>,
+    /// Overall pooled rows when there are subgroups (without subgroups the single
+    /// section's pooled rows are the overall ones).
+    pub overall: Vec<PooledRow>,
+    /// Prediction interval for a new study, shown under the pooled rows.
+    pub prediction: Option<Result<Estimate, String>>,
+    /// Footer lines: heterogeneity, overall effect, subgroup differences.
+    pub footer: Vec<String>,
+    /// A sentence for screen readers.
+    pub description: String,
+}
+
+/// Sizes of the plot, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlotOptions {
+    /// Font size.
+    pub font_size: f64,
+    /// Height of a row.
+    pub row_height: f64,
+    /// Width of the graph column.
+    pub graph_width: f64,
+    /// Widest study label before it is cut with "…".
+    pub max_label_width: f64,
+    /// Side of the largest study's square.
+    pub max_square: f64,
+    /// Side of the smallest square drawn.
+    pub min_square: f64,
+}
+
+impl Default for PlotOptions {
+    fn default() -> Self {
+        PlotOptions {
+            font_size: 12.0,
+            row_height: 18.0,
+            graph_width: 220.0,
+            max_label_width: 220.0,
+            max_square: 13.0,
+            min_square: 3.0,
+        }
+    }
+}
+
+/// What a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RowKind {
+    /// Column headers.
+    Header,
+    /// A subgroup's heading.
+    Heading,
+    /// A study.
+    Study,
+    /// A pooled estimate.
+    Pooled,
+    /// The prediction interval.
+    Prediction,
+    /// "Total events".
+    TotalEvents,
+    /// A line of notes (heterogeneity, tests).
+    Note,
+}
+
+/// The mark drawn in a row's graph cell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Marker {
+    /// A study's square, centred at `x`, with this side.
+    Square {
+        /// Centre.
+        x: f64,
+        /// Side length.
+        side: f64,
+    },
+    /// A pooled diamond from `left` to `right` with its point at `x`.
+    Diamond {
+        /// Left tip.
+        left: f64,
+        /// Centre.
+        x: f64,
+        /// Right tip.
+        right: f64,
+    },
+    /// A line from `left` to `right` (prediction interval).
+    Bar {
+        /// Left end.
+        left: f64,
+        /// Right end.
+        right: f64,
+    },
+    /// Nothing drawn: the estimate is undefined or off the axis.
+    None,
+}
+
+/// One laid-out row: its kind, vertical centre and mark.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowBox {
+    /// What the row is.
+    pub kind: RowKind,
+    /// Vertical centre in pixels.
+    pub y: f64,
+    /// The mark in the graph column.
+    pub marker: Marker,
+    /// The interval runs past the left / right end of the axis (drawn as an arrow).
+    pub arrows: [bool; 2],
+}
+
+/// Text alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Anchor {
+    /// Left-aligned at `x`.
+    Start,
+    /// Centred on `x`.
+    Middle,
+    /// Right-aligned at `x`.
+    End,
+}
+
+/// Colours, resolved to the values written into the SVG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Ink {
+    /// Text and lines: black.
+    Text,
+    /// Secondary text (reasons, notes): dark grey.
+    Muted,
+    /// Study squares.
+    Study,
+    /// Pooled diamonds.
+    Pooled,
+    /// Prediction interval.
+    Prediction,
+    /// Rules and the no-effect line.
+    Rule,
+}
+
+impl Ink {
+    /// The colour as written into the SVG.
+    pub fn hex(self) -> &'static str {
+        match self {
+            Ink::Text => "#000000",
+            Ink::Muted => "#4d4d4d",
+            Ink::Study => "#2f5597",
+            Ink::Pooled => "#000000",
+            Ink::Prediction => "#b22222",
+            Ink::Rule => "#7f7f7f",
+        }
+    }
+}
+
+/// A drawing primitive.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Shape {
+    /// Text with its baseline at `y`.
+    Text {
+        /// Anchor x.
+        x: f64,
+        /// Baseline.
+        y: f64,
+        /// What is shown (maybe cut with "…").
+        text: String,
+        /// The full text when `text` was cut (shown as a tooltip).
+        full: Option<String>,
+        /// Alignment.
+        anchor: Anchor,
+        /// Bold.
+        bold: bool,
+        /// Colour.
+        ink: Ink,
+    },
+    /// A straight line.
+    Line {
+        /// Start x.
+        x1: f64,
+        /// Start y.
+        y1: f64,
+        /// End x.
+        x2: f64,
+        /// End y.
+        y2: f64,
+        /// Colour.
+        ink: Ink,
+        /// Stroke width.
+        width: f64,
+    },
+    /// A filled polygon (squares, diamonds, arrow heads).
+    Polygon {
+        /// Corners.
+        points: Vec<(f64, f64)>,
+        /// Fill colour.
+        ink: Ink,
+    },
+}
+
+/// The laid-out plot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Layout {
+    /// Total width in pixels.
+    pub width: f64,
+    /// Total height in pixels.
+    pub height: f64,
+    /// Font size.
+    pub font_size: f64,
+    /// The axis of the graph column.
+    pub axis: Axis,
+    /// Every row, top to bottom.
+    pub rows: Vec<RowBox>,
+    /// What to draw.
+    pub shapes: Vec<Shape>,
+    /// Accessible title.
+    pub title: String,
+    /// Accessible description.
+    pub description: String,
+}
+
+/// Lays out `spec` with `options`.
+pub fn layout(spec: &ForestSpec, options: &PlotOptions) -> Layout {
+    Builder::new(spec, options).build()
+}
+
+/// The effect header: "Risk Ratio".
+pub fn measure_title(measure: Measure) -> &'static str {
+    match measure {
+        Measure::RiskRatio => "Risk Ratio",
+        Measure::OddsRatio => "Odds Ratio",
+        Measure::RiskDifference => "Risk Difference",
+    }
+}
+
+/// The text of an estimate in the effect column: `0.49 [0.34, 0.70]` or the reason.
+pub fn estimate_text(effect: &Result<Estimate, String>) -> String {
+    match effect {
+        Ok(e) => format::effect_with_ci(e.value, e.lower, e.upper),
+        Err(reason) => reason.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+const PAD: f64 = 10.0;
+const GAP: f64 = 14.0;
+const DIAMOND_HEIGHT: f64 = 11.0;
+const ARROW: f64 = 5.0;
+
+/// Horizontal positions of the columns.
+struct Columns {
+    study: f64,
+    /// Widest a study label may be.
+    label_width: f64,
+    /// Right edges of events/total for each arm.
+    arm: [[f64; 2]; 2],
+    /// Right edge of each weight column.
+    weights: Vec<f64>,
+    /// Right edge of the effect text.
+    effect: f64,
+}
+
+struct Builder<'a> {
+    spec: &'a ForestSpec,
+    o: &'a PlotOptions,
+    cols: Columns,
+    axis: Axis,
+    width: f64,
+    y: f64,
+    rows: Vec<RowBox>,
+    shapes: Vec<Shape>,
+    max_weight: f64,
+}
+
+impl<'a> Builder<'a> {
+    fn new(spec: &'a ForestSpec, o: &'a PlotOptions) -> Builder<'a> {
+        let size = o.font_size;
+        let w = |s: &str, bold: bool| text::width(s, size, bold);
+        let studies = || spec.sections.iter().flat_map(|s| s.studies.iter());
+        let pooled = || {
+            spec.sections
+                .iter()
+                .flat_map(|s| s.pooled.iter())
+                .chain(spec.overall.iter())
+        };
+
+        let label_width = studies()
+            .map(|s| w(&s.label, false))
+            .chain(pooled().map(|p| w(&p.label, true)))
+            .chain(spec.sections.iter().filter_map(|s| s.heading.as_deref()).map(|h| w(h, true)))
+            .chain([w("Study or Subgroup", true), w("Total events", false)])
+            .fold(0.0, f64::max)
+            .min(o.max_label_width.max(w("Study or Subgroup", true)));
+
+        let count_width = |n: u64| w(&format::count(n), true);
+        let events_w = studies()
+            .flat_map(|s| s.events)
+            .chain(spec.sections.iter().filter_map(|s| s.total_events).flatten())
+            .map(count_width)
+            .fold(w("Events", true), f64::max);
+        let totals_w = studies()
+            .flat_map(|s| s.totals)
+            .chain(pooled().filter_map(|p| p.totals).flatten())
+            .map(count_width)
+            .fold(w("Total", true), f64::max);
+        let arm_header_w = spec.arms.iter().map(|a| w(a, true)).fold(0.0, f64::max);
+        let arm_w = (events_w + GAP + totals_w).max(arm_header_w);
+
+        let mut x = PAD + label_width + GAP;
+        let mut arm = [[0.0; 2]; 2];
+        for a in &mut arm {
+            let start = x;
+            x += arm_w;
+            *a = [start + (arm_w - totals_w - GAP).max(events_w), x];
+            x += GAP;
+        }
+        let mut weights = Vec::new();
+        for header in &spec.weight_headers {
+            x += w(header, true).max(w("100.0%", true));
+            weights.push(x);
+            x += GAP;
+        }
+        let effect_texts = studies()
+            .map(|s| w(&estimate_text(&s.effect), false))
+            .chain(pooled().map(|p| w(&estimate_text(&p.effect), true)))
+            .chain([
+                w(measure_title(spec.measure), true),
+                w(&spec.method_label, true),
+            ]);
+        x += effect_texts.fold(0.0, f64::max);
+        let effect = x;
+        x += GAP;
+        let graph_x0 = x + 6.0;
+        let right_label = graph_x0 + o.graph_width / 2.0 + 6.0 + w(&spec.favours[1], false);
+        let footer = spec
+            .footer
+            .iter()
+            .chain(spec.sections.iter().flat_map(|s| s.notes.iter()))
+            .map(|l| PAD + 8.0 + w(l, false))
+            .fold(0.0, f64::max);
+        let width = (graph_x0 + o.graph_width + 6.0).max(right_label).max(footer) + PAD;
+
+        let axis = Self::axis(spec, graph_x0, o.graph_width);
+        let max_weight = studies()
+            .filter_map(|s| s.marker_weight)
+            .filter(|w| w.is_finite() && *w > 0.0)
+            .fold(0.0, f64::max);
+
+        Builder {
+            spec,
+            o,
+            cols: Columns {
+                study: PAD,
+                label_width,
+                arm,
+                weights,
+                effect,
+            },
+            axis,
+            width,
+            y: PAD,
+            rows: Vec::new(),
+            shapes: Vec::new(),
+            max_weight,
+        }
+    }
+
+    fn axis(spec: &ForestSpec, x0: f64, width: f64) -> Axis {
+        let studies = spec.sections.iter().flat_map(|s| s.studies.iter());
+        let pooled = spec
+            .sections
+            .iter()
+            .flat_map(|s| s.pooled.iter())
+            .chain(spec.overall.iter());
+        let mut must = Vec::new();
+        let mut want = Vec::new();
+        for e in studies.filter_map(|s| s.effect.as_ref().ok()) {
+            must.push(e.value);
+            want.extend([e.lower, e.upper]);
+        }
+        for e in pooled.filter_map(|p| p.effect.as_ref().ok()) {
+            must.extend([e.value, e.lower, e.upper]);
+        }
+        if let Some(Ok(p)) = &spec.prediction {
+            want.extend([p.lower, p.upper]);
+        }
+        match spec.measure {
+            Measure::RiskDifference => Axis::difference(&must, &want, x0, width),
+            _ => Axis::ratio(&must, &want, x0, width),
+        }
+    }
+
+    fn build(mut self) -> Layout {
+        self.header();
+        let top_of_data = self.y;
+        let several = self.spec.sections.len() > 1 || self.spec.sections.iter().any(|s| s.heading.is_some());
+        for section in &self.spec.sections {
+            self.section(section, several);
+        }
+        for p in &self.spec.overall {
+            self.pooled(p);
+        }
+        if let Some(prediction) = &self.spec.prediction {
+            self.prediction(prediction);
+        }
+        let bottom_of_data = self.y;
+        self.axis_and_labels(top_of_data, bottom_of_data);
+        self.y += 4.0;
+        for line in &self.spec.footer {
+            self.note(line, false);
+        }
+        self.y += PAD;
+        let title = format!("Forest plot: {}", measure_title(self.spec.measure));
+        Layout {
+            width: self.width.ceil(),
+            height: self.y.ceil(),
+            font_size: self.o.font_size,
+            axis: self.axis,
+            rows: self.rows,
+            shapes: self.shapes,
+            title,
+            description: self.spec.description.clone(),
+        }
+    }
+
+    fn baseline(&self) -> f64 {
+        self.y + self.o.row_height * 0.5 + self.o.font_size * 0.35
+    }
+
+    fn text(&mut self, x: f64, text: &str, anchor: Anchor, bold: bool, ink: Ink) {
+        let y = self.baseline();
+        self.shapes.push(Shape::Text {
+            x,
+            y,
+            text: text.to_owned(),
+            full: None,
+            anchor,
+            bold,
+            ink,
+        });
+    }
+
+    fn label(&mut self, text: &str, bold: bool, indent: f64) {
+        let max = self.cols.label_width - indent;
+        let cut = text::truncate(text, self.o.font_size, bold, max.max(self.o.font_size));
+        let y = self.baseline();
+        self.shapes.push(Shape::Text {
+            x: self.cols.study + indent,
+            y,
+            text: cut.clone().unwrap_or_else(|| text.to_owned()),
+            full: cut.map(|_| text.to_owned()),
+            anchor: Anchor::Start,
+            bold,
+            ink: Ink::Text,
+        });
+    }
+
+    fn row(&mut self, kind: RowKind, marker: Marker, arrows: [bool; 2]) {
+        let y = self.y + self.o.row_height / 2.0;
+        self.rows.push(RowBox {
+            kind,
+            y,
+            marker,
+            arrows,
+        });
+        self.y += self.o.row_height;
+    }
+
+    fn header(&mut self) {
+        let spec = self.spec;
+        // First line: arm names over their events/total columns, the effect title.
+        for (i, name) in spec.arms.iter().enumerate() {
+            let [events, total] = self.cols.arm[i];
+            let span_left = events - text::width("Events", self.o.font_size, true);
+            self.text((span_left + total) / 2.0, name, Anchor::Middle, true, Ink::Text);
+        }
+        let title = measure_title(spec.measure);
+        self.text(self.cols.effect, title, Anchor::End, true, Ink::Text);
+        let centre = self.axis.x0 + self.axis.width / 2.0;
+        self.text(centre, title, Anchor::Middle, true, Ink::Text);
+        self.row(RowKind::Header, Marker::None, [false; 2]);
+        // Second line: column names.
+        self.text(self.cols.study, "Study or Subgroup", Anchor::Start, true, Ink::Text);
+        for i in 0..2 {
+            let [events, total] = self.cols.arm[i];
+            self.text(events, "Events", Anchor::End, true, Ink::Text);
+            self.text(total, "Total", Anchor::End, true, Ink::Text);
+        }
+        for (i, header) in spec.weight_headers.iter().enumerate() {
+            let x = self.cols.weights[i];
+            self.text(x, header, Anchor::End, true, Ink::Text);
+        }
+        self.text(self.cols.effect, &spec.method_label, Anchor::End, true, Ink::Text);
+        self.text(centre, &spec.method_label, Anchor::Middle, true, Ink::Text);
+        self.row(RowKind::Header, Marker::None, [false; 2]);
+        let y = self.y + 2.0;
+        self.rule(y);
+        self.y += 6.0;
+    }
+
+    fn rule(&mut self, y: f64) {
+        self.shapes.push(Shape::Line {
+            x1: PAD,
+            y1: y,
+            x2: self.width - PAD,
+            y2: y,
+            ink: Ink::Rule,
+            width: 0.75,
+        });
+    }
+
+    fn section(&mut self, section: &Section, several: bool) {
+        let indent = if several { 8.0 } else { 0.0 };
+        if let Some(heading) = &section.heading {
+            self.label(heading, true, 0.0);
+            self.row(RowKind::Heading, Marker::None, [false; 2]);
+        }
+        for study in &section.studies {
+            self.study(study, indent);
+        }
+        for p in &section.pooled {
+            self.pooled(p);
+        }
+        if let Some(events) = section.total_events {
+            self.label("Total events", false, indent);
+            for (i, e) in events.iter().enumerate() {
+                let x = self.cols.arm[i][0];
+                self.text(x, &format::count(*e), Anchor::End, false, Ink::Text);
+            }
+            self.row(RowKind::TotalEvents, Marker::None, [false; 2]);
+        }
+        for note in &section.notes {
+            self.note(note, true);
+        }
+        if several {
+            self.y += self.o.row_height / 2.0;
+        }
+    }
+
+    fn study(&mut self, s: &StudyRow, indent: f64) {
+        self.label(&s.label, false, indent);
+        for i in 0..2 {
+            let [ex, tx] = self.cols.arm[i];
+            self.text(ex, &format::count(s.events[i]), Anchor::End, false, Ink::Text);
+            self.text(tx, &format::count(s.totals[i]), Anchor::End, false, Ink::Text);
+        }
+        self.weights(&s.weights, false);
+        let ink = if s.effect.is_ok() { Ink::Text } else { Ink::Muted };
+        self.text(self.cols.effect, &estimate_text(&s.effect), Anchor::End, false, ink);
+        let (marker, arrows) = match &s.effect {
+            Ok(e) => {
+                let arrows = self.interval(e.lower, e.upper, Ink::Text, 1.0);
+                let marker = match self.axis.position(e.value) {
+                    Some(x) => {
+                        let side = self.square_side(s.marker_weight);
+                        let yc = self.y + self.o.row_height / 2.0;
+                        let h = side / 2.0;
+                        self.shapes.push(Shape::Polygon {
+                            points: vec![(x - h, yc - h), (x + h, yc - h), (x + h, yc + h), (x - h, yc + h)],
+                            ink: Ink::Study,
+                        });
+                        Marker::Square { x, side }
+                    }
+                    None => Marker::None,
+                };
+                (marker, arrows)
+            }
+            Err(_) => (Marker::None, [false; 2]),
+        };
+        self.row(RowKind::Study, marker, arrows);
+    }
+
+    /// Side of a square whose area is proportional to `weight`.
+    fn square_side(&self, weight: Option<f64>) -> f64 {
+        match weight {
+            Some(w) if w.is_finite() && w > 0.0 && self.max_weight > 0.0 => {
+                (self.o.max_square * (w / self.max_weight).sqrt()).max(self.o.min_square)
+            }
+            _ => self.o.min_square,
+        }
+    }
+
+    /// Draws the CI line of the current row, with arrows where it leaves the axis.
+    fn interval(&mut self, lower: f64, upper: f64, ink: Ink, width: f64) -> [bool; 2] {
+        if !(lower.is_finite() || lower == f64::NEG_INFINITY || lower == 0.0) || upper.is_nan() {
+            return [false; 2];
+        }
+        let yc = self.y + self.o.row_height / 2.0;
+        let past = [lower < self.axis.min * (1.0 - 1e-12), upper > self.axis.max * (1.0 + 1e-12)];
+        let (x1, x2) = (self.axis.clamped(lower), self.axis.clamped(upper));
+        if x2 > x1 {
+            self.shapes.push(Shape::Line {
+                x1,
+                y1: yc,
+                x2,
+                y2: yc,
+                ink,
+                width,
+            });
+        }
+        if past[0] {
+            self.shapes.push(Shape::Polygon {
+                points: vec![(x1, yc), (x1 + ARROW, yc - ARROW * 0.6), (x1 + ARROW, yc + ARROW * 0.6)],
+                ink,
+            });
+        }
+        if past[1] {
+            self.shapes.push(Shape::Polygon {
+                points: vec![(x2, yc), (x2 - ARROW, yc - ARROW * 0.6), (x2 - ARROW, yc + ARROW * 0.6)],
+                ink,
+            });
+        }
+        past
+    }
+
+    fn weights(&mut self, weights: &[Option<f64>], bold: bool) {
+        for (i, w) in weights.iter().enumerate() {
+            let Some(x) = self.cols.weights.get(i).copied() else {
+                continue;
+            };
+            if let Some(w) = w {
+                self.text(x, &format::percent(*w), Anchor::End, bold, Ink::Text);
+            }
+        }
+    }
+
+    fn pooled(&mut self, p: &PooledRow) {
+        self.label(&p.label, true, 0.0);
+        if let Some(totals) = p.totals {
+            for (i, t) in totals.iter().enumerate() {
+                let x = self.cols.arm[i][1];
+                self.text(x, &format::count(*t), Anchor::End, true, Ink::Text);
+            }
+        }
+        self.weights(&p.weights, true);
+        let ink = if p.effect.is_ok() { Ink::Text } else { Ink::Muted };
+        self.text(self.cols.effect, &estimate_text(&p.effect), Anchor::End, true, ink);
+        let marker = match &p.effect {
+            Ok(e) if e.value.is_finite() && e.lower.is_finite() && e.upper.is_finite() => {
+                let (l, x, r) = (
+                    self.axis.clamped(e.lower),
+                    self.axis.clamped(e.value),
+                    self.axis.clamped(e.upper),
+                );
+                let yc = self.y + self.o.row_height / 2.0;
+                let h = DIAMOND_HEIGHT / 2.0;
+                self.shapes.push(Shape::Polygon {
+                    points: vec![(l, yc), (x, yc - h), (r, yc), (x, yc + h)],
+                    ink: Ink::Pooled,
+                });
+                Marker::Diamond { left: l, x, right: r }
+            }
+            _ => Marker::None,
+        };
+        self.row(RowKind::Pooled, marker, [false; 2]);
+    }
+
+    fn prediction(&mut self, p: &Result<Estimate, String>) {
+        self.label("Prediction interval", false, 0.0);
+        let text = match p {
+            Ok(e) => format!("[{}, {}]", format::effect(e.lower), format::effect(e.upper)),
+            Err(reason) => reason.clone(),
+        };
+        self.text(self.cols.effect, &text, Anchor::End, false, Ink::Prediction);
+        let (marker, arrows) = match p {
+            Ok(e) if e.lower.is_finite() && e.upper.is_finite() => {
+                let arrows = self.interval(e.lower, e.upper, Ink::Prediction, 2.0);
+                let yc = self.y + self.o.row_height / 2.0;
+                let (l, r) = (self.axis.clamped(e.lower), self.axis.clamped(e.upper));
+                for (x, past) in [(l, arrows[0]), (r, arrows[1])] {
+                    if !past {
+                        self.shapes.push(Shape::Line {
+                            x1: x,
+                            y1: yc - 4.0,
+                            x2: x,
+                            y2: yc + 4.0,
+                            ink: Ink::Prediction,
+                            width: 1.5,
+                        });
+                    }
+                }
+                (Marker::Bar { left: l, right: r }, arrows)
+            }
+            _ => (Marker::None, [false; 2]),
+        };
+        self.row(RowKind::Prediction, marker, arrows);
+    }
+
+    fn note(&mut self, line: &str, indent: bool) {
+        let x = self.cols.study + if indent { 8.0 } else { 0.0 };
+        self.text(x, line, Anchor::Start, false, Ink::Muted);
+        self.row(RowKind::Note, Marker::None, [false; 2]);
+    }
+
+    fn axis_and_labels(&mut self, top: f64, bottom: f64) {
+        let axis = self.axis.clone();
+        let null_x = axis.clamped(axis.null);
+        self.shapes.push(Shape::Line {
+            x1: null_x,
+            y1: top,
+            x2: null_x,
+            y2: bottom + 2.0,
+            ink: Ink::Text,
+            width: 0.75,
+        });
+        let y = bottom + 2.0;
+        self.shapes.push(Shape::Line {
+            x1: axis.x0,
+            y1: y,
+            x2: axis.x0 + axis.width,
+            y2: y,
+            ink: Ink::Text,
+            width: 0.75,
+        });
+        for t in &axis.ticks {
+            let x = axis.clamped(*t);
+            self.shapes.push(Shape::Line {
+                x1: x,
+                y1: y,
+                x2: x,
+                y2: y + 4.0,
+                ink: Ink::Text,
+                width: 0.75,
+            });
+        }
+        self.y = y + 2.0;
+        for t in &axis.ticks {
+            let x = axis.clamped(*t);
+            let label = axis.label(*t);
+            self.text(x, &label, Anchor::Middle, false, Ink::Text);
+        }
+        self.row(RowKind::Note, Marker::None, [false; 2]);
+        let [left, right] = &self.spec.favours;
+        self.text(null_x - 6.0, left, Anchor::End, false, Ink::Text);
+        self.text(null_x + 6.0, right, Anchor::Start, false, Ink::Text);
+        self.row(RowKind::Note, Marker::None, [false; 2]);
+    }
+}
+
+#[cfg(test)]
+mod tests;

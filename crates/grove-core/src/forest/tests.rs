@@ -1,0 +1,233 @@
+use super::*;
+use proptest::prelude::*;
+
+fn study(label: &str, value: f64, lower: f64, upper: f64, weight: f64) -> StudyRow {
+    StudyRow {
+        label: label.to_owned(),
+        events: [4, 11],
+        totals: [123, 139],
+        weights: vec![Some(weight)],
+        marker_weight: Some(weight),
+        effect: Ok(Estimate { value, lower, upper }),
+    }
+}
+
+fn spec(studies: Vec<StudyRow>) -> ForestSpec {
+    ForestSpec {
+        measure: Measure::RiskRatio,
+        method_label: "IV, Random, 95% CI".to_owned(),
+        arms: ["Vaccinated".to_owned(), "Control".to_owned()],
+        favours: ["Favours vaccine".to_owned(), "Favours control".to_owned()],
+        weight_headers: vec!["Weight".to_owned()],
+        sections: vec![Section {
+            heading: None,
+            studies,
+            pooled: vec![PooledRow {
+                label: "Total (95% CI)".to_owned(),
+                totals: Some([1000, 1000]),
+                weights: vec![Some(100.0)],
+                effect: Ok(Estimate { value: 0.49, lower: 0.34, upper: 0.70 }),
+            }],
+            total_events: Some([10, 20]),
+            notes: vec![],
+        }],
+        overall: vec![],
+        prediction: Some(Ok(Estimate { value: 0.49, lower: 0.14, upper: 1.77 })),
+        footer: vec!["Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%".to_owned()],
+        description: "13 trials".to_owned(),
+    }
+}
+
+fn squares(layout: &Layout) -> Vec<(f64, f64)> {
+    layout
+        .rows
+        .iter()
+        .filter_map(|r| match r.marker {
+            Marker::Square { x, side } => Some((x, side)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn square_areas_are_proportional_to_weights() {
+    let l = layout(
+        &spec(vec![
+            study("A", 0.5, 0.3, 0.8, 40.0),
+            study("B", 0.7, 0.4, 1.2, 10.0),
+            study("C", 0.9, 0.6, 1.3, 2.5),
+        ]),
+        &PlotOptions::default(),
+    );
+    let s = squares(&l);
+    assert_eq!(s.len(), 3);
+    assert!((s[0].1.powi(2) / s[1].1.powi(2) - 4.0).abs() < 1e-9);
+    assert!((s[0].1.powi(2) / s[2].1.powi(2) - 16.0).abs() < 1e-9);
+    assert_eq!(s[0].1, PlotOptions::default().max_square);
+}
+
+#[test]
+fn squares_sit_at_their_estimate_on_the_axis() {
+    let l = layout(&spec(vec![study("A", 0.5, 0.3, 0.8, 40.0)]), &PlotOptions::default());
+    let (x, _) = squares(&l)[0];
+    assert!((x - l.axis.clamped(0.5)).abs() < 1e-9);
+    assert!(x < l.axis.clamped(1.0));
+}
+
+#[test]
+fn every_study_and_the_footer_appear_in_the_svg() {
+    let names = ["Aronson", "Ferguson & Simes", "Rosenthal"];
+    let studies = names.iter().map(|n| study(n, 0.5, 0.3, 0.8, 10.0)).collect();
+    let svg = layout(&spec(studies), &PlotOptions::default()).to_svg();
+    assert!(svg.contains(">Aronson</text>"));
+    assert!(svg.contains(">Ferguson &amp; Simes</text>"));
+    assert!(svg.contains("Rosenthal"));
+    assert!(svg.contains("I² = 92%"));
+    assert!(svg.contains("Favours vaccine"));
+    assert!(svg.contains("0.49 [0.34, 0.70]"));
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.ends_with("</svg>"));
+}
+
+#[test]
+fn markup_in_names_stays_text() {
+    let svg = layout(
+        &spec(vec![study("<script>alert(1)</script>", 0.5, 0.3, 0.8, 10.0)]),
+        &PlotOptions::default(),
+    )
+    .to_svg();
+    assert!(!svg.contains("<script>"));
+    assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[test]
+fn long_names_are_cut_and_keep_the_full_name_as_a_tooltip() {
+    let long = "The Extremely Long Name of a Multicentre Collaborative Trial Group (2001), second report";
+    let l = layout(&spec(vec![study(long, 0.5, 0.3, 0.8, 10.0)]), &PlotOptions::default());
+    let cut = l.shapes.iter().find_map(|s| match s {
+        Shape::Text { full: Some(full), text, .. } if full == long => Some(text.clone()),
+        _ => None,
+    });
+    let cut = cut.expect("the long name is cut");
+    assert!(cut.ends_with('…'));
+    assert!(text::width(&cut, 12.0, false) <= PlotOptions::default().max_label_width);
+}
+
+#[test]
+fn intervals_past_the_axis_end_in_arrows() {
+    let l = layout(
+        &spec(vec![study("A", 0.5, 0.3, 0.8, 40.0), study("Wide", 1.5, 1e-4, 1e4, 1.0)]),
+        &PlotOptions::default(),
+    );
+    let wide = l.rows.iter().filter(|r| r.kind == RowKind::Study).nth(1).expect("row");
+    assert_eq!(wide.arrows, [true, true]);
+    let narrow = l.rows.iter().find(|r| r.kind == RowKind::Study).expect("row");
+    assert_eq!(narrow.arrows, [false, false]);
+    assert_eq!(l.axis.max, RATIO_WIDEN_FOR_LIMITS_TEST);
+}
+
+const RATIO_WIDEN_FOR_LIMITS_TEST: f64 = axis::RATIO_WIDEN_FOR_LIMITS;
+
+#[test]
+fn undefined_studies_show_their_reason_and_no_mark() {
+    let mut s = study("Double zero", 1.0, 1.0, 1.0, 0.0);
+    s.effect = Err("Not estimable".to_owned());
+    s.weights = vec![None];
+    s.marker_weight = None;
+    let l = layout(&spec(vec![s]), &PlotOptions::default());
+    let row = l.rows.iter().find(|r| r.kind == RowKind::Study).expect("row");
+    assert_eq!(row.marker, Marker::None);
+    assert!(l.to_svg().contains("Not estimable"));
+}
+
+#[test]
+fn pooled_rows_are_diamonds_spanning_their_interval() {
+    let l = layout(&spec(vec![study("A", 0.5, 0.3, 0.8, 40.0)]), &PlotOptions::default());
+    let d = l.rows.iter().find(|r| r.kind == RowKind::Pooled).expect("pooled");
+    match d.marker {
+        Marker::Diamond { left, x, right } => {
+            assert!((left - l.axis.clamped(0.34)).abs() < 1e-9);
+            assert!((x - l.axis.clamped(0.49)).abs() < 1e-9);
+            assert!((right - l.axis.clamped(0.70)).abs() < 1e-9);
+        }
+        other => panic!("expected a diamond, got {other:?}"),
+    }
+    let p = l.rows.iter().find(|r| r.kind == RowKind::Prediction).expect("prediction");
+    assert!(matches!(p.marker, Marker::Bar { .. }));
+}
+
+#[test]
+fn subgroups_get_headings_and_their_own_diamonds() {
+    let mut s = spec(vec![study("A", 0.5, 0.3, 0.8, 40.0)]);
+    let mut second = s.sections[0].clone();
+    s.sections[0].heading = Some("Random allocation".to_owned());
+    second.heading = Some("Alternate allocation".to_owned());
+    s.sections.push(second);
+    s.overall = s.sections[0].pooled.clone();
+    let l = layout(&s, &PlotOptions::default());
+    assert_eq!(l.rows.iter().filter(|r| r.kind == RowKind::Heading).count(), 2);
+    assert_eq!(l.rows.iter().filter(|r| r.kind == RowKind::Pooled).count(), 3);
+}
+
+#[test]
+fn height_grows_with_the_number_of_studies_and_nothing_overlaps() {
+    let many: Vec<StudyRow> = (0..100)
+        .map(|i| study(&format!("Study {i}"), 0.5 + f64::from(i) / 100.0, 0.2, 2.0, 1.0))
+        .collect();
+    let one = layout(&spec(many[..1].to_vec()), &PlotOptions::default());
+    let hundred = layout(&spec(many), &PlotOptions::default());
+    let row = PlotOptions::default().row_height;
+    assert!((hundred.height - one.height - 99.0 * row).abs() <= 1.0);
+    let ys: Vec<f64> = hundred.rows.iter().map(|r| r.y).collect();
+    assert!(ys.windows(2).all(|w| w[1] - w[0] >= row - 1e-9));
+    assert!(ys.iter().all(|y| *y < hundred.height));
+}
+
+#[test]
+fn risk_differences_use_a_linear_axis_around_zero() {
+    let mut s = spec(vec![study("A", -0.03, -0.08, 0.02, 40.0)]);
+    s.measure = Measure::RiskDifference;
+    s.sections[0].pooled[0].effect = Ok(Estimate { value: -0.03, lower: -0.05, upper: -0.01 });
+    s.prediction = None;
+    let l = layout(&s, &PlotOptions::default());
+    assert_eq!(l.axis.scale, Scale::Linear);
+    assert_eq!((l.axis.min, l.axis.max), (-0.1, 0.1));
+}
+
+fn value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => 1e-6f64..1e6,
+        1 => Just(0.0),
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+        1 => Just(f64::NEG_INFINITY),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_values_give_a_finite_well_formed_plot(
+        rows in prop::collection::vec((value(), value(), value(), 0.0f64..100.0, ".{0,40}"), 0..30),
+        difference in any::<bool>(),
+    ) {
+        let studies = rows
+            .iter()
+            .map(|(v, l, u, w, name)| study(name, *v, *l, *u, *w))
+            .collect();
+        let mut s = spec(studies);
+        if difference {
+            s.measure = Measure::RiskDifference;
+        }
+        let l = layout(&s, &PlotOptions::default());
+        let svg = l.to_svg();
+        prop_assert!(!svg.contains("NaN"));
+        prop_assert!(!svg.contains("inf"));
+        prop_assert!(l.width.is_finite() && l.height.is_finite());
+        for r in &l.rows {
+            if let Marker::Square { x, side } = r.marker {
+                prop_assert!(x >= l.axis.x0 - 1e-9 && x <= l.axis.x0 + l.axis.width + 1e-9);
+                prop_assert!(side.is_finite() && side > 0.0);
+            }
+        }
+    }
+}
