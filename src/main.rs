@@ -1,3 +1,12 @@
 //! Entry point of the web app: installs the panic hook and mounts the app.
 
-fn main() {}
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(grove::App);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("grove-app is the web app: build it with trunk (see README.md)");
+}

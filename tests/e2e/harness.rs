@@ -1,0 +1,381 @@
+//! End-to-end harness: serves the release build of the page on 127.0.0.1 at an ephemeral
+//! port and drives headless Chromium through ChromeDriver (WebDriver, via `fantoccini`).
+//!
+//! # Where the page comes from
+//! `GROVE_DIST` names a folder built by `trunk build --release` (the test command builds
+//! `dist/` and sets it). Without it, the harness builds the page once into
+//! `target/e2e-dist` with trunk.
+//!
+//! # Test hooks
+//! The page marks the elements tests use with `data-testid`:
+//!
+//! | testid | element |
+//! |---|---|
+//! | `data-input` | the paste area: setting its value and firing `input` loads the rows |
+//! | `paste-mode` | select: `replace` or `append` for the next paste |
+//! | `measure` | select: `RR OR RD` |
+//! | `method` | select: `IV MH Peto` |
+//! | `model` | select: `common random both` |
+//! | `tau2` | select: `DL REML PM ML HS SJ HE EB` |
+//! | `ci-method` | select: `z HK` |
+//! | `pooled-summary` | the random-effects result when the model is random, else the common one; attributes `data-estimate`, `data-ci-lower`, `data-ci-upper`, `data-i2`, `data-tau2`, `data-k` (full precision, natural scale) |
+//! | `forest-plot` | the forest plot `<svg>` |
+//! | `diagnostics` | the list of input problems |
+//! | `export-svg` | the button that downloads the forest plot as SVG |
+//! | `study-row` | one row of the data table |
+//! | `example-*` | buttons loading the built-in examples (`example-bcg`, `example-zero`, `example-subgroups`) |
+//! | `theme` | the light/dark theme toggle |
+//! | `outcome-tab` / `add-outcome` | outcome tabs and the button adding one |
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long to wait for the page to reach an expected state.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The served site: the release build of the page on an ephemeral loopback port.
+pub struct Site {
+    /// Base URL, e.g. `http://127.0.0.1:40123/`.
+    pub url: String,
+}
+
+/// The site shared by every test of this binary (served from a background thread).
+pub fn site() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let root = dist_dir();
+        assert!(
+            root.join("index.html").is_file(),
+            "no index.html in {}: build the page first",
+            root.display()
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let root = root.clone();
+                std::thread::spawn(move || serve_one(stream, &root));
+            }
+        });
+        Site { url: format!("http://127.0.0.1:{port}/") }
+    })
+}
+
+/// One browser session on the page, with its own ChromeDriver.
+pub struct Page {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+}
+
+impl Page {
+    /// Starts a browser at `width`×`height` and opens the page with a fresh profile
+    /// (empty localStorage), waiting until the forest plot is on screen.
+    pub async fn open_sized(width: u32, height: u32) -> Page {
+        let site = site();
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver (installed by scripts/setup)");
+        wait_for_port(port);
+        let profile = std::env::temp_dir().join(format!("grove-e2e-{port}"));
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": chromium_binary(),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            },
+            "goog:loggingPrefs": { "browser": "ALL" }
+        });
+        let caps = match caps {
+            Value::Object(map) => map,
+            _ => unreachable!("capabilities are an object"),
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session");
+        let page = Page { client, driver };
+        page.client.goto(&site.url).await.expect("navigate to the page");
+        page.wait_for("forest-plot").await;
+        page
+    }
+
+    /// [`Page::open_sized`] at 1280×900.
+    pub async fn open() -> Page {
+        Page::open_sized(1280, 900).await
+    }
+
+    /// Reloads the page and waits for the forest plot.
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload");
+        self.wait_for("forest-plot").await;
+    }
+
+    /// Waits until an element with this `data-testid` exists.
+    pub async fn wait_for(&self, testid: &str) {
+        let css = format!("[data-testid='{testid}']");
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no [data-testid={testid}] on the page: {e}"));
+    }
+
+    /// Runs JavaScript in the page and returns its value.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// The value of attribute `name` on the first element with this testid.
+    pub async fn attr(&self, testid: &str, name: &str) -> Option<String> {
+        let v = self
+            .js(
+                "const e = document.querySelector(`[data-testid='${arguments[0]}']`); return e ? e.getAttribute(arguments[1]) : null;",
+                vec![json!(testid), json!(name)],
+            )
+            .await;
+        v.as_str().map(str::to_owned)
+    }
+
+    /// A numeric `data-*` attribute of `pooled-summary`.
+    pub async fn summary_number(&self, name: &str) -> f64 {
+        let raw = self.attr("pooled-summary", name).await.unwrap_or_else(|| panic!("pooled-summary has no {name}"));
+        raw.parse().unwrap_or_else(|_| panic!("pooled-summary {name}={raw:?} is not a number"))
+    }
+
+    /// The text content of the first element with this testid.
+    pub async fn text(&self, testid: &str) -> String {
+        let v = self
+            .js(
+                "const e = document.querySelector(`[data-testid='${arguments[0]}']`); return e ? e.textContent : null;",
+                vec![json!(testid)],
+            )
+            .await;
+        v.as_str().unwrap_or_else(|| panic!("no [data-testid={testid}]")).to_owned()
+    }
+
+    /// How many elements carry this testid.
+    pub async fn count(&self, testid: &str) -> usize {
+        let v = self
+            .js("return document.querySelectorAll(`[data-testid='${arguments[0]}']`).length;", vec![json!(testid)])
+            .await;
+        v.as_u64().unwrap_or(0) as usize
+    }
+
+    /// Pastes `text` into the data area as a user would: sets its value and fires `input`.
+    pub async fn paste(&self, text: &str) {
+        self.js(
+            "const e = document.querySelector(`[data-testid='data-input']`); e.value = arguments[0]; e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![json!(text)],
+        )
+        .await;
+        self.settle().await;
+    }
+
+    /// Chooses `value` in the select with this testid and fires `change`.
+    pub async fn select(&self, testid: &str, value: &str) {
+        let ok = self
+            .js(
+                "const e = document.querySelector(`[data-testid='${arguments[0]}']`); if (!e) return 'missing'; if (![...e.options].some(o => o.value === arguments[1])) return 'no option'; e.value = arguments[1]; e.dispatchEvent(new Event('change', {bubbles: true})); return 'ok';",
+                vec![json!(testid), json!(value)],
+            )
+            .await;
+        assert_eq!(ok, json!("ok"), "select {testid} = {value}");
+        self.settle().await;
+    }
+
+    /// Clicks the first element with this testid.
+    pub async fn click(&self, testid: &str) {
+        let css = format!("[data-testid='{testid}']");
+        let el = self.client.find(Locator::Css(&css)).await.unwrap_or_else(|e| panic!("no {testid}: {e}"));
+        el.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
+        self.settle().await;
+    }
+
+    /// Waits for two animation frames, so the page has rendered what the last event did.
+    pub async fn settle(&self) {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+                vec![],
+            )
+            .await
+            .expect("wait for frames");
+    }
+
+    /// Saves a screenshot as `target/screenshots/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = workspace_root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Messages the browser logged at level SEVERE (console errors, CSP violations,
+    /// failed loads, uncaught exceptions) since the last call.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let logs = self.client.issue_cmd(BrowserLog).await.expect("read the browser log");
+        logs.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Ends the session and stops its ChromeDriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+/// Polls `probe` until it returns `Some`, or panics with `what` after [`PATIENCE`].
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The repository root (the root package's manifest folder).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// ChromeDriver's legacy log endpoint, the one way WebDriver exposes console messages.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+fn chromium_binary() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned())
+}
+
+fn dist_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("GROVE_DIST") {
+        let p = PathBuf::from(dir);
+        return if p.is_absolute() { p } else { workspace_root().join(p) };
+    }
+    let dist = workspace_root().join("target/e2e-dist");
+    let status = Command::new("trunk")
+        .args(["build", "--release", "--dist"])
+        .arg(&dist)
+        .current_dir(workspace_root())
+        .status()
+        .expect("run trunk (installed by scripts/setup)");
+    assert!(status.success(), "trunk build --release failed");
+    dist
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+fn wait_for_port(port: u16) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < PATIENCE, "chromedriver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// Serves one HTTP/1.1 request for a file under `root` (GET and HEAD only).
+fn serve_one(stream: TcpStream, root: &Path) {
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut request = String::new();
+    if reader.read_line(&mut request).is_err() {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let mut parts = request.split_whitespace();
+    let method = parts.next().unwrap_or_default();
+    let target = parts.next().unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let relative = path.trim_start_matches('/');
+    let relative = if relative.is_empty() { "index.html" } else { relative };
+    let file = root.join(relative);
+    let inside = !relative.split('/').any(|c| c == "..");
+    let body = if inside { std::fs::read(&file).ok() } else { None };
+    let mut stream = stream;
+    let _ = match body {
+        Some(bytes) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                content_type(&file),
+                bytes.len()
+            );
+            stream.write_all(head.as_bytes()).and_then(|_| if method == "HEAD" { Ok(()) } else { stream.write_all(&bytes) })
+        }
+        None => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    };
+    let _ = stream.flush();
+    let _ = reader.read(&mut [0u8; 0]);
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("svg") => "image/svg+xml",
+        Some("json") | Some("webmanifest") => "application/json",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
