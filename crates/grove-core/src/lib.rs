@@ -9,11 +9,17 @@
 //! plain words.
 
 pub mod bias;
+pub mod analysis;
 pub mod dist;
+pub mod effect;
+pub mod mh;
+pub mod peto;
 pub mod forest;
 pub mod format;
 pub mod parse;
+pub mod rma;
 pub mod settings;
+pub mod subgroup;
 pub mod table;
 pub mod validate;
 
@@ -22,3 +28,7 @@ pub use settings::{
     ZeroCellCorrection,
 };
 pub use table::{Arm, Study, Table, TableError};
+
+pub use analysis::{Analysis, StudyResult, analyze};
+pub use effect::{EffectSize, Interval, NotEstimable};
+pub use rma::{Fit, Heterogeneity, Model, Pooled, Prediction, Undefined};

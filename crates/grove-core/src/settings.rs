@@ -18,6 +18,35 @@ pub enum Measure {
     RiskDifference,
 }
 
+impl Measure {
+    /// Whether the measure is a ratio (RR, OR), analysed on the natural-log scale.
+    pub fn is_ratio(self) -> bool {
+        matches!(self, Measure::RiskRatio | Measure::OddsRatio)
+    }
+
+    /// Converts a value from the analysis scale to the natural scale: `exp(x)` for the
+    /// ratios, `x` itself for the risk difference.
+    pub fn to_natural(self, x: f64) -> f64 {
+        if self.is_ratio() { x.exp() } else { x }
+    }
+
+    /// metafor's code for the measure (`"RR"`, `"OR"`, `"RD"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Measure::RiskRatio => "RR",
+            Measure::OddsRatio => "OR",
+            Measure::RiskDifference => "RD",
+        }
+    }
+
+    /// The measure with metafor's code, if any.
+    pub fn from_code(code: &str) -> Option<Measure> {
+        [Measure::RiskRatio, Measure::OddsRatio, Measure::RiskDifference]
+            .into_iter()
+            .find(|m| m.code().eq_ignore_ascii_case(code))
+    }
+}
+
 /// How studies are weighted and combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Method {
@@ -107,6 +136,9 @@ pub enum CorrectionScope {
     /// No study (metafor `to="none"`): studies whose estimate is then undefined are
     /// reported as not estimable.
     None,
+    /// Every study, but only when at least one study of the analysis has a zero cell
+    /// (metafor `to="if0all"`).
+    IfAnyStudyHasZero,
 }
 
 /// The continuity correction for zero cells (metafor's `add` and `to`).

@@ -1,0 +1,157 @@
+//! One call that runs everything the settings ask for: per-study effect sizes, the
+//! common-effect and random-effects fits, and subgroup analyses.
+//!
+//! - Inverse variance: common = [`rma::fit`] with [`Model::Common`], random =
+//!   [`rma::fit`] with [`Model::Random`], both on the per-study `yi`/`vi` of
+//!   [`effect::effect_sizes`].
+//! - Mantel-Haenszel / Peto: common = [`mantel_haenszel`] / [`peto`]; random =
+//!   inverse-variance random effects on the same per-study `yi`/`vi` that enter their Q
+//!   (metafor's `rma.mh`/`rma.peto` estimates with double zeros dropped). This is the
+//!   choice metafor users make (`rma(yi, vi)` after `rma.mh`); RevMan instead computes
+//!   DerSimonian-Laird tau² from the MH-based Q, which differs slightly.
+//!
+//! The Hartung-Knapp method is defined for random-effects models (metafor warns
+//! otherwise), so the common-effect model always uses the Wald interval.
+
+use serde::Serialize;
+
+use crate::effect::{self, EffectSize, NotEstimable};
+use crate::mh::{self, mantel_haenszel};
+use crate::peto::{self, peto_with};
+use crate::rma::{self, Fit, Model, Undefined};
+use crate::settings::{CiMethod, Measure, Method, Settings};
+use crate::subgroup::{self, Subgroups};
+use crate::table::{Study, Table};
+
+/// One study's row in the results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyResult {
+    /// Position of the study in the input.
+    pub index: usize,
+    /// Its effect size, or why it has none (Peto's log odds ratio for [`Method::Peto`]).
+    pub effect: Result<EffectSize, NotEstimable>,
+    /// Weight in the common-effect model, percent (`None` when not in the fit).
+    pub weight_common: Option<f64>,
+    /// Weight in the random-effects model, percent (`None` when not in the fit).
+    pub weight_random: Option<f64>,
+}
+
+/// Everything computed for one set of studies and settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// The settings used.
+    pub settings: Settings,
+    /// One row per input study, in input order.
+    pub studies: Vec<StudyResult>,
+    /// The common-effect fit.
+    pub common: Result<Fit, Undefined>,
+    /// The random-effects fit.
+    pub random: Result<Fit, Undefined>,
+    /// Subgroup analyses, when any study has a subgroup label.
+    pub subgroups: Option<Subgroups>,
+}
+
+impl Analysis {
+    /// The fit of the given model.
+    pub fn fit(&self, model: Model) -> &Result<Fit, Undefined> {
+        match model {
+            Model::Common => &self.common,
+            Model::Random => &self.random,
+        }
+    }
+}
+
+/// Runs the whole analysis.
+///
+/// ```
+/// use grove_core::analysis::analyze;
+/// use grove_core::{Settings, Study, Table};
+/// let s = |e1, n1, e2, n2| Study { name: String::new(), year: None, subgroup: None,
+///                                  table: Table::new(e1, n1, e2, n2).unwrap() };
+/// let a = analyze(&[s(4, 123, 11, 139), s(6, 306, 29, 303)], &Settings::default());
+/// assert!(a.common.is_ok() && a.random.is_ok());
+/// ```
+pub fn analyze(studies: &[Study], settings: &Settings) -> Analysis {
+    let tables: Vec<Table> = studies.iter().map(|s| s.table).collect();
+    let (effects, common, random) = pool(&tables, settings);
+    let common_w = weights_per_study(&common, &effects, settings.method);
+    let random_w = weights_per_study(&random, &effects, Method::InverseVariance);
+    let rows = effects
+        .into_iter()
+        .enumerate()
+        .map(|(index, effect)| StudyResult {
+            index,
+            effect,
+            weight_common: common_w.get(index).copied().flatten(),
+            weight_random: random_w.get(index).copied().flatten(),
+        })
+        .collect();
+    let subgroups = if studies.iter().any(|s| s.subgroup.is_some()) {
+        Some(subgroup::subgroups(studies, settings))
+    } else {
+        None
+    };
+    Analysis { settings: *settings, studies: rows, common, random, subgroups }
+}
+
+/// Per-study effects and the two fits for a set of tables (no subgroups).
+pub(crate) fn pool(
+    tables: &[Table],
+    settings: &Settings,
+) -> (Vec<Result<EffectSize, NotEstimable>>, Result<Fit, Undefined>, Result<Fit, Undefined>) {
+    let measure = settings.measure;
+    let (effects, common) = match settings.method {
+        Method::InverseVariance => {
+            let effects = effect::effect_sizes(tables, measure, settings.correction);
+            let (yi, vi) = split(&effects);
+            let common =
+                rma::fit(&yi, &vi, Model::Common, settings.tau2, CiMethod::Wald).map_err(no_study);
+            (effects, common)
+        }
+        Method::MantelHaenszel => {
+            let effects = mh::study_effects(tables, measure, settings);
+            (effects, mantel_haenszel(tables, measure, settings))
+        }
+        Method::Peto => {
+            if measure != Measure::OddsRatio {
+                let effects = effect::effect_sizes(tables, measure, settings.correction);
+                let why = Undefined::MeasureNotSupported(
+                    "Peto's method estimates the odds ratio only".into(),
+                );
+                return (effects, Err(why.clone()), Err(why));
+            }
+            (peto::study_effects(tables, settings.correction), peto_with(tables, settings.correction))
+        }
+    };
+    let (yi, vi) = split(&effects);
+    let random = rma::fit(&yi, &vi, Model::Random, settings.tau2, settings.ci).map_err(no_study);
+    (effects, common, random)
+}
+
+/// An empty fit input means no study had an estimate.
+fn no_study(e: Undefined) -> Undefined {
+    e
+}
+
+fn split(effects: &[Result<EffectSize, NotEstimable>]) -> (Vec<f64>, Vec<f64>) {
+    effects.iter().filter_map(|e| e.as_ref().ok()).map(|e| (e.yi, e.vi)).unzip()
+}
+
+/// Maps a fit's weights back to input positions.
+fn weights_per_study(
+    fit: &Result<Fit, Undefined>,
+    effects: &[Result<EffectSize, NotEstimable>],
+    method: Method,
+) -> Vec<Option<f64>> {
+    let Ok(fit) = fit else {
+        return vec![None; effects.len()];
+    };
+    match method {
+        // Mantel-Haenszel and Peto weigh every table.
+        Method::MantelHaenszel | Method::Peto => fit.weights.iter().map(|w| Some(*w)).collect(),
+        Method::InverseVariance => {
+            let mut it = fit.weights.iter();
+            effects.iter().map(|e| if e.is_ok() { it.next().copied() } else { None }).collect()
+        }
+    }
+}
