@@ -18,6 +18,7 @@ pub mod forest;
 pub mod format;
 pub mod parse;
 pub mod rma;
+pub mod sensitivity;
 pub mod settings;
 pub mod subgroup;
 pub mod table;

@@ -14,12 +14,19 @@ use std::fmt;
 
 pub mod ranktest;
 pub mod regression;
+pub mod trimfill;
 
 pub use ranktest::{KENDALL_EXACT_MAX_K, RankTest, begg};
 pub use regression::{
     RANK_TOLERANCE, RegressionTest, RegressionTestKind, egger, harbord, peters,
     score_and_information,
 };
+pub use trimfill::{
+    Side, SideChoice, TRIM_FILL_MAX_ITERATIONS, TrimFill, metafor_side, trim_and_fill,
+    trim_and_fill_with,
+};
+
+use crate::rma::Undefined;
 
 /// Why a small-study-effects test or trim-and-fill has no result.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +65,8 @@ pub enum BiasError {
         /// Iterations made.
         iterations: usize,
     },
+    /// A meta-analytic fit the method needs is undefined.
+    Fit(Undefined),
 }
 
 impl fmt::Display for BiasError {
@@ -89,8 +98,15 @@ impl fmt::Display for BiasError {
                 f,
                 "the number of missing studies did not settle after {iterations} iterations"
             ),
+            BiasError::Fit(why) => write!(f, "the meta-analysis is undefined: {why}"),
         }
     }
 }
 
 impl std::error::Error for BiasError {}
+
+impl From<Undefined> for BiasError {
+    fn from(why: Undefined) -> Self {
+        BiasError::Fit(why)
+    }
+}
