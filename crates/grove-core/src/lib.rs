@@ -8,15 +8,16 @@
 //! H2`) so that each formula can be compared with metafor line by line; Rust names are
 //! plain words.
 
-pub mod bias;
 pub mod analysis;
+pub mod bias;
 pub mod dist;
 pub mod effect;
-pub mod mh;
-pub mod peto;
 pub mod forest;
 pub mod format;
+pub mod mh;
 pub mod parse;
+pub mod peto;
+pub mod report;
 pub mod rma;
 pub mod sensitivity;
 pub mod settings;
@@ -25,7 +26,7 @@ pub mod table;
 pub mod validate;
 
 pub use settings::{
-    CiMethod, CorrectionScope, Measure, MhCorrection, Method, Settings, Tau2Estimator,
+    CiMethod, CorrectionScope, Measure, Method, MhCorrection, Settings, Tau2Estimator,
     ZeroCellCorrection,
 };
 pub use table::{Arm, Study, Table, TableError};

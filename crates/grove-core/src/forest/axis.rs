@@ -99,7 +99,9 @@ impl Axis {
     /// The pixel position of `value`, or `None` when it lies outside the axis or is not a
     /// number.
     pub fn position(&self, value: f64) -> Option<f64> {
-        if !value.is_finite() || value < self.min * (1.0 - 1e-12) || value > self.max * (1.0 + 1e-12)
+        if !value.is_finite()
+            || value < self.min * (1.0 - 1e-12)
+            || value > self.max * (1.0 + 1e-12)
         {
             return None;
         }
@@ -111,7 +113,11 @@ impl Axis {
         let fraction = match self.scale {
             Scale::Log => {
                 let (lo, hi) = (self.min.ln(), self.max.ln());
-                let v = if value > 0.0 { value.ln() } else { f64::NEG_INFINITY };
+                let v = if value > 0.0 {
+                    value.ln()
+                } else {
+                    f64::NEG_INFINITY
+                };
                 (v.clamp(lo, hi) - lo) / (hi - lo)
             }
             Scale::Linear => {
@@ -126,7 +132,11 @@ impl Axis {
     pub fn label(&self, value: f64) -> String {
         let s = format!("{:.3}", value);
         let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".to_owned() } else { s.to_owned() }
+        if s == "-0" {
+            "0".to_owned()
+        } else {
+            s.to_owned()
+        }
     }
 }
 

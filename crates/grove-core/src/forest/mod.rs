@@ -371,7 +371,12 @@ impl<'a> Builder<'a> {
         let label_width = studies()
             .map(|s| w(&s.label, false))
             .chain(pooled().map(|p| w(&p.label, true)))
-            .chain(spec.sections.iter().filter_map(|s| s.heading.as_deref()).map(|h| w(h, true)))
+            .chain(
+                spec.sections
+                    .iter()
+                    .filter_map(|s| s.heading.as_deref())
+                    .map(|h| w(h, true)),
+            )
             .chain([w("Study or Subgroup", true), w("Total events", false)])
             .fold(0.0, f64::max)
             .min(o.max_label_width.max(w("Study or Subgroup", true)));
@@ -379,7 +384,12 @@ impl<'a> Builder<'a> {
         let count_width = |n: u64| w(&format::count(n), true);
         let events_w = studies()
             .flat_map(|s| s.events)
-            .chain(spec.sections.iter().filter_map(|s| s.total_events).flatten())
+            .chain(
+                spec.sections
+                    .iter()
+                    .filter_map(|s| s.total_events)
+                    .flatten(),
+            )
             .map(count_width)
             .fold(w("Events", true), f64::max);
         let totals_w = studies()
@@ -422,7 +432,10 @@ impl<'a> Builder<'a> {
             .chain(spec.sections.iter().flat_map(|s| s.notes.iter()))
             .map(|l| PAD + 8.0 + w(l, false))
             .fold(0.0, f64::max);
-        let width = (graph_x0 + o.graph_width + 6.0).max(right_label).max(footer) + PAD;
+        let width = (graph_x0 + o.graph_width + 6.0)
+            .max(right_label)
+            .max(footer)
+            + PAD;
 
         let axis = Self::axis(spec, graph_x0, o.graph_width);
         let max_weight = studies()
@@ -477,7 +490,8 @@ impl<'a> Builder<'a> {
     fn build(mut self) -> Layout {
         self.header();
         let top_of_data = self.y;
-        let several = self.spec.sections.len() > 1 || self.spec.sections.iter().any(|s| s.heading.is_some());
+        let several =
+            self.spec.sections.len() > 1 || self.spec.sections.iter().any(|s| s.heading.is_some());
         for section in &self.spec.sections {
             self.section(section, several);
         }
@@ -556,7 +570,13 @@ impl<'a> Builder<'a> {
         for (i, name) in spec.arms.iter().enumerate() {
             let [events, total] = self.cols.arm[i];
             let span_left = events - text::width("Events", self.o.font_size, true);
-            self.text((span_left + total) / 2.0, name, Anchor::Middle, true, Ink::Text);
+            self.text(
+                (span_left + total) / 2.0,
+                name,
+                Anchor::Middle,
+                true,
+                Ink::Text,
+            );
         }
         let title = measure_title(spec.measure);
         self.text(self.cols.effect, title, Anchor::End, true, Ink::Text);
@@ -564,7 +584,13 @@ impl<'a> Builder<'a> {
         self.text(centre, title, Anchor::Middle, true, Ink::Text);
         self.row(RowKind::Header, Marker::None, [false; 2]);
         // Second line: column names.
-        self.text(self.cols.study, "Study or Subgroup", Anchor::Start, true, Ink::Text);
+        self.text(
+            self.cols.study,
+            "Study or Subgroup",
+            Anchor::Start,
+            true,
+            Ink::Text,
+        );
         for i in 0..2 {
             let [events, total] = self.cols.arm[i];
             self.text(events, "Events", Anchor::End, true, Ink::Text);
@@ -574,7 +600,13 @@ impl<'a> Builder<'a> {
             let x = self.cols.weights[i];
             self.text(x, header, Anchor::End, true, Ink::Text);
         }
-        self.text(self.cols.effect, &spec.method_label, Anchor::End, true, Ink::Text);
+        self.text(
+            self.cols.effect,
+            &spec.method_label,
+            Anchor::End,
+            true,
+            Ink::Text,
+        );
         self.text(centre, &spec.method_label, Anchor::Middle, true, Ink::Text);
         self.row(RowKind::Header, Marker::None, [false; 2]);
         let y = self.y + 2.0;
@@ -625,12 +657,34 @@ impl<'a> Builder<'a> {
         self.label(&s.label, false, indent);
         for i in 0..2 {
             let [ex, tx] = self.cols.arm[i];
-            self.text(ex, &format::count(s.events[i]), Anchor::End, false, Ink::Text);
-            self.text(tx, &format::count(s.totals[i]), Anchor::End, false, Ink::Text);
+            self.text(
+                ex,
+                &format::count(s.events[i]),
+                Anchor::End,
+                false,
+                Ink::Text,
+            );
+            self.text(
+                tx,
+                &format::count(s.totals[i]),
+                Anchor::End,
+                false,
+                Ink::Text,
+            );
         }
         self.weights(&s.weights, false);
-        let ink = if s.effect.is_ok() { Ink::Text } else { Ink::Muted };
-        self.text(self.cols.effect, &estimate_text(&s.effect), Anchor::End, false, ink);
+        let ink = if s.effect.is_ok() {
+            Ink::Text
+        } else {
+            Ink::Muted
+        };
+        self.text(
+            self.cols.effect,
+            &estimate_text(&s.effect),
+            Anchor::End,
+            false,
+            ink,
+        );
         let (marker, arrows) = match &s.effect {
             Ok(e) => {
                 let arrows = self.interval(e.lower, e.upper, Ink::Text, 1.0);
@@ -640,7 +694,12 @@ impl<'a> Builder<'a> {
                         let yc = self.y + self.o.row_height / 2.0;
                         let h = side / 2.0;
                         self.shapes.push(Shape::Polygon {
-                            points: vec![(x - h, yc - h), (x + h, yc - h), (x + h, yc + h), (x - h, yc + h)],
+                            points: vec![
+                                (x - h, yc - h),
+                                (x + h, yc - h),
+                                (x + h, yc + h),
+                                (x - h, yc + h),
+                            ],
                             ink: Ink::Study,
                         });
                         Marker::Square { x, side }
@@ -670,7 +729,10 @@ impl<'a> Builder<'a> {
             return [false; 2];
         }
         let yc = self.y + self.o.row_height / 2.0;
-        let past = [lower < self.axis.min * (1.0 - 1e-12), upper > self.axis.max * (1.0 + 1e-12)];
+        let past = [
+            lower < self.axis.min * (1.0 - 1e-12),
+            upper > self.axis.max * (1.0 + 1e-12),
+        ];
         let (x1, x2) = (self.axis.clamped(lower), self.axis.clamped(upper));
         if x2 > x1 {
             self.shapes.push(Shape::Line {
@@ -684,13 +746,21 @@ impl<'a> Builder<'a> {
         }
         if past[0] {
             self.shapes.push(Shape::Polygon {
-                points: vec![(x1, yc), (x1 + ARROW, yc - ARROW * 0.6), (x1 + ARROW, yc + ARROW * 0.6)],
+                points: vec![
+                    (x1, yc),
+                    (x1 + ARROW, yc - ARROW * 0.6),
+                    (x1 + ARROW, yc + ARROW * 0.6),
+                ],
                 ink,
             });
         }
         if past[1] {
             self.shapes.push(Shape::Polygon {
-                points: vec![(x2, yc), (x2 - ARROW, yc - ARROW * 0.6), (x2 - ARROW, yc + ARROW * 0.6)],
+                points: vec![
+                    (x2, yc),
+                    (x2 - ARROW, yc - ARROW * 0.6),
+                    (x2 - ARROW, yc + ARROW * 0.6),
+                ],
                 ink,
             });
         }
@@ -717,8 +787,18 @@ impl<'a> Builder<'a> {
             }
         }
         self.weights(&p.weights, true);
-        let ink = if p.effect.is_ok() { Ink::Text } else { Ink::Muted };
-        self.text(self.cols.effect, &estimate_text(&p.effect), Anchor::End, true, ink);
+        let ink = if p.effect.is_ok() {
+            Ink::Text
+        } else {
+            Ink::Muted
+        };
+        self.text(
+            self.cols.effect,
+            &estimate_text(&p.effect),
+            Anchor::End,
+            true,
+            ink,
+        );
         let marker = match &p.effect {
             Ok(e) if e.value.is_finite() && e.lower.is_finite() && e.upper.is_finite() => {
                 let (l, x, r) = (
@@ -732,7 +812,11 @@ impl<'a> Builder<'a> {
                     points: vec![(l, yc), (x, yc - h), (r, yc), (x, yc + h)],
                     ink: Ink::Pooled,
                 });
-                Marker::Diamond { left: l, x, right: r }
+                Marker::Diamond {
+                    left: l,
+                    x,
+                    right: r,
+                }
             }
             _ => Marker::None,
         };

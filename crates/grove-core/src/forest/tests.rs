@@ -8,7 +8,11 @@ fn study(label: &str, value: f64, lower: f64, upper: f64, weight: f64) -> StudyR
         totals: [123, 139],
         weights: vec![Some(weight)],
         marker_weight: Some(weight),
-        effect: Ok(Estimate { value, lower, upper }),
+        effect: Ok(Estimate {
+            value,
+            lower,
+            upper,
+        }),
     }
 }
 
@@ -26,14 +30,24 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
                 label: "Total (95% CI)".to_owned(),
                 totals: Some([1000, 1000]),
                 weights: vec![Some(100.0)],
-                effect: Ok(Estimate { value: 0.49, lower: 0.34, upper: 0.70 }),
+                effect: Ok(Estimate {
+                    value: 0.49,
+                    lower: 0.34,
+                    upper: 0.70,
+                }),
             }],
             total_events: Some([10, 20]),
             notes: vec![],
         }],
         overall: vec![],
-        prediction: Some(Ok(Estimate { value: 0.49, lower: 0.14, upper: 1.77 })),
-        footer: vec!["Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%".to_owned()],
+        prediction: Some(Ok(Estimate {
+            value: 0.49,
+            lower: 0.14,
+            upper: 1.77,
+        })),
+        footer: vec![
+            "Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%".to_owned(),
+        ],
         description: "13 trials".to_owned(),
     }
 }
@@ -68,7 +82,10 @@ fn square_areas_are_proportional_to_weights() {
 
 #[test]
 fn squares_sit_at_their_estimate_on_the_axis() {
-    let l = layout(&spec(vec![study("A", 0.5, 0.3, 0.8, 40.0)]), &PlotOptions::default());
+    let l = layout(
+        &spec(vec![study("A", 0.5, 0.3, 0.8, 40.0)]),
+        &PlotOptions::default(),
+    );
     let (x, _) = squares(&l)[0];
     assert!((x - l.axis.clamped(0.5)).abs() < 1e-9);
     assert!(x < l.axis.clamped(1.0));
@@ -77,7 +94,10 @@ fn squares_sit_at_their_estimate_on_the_axis() {
 #[test]
 fn every_study_and_the_footer_appear_in_the_svg() {
     let names = ["Aronson", "Ferguson & Simes", "Rosenthal"];
-    let studies = names.iter().map(|n| study(n, 0.5, 0.3, 0.8, 10.0)).collect();
+    let studies = names
+        .iter()
+        .map(|n| study(n, 0.5, 0.3, 0.8, 10.0))
+        .collect();
     let svg = layout(&spec(studies), &PlotOptions::default()).to_svg();
     assert!(svg.contains(">Aronson</text>"));
     assert!(svg.contains(">Ferguson &amp; Simes</text>"));
@@ -92,7 +112,13 @@ fn every_study_and_the_footer_appear_in_the_svg() {
 #[test]
 fn markup_in_names_stays_text() {
     let svg = layout(
-        &spec(vec![study("<script>alert(1)</script>", 0.5, 0.3, 0.8, 10.0)]),
+        &spec(vec![study(
+            "<script>alert(1)</script>",
+            0.5,
+            0.3,
+            0.8,
+            10.0,
+        )]),
         &PlotOptions::default(),
     )
     .to_svg();
@@ -102,10 +128,18 @@ fn markup_in_names_stays_text() {
 
 #[test]
 fn long_names_are_cut_and_keep_the_full_name_as_a_tooltip() {
-    let long = "The Extremely Long Name of a Multicentre Collaborative Trial Group (2001), second report";
-    let l = layout(&spec(vec![study(long, 0.5, 0.3, 0.8, 10.0)]), &PlotOptions::default());
+    let long =
+        "The Extremely Long Name of a Multicentre Collaborative Trial Group (2001), second report";
+    let l = layout(
+        &spec(vec![study(long, 0.5, 0.3, 0.8, 10.0)]),
+        &PlotOptions::default(),
+    );
     let cut = l.shapes.iter().find_map(|s| match s {
-        Shape::Text { full: Some(full), text, .. } if full == long => Some(text.clone()),
+        Shape::Text {
+            full: Some(full),
+            text,
+            ..
+        } if full == long => Some(text.clone()),
         _ => None,
     });
     let cut = cut.expect("the long name is cut");
@@ -116,12 +150,24 @@ fn long_names_are_cut_and_keep_the_full_name_as_a_tooltip() {
 #[test]
 fn intervals_past_the_axis_end_in_arrows() {
     let l = layout(
-        &spec(vec![study("A", 0.5, 0.3, 0.8, 40.0), study("Wide", 1.5, 1e-4, 1e4, 1.0)]),
+        &spec(vec![
+            study("A", 0.5, 0.3, 0.8, 40.0),
+            study("Wide", 1.5, 1e-4, 1e4, 1.0),
+        ]),
         &PlotOptions::default(),
     );
-    let wide = l.rows.iter().filter(|r| r.kind == RowKind::Study).nth(1).expect("row");
+    let wide = l
+        .rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Study)
+        .nth(1)
+        .expect("row");
     assert_eq!(wide.arrows, [true, true]);
-    let narrow = l.rows.iter().find(|r| r.kind == RowKind::Study).expect("row");
+    let narrow = l
+        .rows
+        .iter()
+        .find(|r| r.kind == RowKind::Study)
+        .expect("row");
     assert_eq!(narrow.arrows, [false, false]);
     assert_eq!(l.axis.max, RATIO_WIDEN_FOR_LIMITS_TEST);
 }
@@ -135,15 +181,26 @@ fn undefined_studies_show_their_reason_and_no_mark() {
     s.weights = vec![None];
     s.marker_weight = None;
     let l = layout(&spec(vec![s]), &PlotOptions::default());
-    let row = l.rows.iter().find(|r| r.kind == RowKind::Study).expect("row");
+    let row = l
+        .rows
+        .iter()
+        .find(|r| r.kind == RowKind::Study)
+        .expect("row");
     assert_eq!(row.marker, Marker::None);
     assert!(l.to_svg().contains("Not estimable"));
 }
 
 #[test]
 fn pooled_rows_are_diamonds_spanning_their_interval() {
-    let l = layout(&spec(vec![study("A", 0.5, 0.3, 0.8, 40.0)]), &PlotOptions::default());
-    let d = l.rows.iter().find(|r| r.kind == RowKind::Pooled).expect("pooled");
+    let l = layout(
+        &spec(vec![study("A", 0.5, 0.3, 0.8, 40.0)]),
+        &PlotOptions::default(),
+    );
+    let d = l
+        .rows
+        .iter()
+        .find(|r| r.kind == RowKind::Pooled)
+        .expect("pooled");
     match d.marker {
         Marker::Diamond { left, x, right } => {
             assert!((left - l.axis.clamped(0.34)).abs() < 1e-9);
@@ -152,7 +209,11 @@ fn pooled_rows_are_diamonds_spanning_their_interval() {
         }
         other => panic!("expected a diamond, got {other:?}"),
     }
-    let p = l.rows.iter().find(|r| r.kind == RowKind::Prediction).expect("prediction");
+    let p = l
+        .rows
+        .iter()
+        .find(|r| r.kind == RowKind::Prediction)
+        .expect("prediction");
     assert!(matches!(p.marker, Marker::Bar { .. }));
 }
 
@@ -165,14 +226,28 @@ fn subgroups_get_headings_and_their_own_diamonds() {
     s.sections.push(second);
     s.overall = s.sections[0].pooled.clone();
     let l = layout(&s, &PlotOptions::default());
-    assert_eq!(l.rows.iter().filter(|r| r.kind == RowKind::Heading).count(), 2);
-    assert_eq!(l.rows.iter().filter(|r| r.kind == RowKind::Pooled).count(), 3);
+    assert_eq!(
+        l.rows.iter().filter(|r| r.kind == RowKind::Heading).count(),
+        2
+    );
+    assert_eq!(
+        l.rows.iter().filter(|r| r.kind == RowKind::Pooled).count(),
+        3
+    );
 }
 
 #[test]
 fn height_grows_with_the_number_of_studies_and_nothing_overlaps() {
     let many: Vec<StudyRow> = (0..100)
-        .map(|i| study(&format!("Study {i}"), 0.5 + f64::from(i) / 100.0, 0.2, 2.0, 1.0))
+        .map(|i| {
+            study(
+                &format!("Study {i}"),
+                0.5 + f64::from(i) / 100.0,
+                0.2,
+                2.0,
+                1.0,
+            )
+        })
         .collect();
     let one = layout(&spec(many[..1].to_vec()), &PlotOptions::default());
     let hundred = layout(&spec(many), &PlotOptions::default());
@@ -187,7 +262,11 @@ fn height_grows_with_the_number_of_studies_and_nothing_overlaps() {
 fn risk_differences_use_a_linear_axis_around_zero() {
     let mut s = spec(vec![study("A", -0.03, -0.08, 0.02, 40.0)]);
     s.measure = Measure::RiskDifference;
-    s.sections[0].pooled[0].effect = Ok(Estimate { value: -0.03, lower: -0.05, upper: -0.01 });
+    s.sections[0].pooled[0].effect = Ok(Estimate {
+        value: -0.03,
+        lower: -0.05,
+        upper: -0.01,
+    });
     s.prediction = None;
     let l = layout(&s, &PlotOptions::default());
     assert_eq!(l.axis.scale, Scale::Linear);

@@ -1,0 +1,760 @@
+//! From the rows a user typed to everything shown about them: which rows are analysed and
+//! what is wrong with the others, the analysis, the headline numbers on the natural scale,
+//! the sentence for an abstract, the forest plot's content and a CSV export.
+//!
+//! The page and the command line both present a [`Report`]; neither computes anything of
+//! its own.
+
+use crate::analysis::{Analysis, analyze};
+use crate::effect::EffectSize;
+use crate::forest::{Estimate, ForestSpec, PooledRow, Section, StudyRow};
+use crate::format;
+use crate::parse::{Column, Diagnostic, RawRow};
+use crate::rma::{Fit, Model, Undefined};
+use crate::settings::{CiMethod, Measure, Method, Settings};
+use crate::table::Study;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+/// Which pooled results are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum ModelView {
+    /// The common-effect (fixed-effect) result only.
+    Common,
+    /// The random-effects result only.
+    #[default]
+    Random,
+    /// Both.
+    Both,
+}
+
+impl ModelView {
+    /// The model whose result is the headline: random effects unless only the common
+    /// effect is shown.
+    pub fn primary(self) -> Model {
+        match self {
+            ModelView::Common => Model::Common,
+            ModelView::Random | ModelView::Both => Model::Random,
+        }
+    }
+
+    /// The models shown, in display order.
+    pub fn models(self) -> &'static [Model] {
+        match self {
+            ModelView::Common => &[Model::Common],
+            ModelView::Random => &[Model::Random],
+            ModelView::Both => &[Model::Common, Model::Random],
+        }
+    }
+}
+
+/// Settings and labels of one outcome's analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportOptions {
+    /// Measure, method, estimators, corrections.
+    pub settings: Settings,
+    /// Which pooled results are shown.
+    pub models: ModelView,
+    /// Whether the prediction interval is shown (random effects only).
+    pub prediction: bool,
+    /// Names of the experimental and control arms.
+    pub arms: [String; 2],
+    /// "Favours …" labels left and right of the line of no effect.
+    pub favours: [String; 2],
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            settings: Settings::default(),
+            models: ModelView::Random,
+            prediction: true,
+            arms: ["Experimental".to_owned(), "Control".to_owned()],
+            favours: [
+                "Favours experimental".to_owned(),
+                "Favours control".to_owned(),
+            ],
+        }
+    }
+}
+
+/// The headline numbers, on the natural scale (RR, not log RR), at full precision.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Headline {
+    /// Which model.
+    pub model: Model,
+    /// Pooled estimate.
+    pub estimate: f64,
+    /// Lower 95% limit.
+    pub ci_lower: f64,
+    /// Upper 95% limit.
+    pub ci_upper: f64,
+    /// P value of the test for the overall effect.
+    pub p: f64,
+    /// I² in percent.
+    pub i2: f64,
+    /// tau² (0 for the common-effect model).
+    pub tau2: f64,
+    /// Studies pooled.
+    pub k: usize,
+}
+
+/// A row left out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exclusion {
+    /// 1-based row number in the table.
+    pub row: usize,
+    /// The row's label.
+    pub label: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Everything derived from one outcome's rows and options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The options used.
+    pub options: ReportOptions,
+    /// Per row of the table: the study, or its problems. Blank rows are `None`.
+    pub rows: Vec<Option<Result<Study, Vec<Diagnostic>>>>,
+    /// Table row (0-based) of each analysed study.
+    pub row_of_study: Vec<usize>,
+    /// The analysed studies, in table order.
+    pub studies: Vec<Study>,
+    /// The analysis of `studies`.
+    pub analysis: Analysis,
+}
+
+impl Report {
+    /// Validates `rows` (blank rows are skipped, rows with problems are left out) and
+    /// analyses the rest.
+    pub fn new(rows: &[RawRow], options: &ReportOptions) -> Report {
+        let mut checked = Vec::with_capacity(rows.len());
+        let mut studies = Vec::with_capacity(rows.len());
+        let mut row_of_study = Vec::with_capacity(rows.len());
+        for (i, raw) in rows.iter().enumerate() {
+            if raw.is_blank() {
+                checked.push(None);
+                continue;
+            }
+            let result = raw.validate(i + 1);
+            if let Ok(study) = &result {
+                studies.push(study.clone());
+                row_of_study.push(i);
+            }
+            checked.push(Some(result));
+        }
+        let analysis = analyze(&studies, &options.settings);
+        Report {
+            options: options.clone(),
+            rows: checked,
+            row_of_study,
+            studies,
+            analysis,
+        }
+    }
+
+    /// Every problem with the rows, in table order.
+    pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().err()))
+            .flatten()
+    }
+
+    /// The first problem with one cell, if any.
+    pub fn cell_problem(&self, row: usize, column: Column) -> Option<&Diagnostic> {
+        let problems = self.rows.get(row)?.as_ref()?.as_ref().err()?;
+        problems.iter().find(|d| d.column == Some(column))
+    }
+
+    /// Whether table row `row` (0-based) has problems and is left out.
+    pub fn row_has_problems(&self, row: usize) -> bool {
+        matches!(self.rows.get(row), Some(Some(Err(_))))
+    }
+
+    /// Rows left out of the analysis: those with problems and those whose effect cannot
+    /// be estimated.
+    pub fn exclusions(&self) -> Vec<Exclusion> {
+        let mut out = Vec::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            if let Some(Err(problems)) = row {
+                out.push(Exclusion {
+                    row: i + 1,
+                    label: format!("Row {}", i + 1),
+                    reason: format!(
+                        "left out: {} problem{} in its cells",
+                        problems.len(),
+                        if problems.len() == 1 { "" } else { "s" }
+                    ),
+                });
+            }
+        }
+        for (s, result) in self.analysis.studies.iter().enumerate() {
+            if let Err(why) = &result.effect {
+                let row = self.row_of_study.get(s).copied().unwrap_or(s);
+                out.push(Exclusion {
+                    row: row + 1,
+                    label: self.label(s),
+                    reason: format!("not estimable: {why}"),
+                });
+            }
+        }
+        out.sort_by_key(|e| e.row);
+        out
+    }
+
+    /// The fit of `model`.
+    pub fn fit(&self, model: Model) -> &Result<Fit, Undefined> {
+        match model {
+            Model::Common => &self.analysis.common,
+            Model::Random => &self.analysis.random,
+        }
+    }
+
+    /// The headline result: random effects unless only the common effect is shown.
+    pub fn headline(&self) -> Result<Headline, Undefined> {
+        let model = self.options.models.primary();
+        let fit = self.fit(model).as_ref().map_err(Clone::clone)?;
+        let m = self.options.settings.measure;
+        Ok(Headline {
+            model,
+            estimate: natural(m, fit.pooled.estimate),
+            ci_lower: natural(m, fit.pooled.ci.lower),
+            ci_upper: natural(m, fit.pooled.ci.upper),
+            p: fit.pooled.p,
+            i2: fit.heterogeneity.i2,
+            tau2: if model == Model::Random {
+                fit.heterogeneity.tau2
+            } else {
+                0.0
+            },
+            k: fit.pooled.k,
+        })
+    }
+
+    /// Participants in the studies that contribute to the pooled result.
+    pub fn participants(&self) -> u64 {
+        self.analysis
+            .studies
+            .iter()
+            .zip(&self.studies)
+            .filter(|(r, _)| r.effect.is_ok())
+            .map(|(_, s)| s.table.total())
+            .sum()
+    }
+
+    /// One line for an abstract: "RR 0.49 (95% CI 0.34 to 0.70; 13 trials, 357,347
+    /// participants; I² = 92%)".
+    pub fn sentence(&self) -> Result<String, Undefined> {
+        let h = self.headline()?;
+        let trials = if h.k == 1 { "trial" } else { "trials" };
+        let mut s = format!(
+            "{} {} (95% CI {} to {}; {} {trials}, {} participants",
+            abbreviation(self.options.settings.measure),
+            format::effect(h.estimate),
+            format::effect(h.ci_lower),
+            format::effect(h.ci_upper),
+            h.k,
+            format::count(self.participants()),
+        );
+        if h.k > 1 {
+            let _ = write!(s, "; I² = {}", format::whole_percent(h.i2));
+        }
+        s.push(')');
+        Ok(s)
+    }
+
+    /// "IV, Random, 95% CI", the second line of the effect column's header.
+    pub fn method_label(&self) -> String {
+        let s = &self.options.settings;
+        let method = match s.method {
+            Method::InverseVariance => "IV",
+            Method::MantelHaenszel => "M-H",
+            Method::Peto => "Peto",
+        };
+        let model = match self.options.models {
+            ModelView::Common => ", Common",
+            ModelView::Random => ", Random",
+            ModelView::Both => "",
+        };
+        format!("{method}{model}, 95% CI")
+    }
+
+    /// What the forest plot shows.
+    pub fn forest(&self) -> ForestSpec {
+        let o = &self.options;
+        let models = o.models.models();
+        let weight_headers = if models.len() == 1 {
+            vec!["Weight".to_owned()]
+        } else {
+            vec!["Weight (common)".to_owned(), "Weight (random)".to_owned()]
+        };
+        let groups = self.subgroup_sections();
+        let (sections, overall) = match groups {
+            Some(sections) => (sections, self.pooled_rows(None, "Total")),
+            None => {
+                let all: Vec<usize> = (0..self.studies.len()).collect();
+                let mut section = self.section(None, &all);
+                section.pooled = self.pooled_rows(None, "Total");
+                (vec![section], Vec::new())
+            }
+        };
+        let mut footer = Vec::new();
+        footer.extend(self.heterogeneity_line(self.fit(o.models.primary())));
+        for &model in models {
+            footer.extend(self.overall_effect_line(self.fit(model), model, models.len() > 1));
+        }
+        if let Some(line) = self.subgroup_test_line() {
+            footer.push(line);
+        }
+        let prediction =
+            (o.prediction && models.contains(&Model::Random)).then(|| self.prediction());
+        ForestSpec {
+            measure: o.settings.measure,
+            method_label: self.method_label(),
+            arms: o.arms.clone(),
+            favours: o.favours.clone(),
+            weight_headers,
+            sections,
+            overall,
+            prediction,
+            footer,
+            description: self.description(),
+        }
+    }
+
+    /// Per-study and pooled results as CSV (RFC 4180), natural scale plus the analysis
+    /// scale (`yi`, `vi`).
+    pub fn csv(&self) -> String {
+        let m = self.options.settings.measure;
+        let mut out = String::new();
+        out.push_str("Study,Year,Subgroup,Experimental events,Experimental total,Control events,Control total,");
+        let _ = writeln!(
+            out,
+            "{0},{0} lower 95%,{0} upper 95%,yi,vi,Weight common (%),Weight random (%),Note",
+            abbreviation(m)
+        );
+        for (i, study) in self.studies.iter().enumerate() {
+            let r = &self.analysis.studies[i];
+            let t = &study.table;
+            let cells = [
+                csv_text(&study.name),
+                study.year.map(|y| y.to_string()).unwrap_or_default(),
+                csv_text(study.subgroup.as_deref().unwrap_or("")),
+                t.ai().to_string(),
+                t.n1().to_string(),
+                t.ci().to_string(),
+                t.n2().to_string(),
+            ];
+            out.push_str(&cells.join(","));
+            match &r.effect {
+                Ok(e) => {
+                    let ci = e.ci(0.95);
+                    let _ = write!(
+                        out,
+                        ",{},{},{},{},{},{},{},",
+                        csv_num(natural(m, e.yi)),
+                        csv_num(natural(m, ci.lower)),
+                        csv_num(natural(m, ci.upper)),
+                        csv_num(e.yi),
+                        csv_num(e.vi),
+                        r.weight_common.map(csv_num).unwrap_or_default(),
+                        r.weight_random.map(csv_num).unwrap_or_default(),
+                    );
+                }
+                Err(why) => {
+                    let _ = write!(
+                        out,
+                        ",,,,,,,,{}",
+                        csv_text(&format!("not estimable: {why}"))
+                    );
+                }
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+        out.push_str("Model,Estimate,Lower 95%,Upper 95%,z or t,P,Q,df,P (Q),I2 (%),tau2,Prediction lower,Prediction upper\n");
+        for model in [Model::Common, Model::Random] {
+            match self.fit(model) {
+                Ok(f) => {
+                    let (pl, pu) = match f.prediction.as_ref().and_then(|p| p.t) {
+                        Some(pi) => (csv_num(natural(m, pi.lower)), csv_num(natural(m, pi.upper))),
+                        None => (String::new(), String::new()),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{},{},{},{},{},{},{},{},{},{},{},{pl},{pu}",
+                        model_name(model),
+                        csv_num(natural(m, f.pooled.estimate)),
+                        csv_num(natural(m, f.pooled.ci.lower)),
+                        csv_num(natural(m, f.pooled.ci.upper)),
+                        csv_num(f.pooled.stat),
+                        csv_num(f.pooled.p),
+                        csv_num(f.heterogeneity.q),
+                        f.heterogeneity.df,
+                        csv_num(f.heterogeneity.q_p),
+                        csv_num(f.heterogeneity.i2),
+                        csv_num(f.heterogeneity.tau2),
+                    );
+                }
+                Err(why) => {
+                    let _ = writeln!(
+                        out,
+                        "{},{}",
+                        model_name(model),
+                        csv_text(&format!("not estimable: {why}"))
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// The label of analysed study `s`: name and year.
+    pub fn label(&self, s: usize) -> String {
+        match self.studies.get(s) {
+            Some(study) => match study.year {
+                Some(y) if !study.name.contains(&y.to_string()) => format!("{} {y}", study.name),
+                _ => study.name.clone(),
+            },
+            None => String::new(),
+        }
+    }
+
+    fn study_row(&self, s: usize) -> StudyRow {
+        let study = &self.studies[s];
+        let result = &self.analysis.studies[s];
+        let m = self.options.settings.measure;
+        let models = self.options.models.models();
+        let weight = |model: Model| match model {
+            Model::Common => result.weight_common,
+            Model::Random => result.weight_random,
+        };
+        let weights: Vec<Option<f64>> = models.iter().map(|&m| weight(m)).collect();
+        StudyRow {
+            label: self.label(s),
+            events: [study.table.ai(), study.table.ci()],
+            totals: [study.table.n1(), study.table.n2()],
+            marker_weight: weight(self.options.models.primary()),
+            weights,
+            effect: result
+                .effect
+                .as_ref()
+                .map(|e| study_estimate(m, e))
+                .map_err(|_| "Not estimable".to_owned()),
+        }
+    }
+
+    fn section(&self, heading: Option<String>, members: &[usize]) -> Section {
+        let studies: Vec<StudyRow> = members.iter().map(|&s| self.study_row(s)).collect();
+        let events = members.iter().fold([0u64; 2], |[a, b], &s| {
+            let t = &self.studies[s].table;
+            [a + t.ai(), b + t.ci()]
+        });
+        Section {
+            heading,
+            studies,
+            pooled: Vec::new(),
+            total_events: (!members.is_empty()).then_some(events),
+            notes: Vec::new(),
+        }
+    }
+
+    fn totals(&self, members: &[usize]) -> [u64; 2] {
+        members.iter().fold([0, 0], |[a, b], &s| {
+            let t = &self.studies[s].table;
+            [a + t.n1(), b + t.n2()]
+        })
+    }
+
+    /// The pooled rows for the whole analysis (`group = None`) or one subgroup.
+    fn pooled_rows(&self, group: Option<usize>, total: &str) -> Vec<PooledRow> {
+        let models = self.options.models.models();
+        let members: Vec<usize> = match group {
+            None => (0..self.studies.len()).collect(),
+            Some(g) => self
+                .analysis
+                .subgroups
+                .as_ref()
+                .and_then(|s| s.groups.get(g))
+                .map(|g| g.studies.clone())
+                .unwrap_or_default(),
+        };
+        let m = self.options.settings.measure;
+        models
+            .iter()
+            .enumerate()
+            .map(|(i, &model)| {
+                let fit = match group {
+                    None => self.fit(model).clone(),
+                    Some(g) => self
+                        .analysis
+                        .subgroups
+                        .as_ref()
+                        .and_then(|s| s.groups.get(g))
+                        .map(|g| match model {
+                            Model::Common => g.common.clone(),
+                            Model::Random => g.random.clone(),
+                        })
+                        .unwrap_or(Err(Undefined::NoStudies)),
+                };
+                let label = if models.len() == 1 {
+                    format!("{total} (95% CI)")
+                } else {
+                    format!("{total}, {} (95% CI)", model_name(model))
+                };
+                let weights = models
+                    .iter()
+                    .map(|&w| (w == model).then(|| self.weight_share(&members, model)))
+                    .collect();
+                PooledRow {
+                    label,
+                    totals: (i == 0).then(|| self.totals(&members)),
+                    weights,
+                    effect: fit
+                        .as_ref()
+                        .map(|f| Estimate {
+                            value: natural(m, f.pooled.estimate),
+                            lower: natural(m, f.pooled.ci.lower),
+                            upper: natural(m, f.pooled.ci.upper),
+                        })
+                        .map_err(|_| "Not estimable".to_owned()),
+                }
+            })
+            .collect()
+    }
+
+    /// Total weight (percent of the whole analysis) of `members` under `model`.
+    fn weight_share(&self, members: &[usize], model: Model) -> f64 {
+        members
+            .iter()
+            .filter_map(|&s| {
+                let r = self.analysis.studies.get(s)?;
+                match model {
+                    Model::Common => r.weight_common,
+                    Model::Random => r.weight_random,
+                }
+            })
+            .sum()
+    }
+
+    fn subgroup_sections(&self) -> Option<Vec<Section>> {
+        let subgroups = self.analysis.subgroups.as_ref()?;
+        let primary = self.options.models.primary();
+        Some(
+            subgroups
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(g, group)| {
+                    let mut section = self.section(Some(group.name.clone()), &group.studies);
+                    section.pooled = self.pooled_rows(Some(g), "Subtotal");
+                    let fit = match primary {
+                        Model::Common => &group.common,
+                        Model::Random => &group.random,
+                    };
+                    section.notes.extend(self.heterogeneity_line(fit));
+                    section
+                        .notes
+                        .extend(self.overall_effect_line(fit, primary, false));
+                    section
+                })
+                .collect(),
+        )
+    }
+
+    fn heterogeneity_line(&self, fit: &Result<Fit, Undefined>) -> Option<String> {
+        let f = fit.as_ref().ok()?;
+        let h = &f.heterogeneity;
+        if f.pooled.k < 2 {
+            return Some("Heterogeneity: not applicable (one study)".to_owned());
+        }
+        let tau = if self.options.models.models().contains(&Model::Random) {
+            match self.fit(Model::Random) {
+                Ok(_) if f.model == Model::Random => format!("Tau² = {}; ", format::tau2(h.tau2)),
+                _ => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "Heterogeneity: {tau}Chi² = {}, df = {} ({}); I² = {}",
+            format::stat(h.q),
+            h.df,
+            format::p_value(h.q_p),
+            format::whole_percent(h.i2)
+        ))
+    }
+
+    fn overall_effect_line(
+        &self,
+        fit: &Result<Fit, Undefined>,
+        model: Model,
+        name: bool,
+    ) -> Option<String> {
+        let f = fit.as_ref().ok()?;
+        let which = if name {
+            format!(" ({})", model_name(model).to_lowercase())
+        } else {
+            String::new()
+        };
+        let stat = match f.pooled.df {
+            Some(df) => format!("t = {}, df = {}", format::stat(f.pooled.stat.abs()), df),
+            None => format!("Z = {}", format::stat(f.pooled.stat.abs())),
+        };
+        Some(format!(
+            "Test for overall effect{which}: {stat} ({})",
+            format::p_value(f.pooled.p)
+        ))
+    }
+
+    fn subgroup_test_line(&self) -> Option<String> {
+        let subgroups = self.analysis.subgroups.as_ref()?;
+        let test = match self.options.models.primary() {
+            Model::Common => &subgroups.test_common,
+            Model::Random => &subgroups.test_random,
+        };
+        Some(match test {
+            Ok(t) => {
+                let i2 = if t.q > 0.0 {
+                    (t.q - t.df as f64) / t.q * 100.0
+                } else {
+                    0.0
+                };
+                format!(
+                    "Test for subgroup differences: Chi² = {}, df = {} ({}), I² = {}",
+                    format::stat(t.q),
+                    t.df,
+                    format::p_value(t.p),
+                    format::percent(i2.max(0.0))
+                )
+            }
+            Err(why) => format!("Test for subgroup differences: not available ({why})"),
+        })
+    }
+
+    fn prediction(&self) -> Result<Estimate, String> {
+        let m = self.options.settings.measure;
+        let fit = self
+            .fit(Model::Random)
+            .as_ref()
+            .map_err(|_| "Not estimable".to_owned())?;
+        let pi = fit
+            .prediction
+            .as_ref()
+            .and_then(|p| p.t)
+            .ok_or_else(|| "Not estimable (needs 3 studies)".to_owned())?;
+        Ok(Estimate {
+            value: natural(m, fit.pooled.estimate),
+            lower: natural(m, pi.lower),
+            upper: natural(m, pi.upper),
+        })
+    }
+
+    fn description(&self) -> String {
+        let k = self.studies.len();
+        let mut s = format!(
+            "Forest plot of {k} {}, {}.",
+            if k == 1 { "study" } else { "studies" },
+            measure_name(self.options.settings.measure).to_lowercase()
+        );
+        match self.headline() {
+            Ok(h) => {
+                let _ = write!(
+                    s,
+                    " Pooled {} ({}): {} (95% CI {} to {}), {}.",
+                    measure_name(self.options.settings.measure).to_lowercase(),
+                    model_name(h.model).to_lowercase(),
+                    format::effect(h.estimate),
+                    format::effect(h.ci_lower),
+                    format::effect(h.ci_upper),
+                    format::p_value(h.p)
+                );
+            }
+            Err(why) => {
+                let _ = write!(s, " No pooled estimate: {why}.");
+            }
+        }
+        s
+    }
+}
+
+/// "RR", "OR", "RD".
+pub fn abbreviation(measure: Measure) -> &'static str {
+    match measure {
+        Measure::RiskRatio => "RR",
+        Measure::OddsRatio => "OR",
+        Measure::RiskDifference => "RD",
+    }
+}
+
+/// "Risk ratio", "Odds ratio", "Risk difference".
+pub fn measure_name(measure: Measure) -> &'static str {
+    match measure {
+        Measure::RiskRatio => "Risk ratio",
+        Measure::OddsRatio => "Odds ratio",
+        Measure::RiskDifference => "Risk difference",
+    }
+}
+
+/// "Common effect", "Random effects".
+pub fn model_name(model: Model) -> &'static str {
+    match model {
+        Model::Common => "Common effect",
+        Model::Random => "Random effects",
+    }
+}
+
+/// "Wald (normal)" or "Hartung-Knapp".
+pub fn ci_name(ci: CiMethod) -> &'static str {
+    match ci {
+        CiMethod::Wald => "Wald",
+        CiMethod::HartungKnapp => "Hartung-Knapp-Sidik-Jonkman",
+    }
+}
+
+/// A value on the analysis scale back on the natural scale: `exp` for ratios.
+pub fn natural(measure: Measure, x: f64) -> f64 {
+    match measure {
+        Measure::RiskRatio | Measure::OddsRatio => x.exp(),
+        Measure::RiskDifference => x,
+    }
+}
+
+fn study_estimate(measure: Measure, e: &EffectSize) -> Estimate {
+    let ci = e.ci(0.95);
+    Estimate {
+        value: natural(measure, e.yi),
+        lower: natural(measure, ci.lower),
+        upper: natural(measure, ci.upper),
+    }
+}
+
+/// A number in a CSV file at full precision; empty when undefined.
+fn csv_num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// A text cell in a CSV file: quoted when needed, and never read as a formula by a
+/// spreadsheet (a leading `=`, `+`, `-` or `@` gets a `'`; OWASP "CSV injection").
+fn csv_text(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;

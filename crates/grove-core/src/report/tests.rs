@@ -1,0 +1,216 @@
+use super::*;
+use crate::parse;
+
+fn bcg_rows() -> Vec<RawRow> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/reference/bcg.json"
+    ))
+    .expect("reference file");
+    let file: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut tsv = String::new();
+    for s in file["studies"].as_array().expect("studies") {
+        tsv.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            s["study"].as_str().unwrap_or(""),
+            s["e1"],
+            s["n1"],
+            s["e2"],
+            s["n2"],
+            s["year"],
+            s["subgroup"].as_str().unwrap_or("")
+        ));
+    }
+    parse::parse(&tsv).raw_rows()
+}
+
+fn reference_pooled(id: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/reference/bcg.json"
+    ))
+    .expect("reference file");
+    let file: serde_json::Value = serde_json::from_str(&text).expect("json");
+    file["analyses"]
+        .as_array()
+        .expect("analyses")
+        .iter()
+        .find(|a| a["id"] == id)
+        .map(|a| a["pooled"].clone())
+        .expect("analysis in file")
+}
+
+fn without_subgroups(mut rows: Vec<RawRow>) -> Vec<RawRow> {
+    for r in &mut rows {
+        r.subgroup.clear();
+    }
+    rows
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * b.abs().max(1e-3)
+}
+
+#[test]
+fn headline_is_on_the_natural_scale_and_matches_metafor() {
+    let report = Report::new(&without_subgroups(bcg_rows()), &ReportOptions::default());
+    let h = report.headline().expect("pooled");
+    let r = reference_pooled("RR/IV/random/REML/z");
+    assert_eq!(h.model, Model::Random);
+    assert!(close(
+        h.estimate,
+        r["estimate"].as_f64().unwrap_or(f64::NAN).exp()
+    ));
+    assert!(close(
+        h.ci_lower,
+        r["ci_lower"].as_f64().unwrap_or(f64::NAN).exp()
+    ));
+    assert!(close(
+        h.ci_upper,
+        r["ci_upper"].as_f64().unwrap_or(f64::NAN).exp()
+    ));
+    assert!(close(h.i2, r["I2"].as_f64().unwrap_or(f64::NAN)));
+    assert!(close(h.tau2, r["tau2"].as_f64().unwrap_or(f64::NAN)));
+    assert_eq!(h.k, 13);
+}
+
+#[test]
+fn the_abstract_sentence() {
+    let report = Report::new(&without_subgroups(bcg_rows()), &ReportOptions::default());
+    assert_eq!(
+        report.sentence().expect("sentence"),
+        "RR 0.49 (95% CI 0.34 to 0.70; 13 trials, 357,347 participants; I² = 92%)"
+    );
+    let one = Report::new(
+        &bcg_rows()[..1],
+        &ReportOptions {
+            models: ModelView::Common,
+            ..ReportOptions::default()
+        },
+    );
+    assert_eq!(
+        one.sentence().expect("sentence"),
+        "RR 0.41 (95% CI 0.13 to 1.26; 1 trial, 262 participants)"
+    );
+}
+
+#[test]
+fn bad_rows_are_left_out_and_named_blank_rows_ignored() {
+    let mut rows = without_subgroups(bcg_rows());
+    rows[2].e1 = "abc".to_owned();
+    rows[4].n2 = "-3".to_owned();
+    rows.push(RawRow::default());
+    let report = Report::new(&rows, &ReportOptions::default());
+    assert_eq!(report.studies.len(), 11);
+    assert!(report.row_has_problems(2) && report.row_has_problems(4));
+    assert!(!report.row_has_problems(13));
+    assert!(report.cell_problem(2, Column::ExperimentalEvents).is_some());
+    assert!(report.cell_problem(2, Column::Study).is_none());
+    assert_eq!(report.diagnostics().count(), 2);
+    let rows_out: Vec<usize> = report.exclusions().iter().map(|e| e.row).collect();
+    assert_eq!(rows_out, [3, 5]);
+    assert_eq!(report.row_of_study[2], 3, "study 3 is table row 4");
+}
+
+#[test]
+fn undefined_results_carry_reasons() {
+    let report = Report::new(&[], &ReportOptions::default());
+    assert!(report.headline().is_err());
+    assert!(report.sentence().is_err());
+    let spec = report.forest();
+    assert!(spec.sections[0].pooled[0].effect.is_err());
+    assert!(spec.description.contains("No pooled estimate"));
+    let svg = crate::forest::layout(&spec, &Default::default()).to_svg();
+    assert!(!svg.contains("NaN"));
+}
+
+#[test]
+fn double_zero_studies_are_shown_as_not_estimable() {
+    let rows = parse::parse("A\t0\t10\t0\t12\nB\t3\t10\t6\t12\nC\t2\t20\t5\t20").raw_rows();
+    let report = Report::new(&rows, &ReportOptions::default());
+    let ex = report.exclusions();
+    assert_eq!(ex.len(), 1);
+    assert_eq!(ex[0].row, 1);
+    assert!(ex[0].reason.starts_with("not estimable"));
+    let spec = report.forest();
+    assert_eq!(
+        spec.sections[0].studies[0].effect,
+        Err("Not estimable".to_owned())
+    );
+    assert_eq!(report.headline().expect("pooled").k, 2);
+}
+
+#[test]
+fn subgroups_make_sections_with_subtotals_and_a_test() {
+    let report = Report::new(&bcg_rows(), &ReportOptions::default());
+    let spec = report.forest();
+    let names: Vec<_> = spec
+        .sections
+        .iter()
+        .filter_map(|s| s.heading.clone())
+        .collect();
+    assert_eq!(names.len(), 3);
+    assert!(
+        spec.sections
+            .iter()
+            .all(|s| s.pooled[0].label == "Subtotal (95% CI)")
+    );
+    assert_eq!(spec.overall[0].label, "Total (95% CI)");
+    assert!(
+        spec.footer
+            .iter()
+            .any(|l| l.starts_with("Test for subgroup differences: Chi² = "))
+    );
+    let shown: usize = spec.sections.iter().map(|s| s.studies.len()).sum();
+    assert_eq!(shown, 13);
+}
+
+#[test]
+fn both_models_give_two_weight_columns_and_two_diamonds() {
+    let options = ReportOptions {
+        models: ModelView::Both,
+        ..ReportOptions::default()
+    };
+    let spec = Report::new(&without_subgroups(bcg_rows()), &options).forest();
+    assert_eq!(spec.weight_headers.len(), 2);
+    assert_eq!(spec.sections[0].pooled.len(), 2);
+    let total: f64 = spec.sections[0]
+        .studies
+        .iter()
+        .filter_map(|s| s.weights[0])
+        .sum();
+    assert!((total - 100.0).abs() < 1e-9);
+    assert!(spec.prediction.is_some());
+    let common = ReportOptions {
+        models: ModelView::Common,
+        ..ReportOptions::default()
+    };
+    assert!(
+        Report::new(&bcg_rows(), &common)
+            .forest()
+            .prediction
+            .is_none()
+    );
+}
+
+#[test]
+fn csv_holds_every_study_and_cannot_smuggle_formulas() {
+    let mut rows = without_subgroups(bcg_rows());
+    rows[0].study = "=HYPERLINK(\"x\")".to_owned();
+    rows[1].study = "Smith, J".to_owned();
+    let csv = Report::new(&rows, &ReportOptions::default()).csv();
+    assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""));
+    assert!(csv.contains("\"Smith, J\""));
+    let studies = csv.lines().skip(1).take_while(|l| !l.is_empty()).count();
+    assert_eq!(studies, 13, "one line per study");
+    assert!(csv.contains("\nRandom effects,"));
+    assert!(!csv.contains("NaN"));
+}
+
+#[test]
+fn method_labels_follow_revman() {
+    let mut options = ReportOptions::default();
+    options.settings.method = Method::MantelHaenszel;
+    let report = Report::new(&bcg_rows()[..3], &options);
+    assert_eq!(report.method_label(), "M-H, Random, 95% CI");
+}
