@@ -1,5 +1,114 @@
 //! `grove`: the command-line twin of Grove's engine.
+//!
+//! - `grove analyze FILE` reads a trial table (the text the web page accepts: pasted
+//!   from a spreadsheet, CSV, TSV, ...) and prints the per-study table and the pooled
+//!   result, or JSON with `--json`.
+//! - `grove validate FILE.json...` checks the engine against reference files in the
+//!   format of `tests/reference/README.md`.
 
-fn main() {
-    println!("grove");
+mod analyze;
+mod validate;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Meta-analysis of randomised trials with a binary outcome.
+#[derive(Debug, Parser)]
+#[command(name = "grove", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse a table of trials: one row per study with events and totals per arm.
+    ///
+    /// Columns without a header: study, experimental events, experimental total,
+    /// control events, control total, then optionally year and subgroup. A header row
+    /// may name them instead ("Study", "Experimental events", "n1i", "event.e", ...).
+    /// Cells may be separated by tabs, semicolons, commas or runs of spaces.
+    Analyze(analyze::Args),
+    /// Check the engine against reference files (format: tests/reference/README.md).
+    ///
+    /// Prints one line per analysis and extra with its largest relative deviation from
+    /// the reference, then "N passed, M failed"; exits with status 1 if any failed.
+    Validate {
+        /// Reference files (JSON).
+        #[arg(required = true, value_name = "FILE.json")]
+        files: Vec<PathBuf>,
+        /// Also list every mismatching value of a failed check.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+}
+
+/// Effect measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MeasureArg {
+    /// Risk ratio.
+    Rr,
+    /// Odds ratio.
+    Or,
+    /// Risk difference.
+    Rd,
+}
+
+/// Pooling method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MethodArg {
+    /// Inverse variance.
+    Iv,
+    /// Mantel-Haenszel.
+    Mh,
+    /// Peto (odds ratio only).
+    Peto,
+}
+
+/// Which model's pooled result to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModelArg {
+    /// Common (fixed) effect.
+    Common,
+    /// Random effects.
+    Random,
+}
+
+/// Between-study variance (tau²) estimator, metafor's codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Tau2Arg {
+    /// DerSimonian-Laird.
+    Dl,
+    /// Restricted maximum likelihood.
+    Reml,
+    /// Paule-Mandel.
+    Pm,
+    /// Maximum likelihood.
+    Ml,
+    /// Hunter-Schmidt.
+    Hs,
+    /// Sidik-Jonkman.
+    Sj,
+    /// Hedges.
+    He,
+    /// Empirical Bayes.
+    Eb,
+}
+
+/// Confidence-interval method for the pooled effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CiArg {
+    /// Wald (normal quantile).
+    Z,
+    /// Hartung-Knapp (t with k-1 df).
+    Hk,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Validate { files, verbose } => validate::run(&files, verbose),
+    }
 }

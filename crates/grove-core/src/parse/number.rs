@@ -44,10 +44,10 @@ pub fn parse_year(cell: &str) -> Result<Option<i32>, Problem> {
     let digits = strip_zero_fraction(s);
     if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
         // Four ASCII digits always fit an i32.
-        if let Ok(y) = digits.parse::<i32>() {
-            if y >= 1000 {
-                return Ok(Some(y));
-            }
+        if let Ok(y) = digits.parse::<i32>()
+            && y >= 1000
+        {
+            return Ok(Some(y));
         }
     }
     Err(Problem::NotAYear(s.to_string()))

@@ -7,6 +7,7 @@ use super::reference::{Node, ReferenceAnalysis};
 use crate::analysis::{Analysis, analyze};
 use crate::bias;
 use crate::rma::{Fit, Interval, Model, Undefined};
+use crate::sensitivity;
 use crate::settings::{
     CiMethod, CorrectionScope, Measure, Method, Settings, Tau2Estimator, ZeroCellCorrection,
 };
@@ -364,13 +365,47 @@ pub(super) fn extra(
             ])),
             Err(_) => all_undefined(expected),
         },
-        "trimfill_random_DL"
-        | "trimfill_common"
-        | "leave1out_random_DL"
-        | "cumulative_random_DL" => match trim_and_fill(&base, Model::Random, expected) {
-            Some(node) => node,
-            None => return (comparison, Some(unsupported("extras", name))),
-        },
+        "trimfill_random_DL" => trim_and_fill(&base, Model::Random, expected),
+        "trimfill_common" => trim_and_fill(&base, Model::Common, expected),
+        "leave1out_random_DL" => {
+            let steps = sensitivity::leave_one_out(
+                &base.yi,
+                &base.vi,
+                Model::Random,
+                Tau2Estimator::DerSimonianLaird,
+                CiMethod::Wald,
+            );
+            match steps {
+                Ok(steps) => {
+                    let mut m = steps_map(&steps, &base);
+                    m.insert(
+                        "omitted_index".to_string(),
+                        Node::List(steps.iter().map(|s| one_based(&base, s.study)).collect()),
+                    );
+                    Node::Map(m)
+                }
+                Err(_) => all_undefined(expected),
+            }
+        }
+        "cumulative_random_DL" => {
+            let order: Vec<usize> = (0..base.yi.len()).collect();
+            let steps = sensitivity::cumulative(
+                &base.yi,
+                &base.vi,
+                &order,
+                Model::Random,
+                Tau2Estimator::DerSimonianLaird,
+                CiMethod::Wald,
+            );
+            match steps {
+                Ok(steps) => {
+                    let mut m = steps_map(&steps, &base);
+                    m.insert("order".to_string(), Node::Text("data order".to_string()));
+                    Node::Map(m)
+                }
+                Err(_) => all_undefined(expected),
+            }
+        }
         "subgroups" => subgroups(&base.analysis, expected),
         other => return (comparison, Some(unsupported("extras", other))),
     };
@@ -382,8 +417,44 @@ fn one_based(base: &Base, i: usize) -> Node {
     base.index.get(i).map_or(Node::Null, |&i| usize_node(i + 1))
 }
 
-fn trim_and_fill(_base: &Base, _model: Model, _expected: &Node) -> Option<Node> {
-    None
+fn steps_map(steps: &[sensitivity::Step], _base: &Base) -> BTreeMap<String, Node> {
+    let column = |f: &dyn Fn(&sensitivity::StepFit) -> f64| {
+        Node::numbers(steps.iter().map(|s| s.fit.as_ref().ok().map(f)))
+    };
+    map([
+        ("estimate", column(&|f| f.pooled.estimate)),
+        ("ci_lower", column(&|f| f.pooled.ci.lower)),
+        ("ci_upper", column(&|f| f.pooled.ci.upper)),
+        ("tau2", column(&|f| f.heterogeneity.tau2)),
+        ("I2", column(&|f| f.heterogeneity.i2)),
+        ("Q", column(&|f| f.heterogeneity.q)),
+    ])
+}
+
+/// Trim-and-fill (L0, side by metafor's rule) on the base studies, tau² by DL.
+fn trim_and_fill(base: &Base, model: Model, expected: &Node) -> Node {
+    let result = bias::trim_and_fill(
+        &base.yi,
+        &base.vi,
+        model,
+        Tau2Estimator::DerSimonianLaird,
+        CiMethod::Wald,
+    );
+    match result {
+        Ok(tf) => {
+            let p = &tf.fit.pooled;
+            Node::Map(map([
+                ("estimator", Node::Text("L0".to_string())),
+                ("k0", usize_node(tf.k0)),
+                ("side", Node::Text(tf.side.to_string())),
+                ("estimate", Node::number(Some(p.estimate))),
+                ("ci_lower", Node::number(Some(p.ci.lower))),
+                ("ci_upper", Node::number(Some(p.ci.upper))),
+                ("tau2", Node::number(Some(tf.fit.heterogeneity.tau2))),
+            ]))
+        }
+        Err(_) => all_undefined(expected),
+    }
 }
 
 /// Subgroup fits in the order of the reference's `within` (matched by subgroup name and

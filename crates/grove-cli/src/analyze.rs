@@ -1,0 +1,438 @@
+//! `grove analyze`: reads a trial table, runs the analysis, prints the results.
+
+use crate::{CiArg, MeasureArg, MethodArg, ModelArg, Tau2Arg};
+use grove_core::analysis::{Analysis, analyze};
+use grove_core::format;
+use grove_core::parse::{Diagnostic, Parsed, parse};
+use grove_core::rma::{Fit, Model, Undefined};
+use grove_core::{CiMethod, Measure, Method, Settings, Study, Tau2Estimator};
+use serde::Serialize;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `grove analyze`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The table of trials (a text file: tab-, comma- or semicolon-separated, or
+    /// aligned with spaces); `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Effect measure.
+    #[arg(long, value_enum, default_value = "rr")]
+    measure: MeasureArg,
+    /// Pooling method of the common-effect model.
+    #[arg(long, value_enum, default_value = "iv")]
+    method: MethodArg,
+    /// Model whose pooled result and weights are shown.
+    #[arg(long, value_enum, default_value = "random")]
+    model: ModelArg,
+    /// Between-study variance estimator of the random-effects model.
+    #[arg(long, value_enum, default_value = "reml")]
+    tau2: Tau2Arg,
+    /// Confidence-interval method of the pooled effect.
+    #[arg(long, value_enum, default_value = "z")]
+    ci: CiArg,
+    /// Print the results as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Args {
+    fn settings(&self) -> Settings {
+        Settings {
+            measure: match self.measure {
+                MeasureArg::Rr => Measure::RiskRatio,
+                MeasureArg::Or => Measure::OddsRatio,
+                MeasureArg::Rd => Measure::RiskDifference,
+            },
+            method: match self.method {
+                MethodArg::Iv => Method::InverseVariance,
+                MethodArg::Mh => Method::MantelHaenszel,
+                MethodArg::Peto => Method::Peto,
+            },
+            tau2: match self.tau2 {
+                Tau2Arg::Dl => Tau2Estimator::DerSimonianLaird,
+                Tau2Arg::Reml => Tau2Estimator::RestrictedMaximumLikelihood,
+                Tau2Arg::Pm => Tau2Estimator::PauleMandel,
+                Tau2Arg::Ml => Tau2Estimator::MaximumLikelihood,
+                Tau2Arg::Hs => Tau2Estimator::HunterSchmidt,
+                Tau2Arg::Sj => Tau2Estimator::SidikJonkman,
+                Tau2Arg::He => Tau2Estimator::Hedges,
+                Tau2Arg::Eb => Tau2Estimator::EmpiricalBayes,
+            },
+            ci: match self.ci {
+                CiArg::Z => CiMethod::Wald,
+                CiArg::Hk => CiMethod::HartungKnapp,
+            },
+            ..Settings::default()
+        }
+    }
+
+    fn model(&self) -> Model {
+        match self.model {
+            ModelArg::Common => Model::Common,
+            ModelArg::Random => Model::Random,
+        }
+    }
+}
+
+/// Runs `grove analyze`. Exit status 1 when the input cannot be read or has errors.
+pub(crate) fn run(args: &Args) -> ExitCode {
+    let text = match read_input(args) {
+        Ok(text) => text,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let parsed = parse(&text);
+    let name = if args.file.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        args.file.display().to_string()
+    };
+    if !report_diagnostics(&name, &parsed) {
+        return ExitCode::FAILURE;
+    }
+    let studies = parsed.studies();
+    if studies.is_empty() {
+        eprintln!(
+            "error: {name}: no studies found; expected one row per study: study, experimental \
+             events, experimental total, control events, control total"
+        );
+        return ExitCode::FAILURE;
+    }
+    let settings = args.settings();
+    if settings.method == Method::Peto && settings.measure != Measure::OddsRatio {
+        eprintln!(
+            "error: --method peto pools odds ratios only; use it with --measure or (accepted with iv and mh: rr, or, rd)"
+        );
+        return ExitCode::FAILURE;
+    }
+    let analysis = analyze(&studies, &settings);
+    let model = args.model();
+    if args.json {
+        match serde_json::to_string_pretty(&Output::new(&studies, &analysis, model)) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("error: cannot write JSON: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", text_report(&studies, &analysis, model));
+    }
+    ExitCode::SUCCESS
+}
+
+fn read_input(args: &Args) -> Result<String, String> {
+    if args.file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input as UTF-8 text: {e}"))?;
+        Ok(text)
+    } else {
+        let bytes = std::fs::read(&args.file)
+            .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+        String::from_utf8(bytes).map_err(|_| {
+            format!(
+                "{} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)",
+                args.file.display()
+            )
+        })
+    }
+}
+
+/// Prints every diagnostic to standard error; `false` when a row is invalid.
+fn report_diagnostics(name: &str, parsed: &Parsed) -> bool {
+    for d in &parsed.diagnostics {
+        eprintln!("warning: {name}: {}", describe(d));
+    }
+    let mut ok = true;
+    for row in &parsed.rows {
+        if let Err(diagnostics) = &row.study {
+            ok = false;
+            for d in diagnostics {
+                eprintln!("error: {name}: {}", describe(d));
+            }
+        }
+    }
+    ok
+}
+
+/// `line 3, column 'experimental total': 'abc' is not a whole number`.
+fn describe(d: &Diagnostic) -> String {
+    match d.column {
+        Some(c) => format!("line {}, column '{c}': {}", d.line, d.problem),
+        None => format!("line {}: {}", d.line, d.problem),
+    }
+}
+
+fn measure_label(m: Measure) -> &'static str {
+    match m {
+        Measure::RiskRatio => "RR",
+        Measure::OddsRatio => "OR",
+        Measure::RiskDifference => "RD",
+    }
+}
+
+fn describe_settings(s: &Settings, model: Model) -> String {
+    let measure = match s.measure {
+        Measure::RiskRatio => "Risk ratio",
+        Measure::OddsRatio => "Odds ratio",
+        Measure::RiskDifference => "Risk difference",
+    };
+    let method = match s.method {
+        Method::InverseVariance => "inverse variance",
+        Method::MantelHaenszel => "Mantel-Haenszel",
+        Method::Peto => "Peto",
+    };
+    let ci = match s.ci {
+        CiMethod::Wald => "Wald CI",
+        CiMethod::HartungKnapp => "Hartung-Knapp CI",
+    };
+    match model {
+        Model::Common => format!("{measure}, {method}, common effect, {ci}"),
+        Model::Random => {
+            format!(
+                "{measure}, random effects (inverse variance, tau² by {}), {ci}",
+                s.tau2.code()
+            )
+        }
+    }
+}
+
+fn text_report(studies: &[Study], analysis: &Analysis, model: Model) -> String {
+    let s = &analysis.settings;
+    let label = measure_label(s.measure);
+    let natural = |x: f64| s.measure.to_natural(x);
+    let mut rows = vec![[
+        "Study".to_string(),
+        "Experimental".to_string(),
+        "Control".to_string(),
+        format!("{label} [95% CI]"),
+        "Weight".to_string(),
+    ]];
+    for result in &analysis.studies {
+        let Some(study) = studies.get(result.index) else {
+            continue;
+        };
+        let t = &study.table;
+        let estimate = match &result.effect {
+            Ok(e) => {
+                let ci = e.ci(0.95);
+                format::effect_with_ci(natural(e.yi), natural(ci.lower), natural(ci.upper))
+            }
+            Err(why) => format!("not estimable ({why})"),
+        };
+        let weight = match model {
+            Model::Common => result.weight_common,
+            Model::Random => result.weight_random,
+        };
+        rows.push([
+            study.name.clone(),
+            format!("{}/{}", format::count(t.ai()), format::count(t.n1())),
+            format!("{}/{}", format::count(t.ci()), format::count(t.n2())),
+            estimate,
+            weight.map_or_else(|| "–".to_string(), format::percent),
+        ]);
+    }
+    let mut out = format!("{}\n\n", describe_settings(s, model));
+    out.push_str(&table(&rows));
+    out.push('\n');
+    match analysis.fit(model) {
+        Ok(fit) => out.push_str(&pooled_text(fit, label, &natural)),
+        Err(why) => out.push_str(&format!("Pooled: not available ({why})\n")),
+    }
+    out
+}
+
+fn pooled_text(fit: &Fit, label: &str, natural: &dyn Fn(f64) -> f64) -> String {
+    let p = &fit.pooled;
+    let h = &fit.heterogeneity;
+    let mut out = format!(
+        "Pooled {label} ({} studies): {}\n",
+        p.k,
+        format::effect_with_ci(
+            natural(p.estimate),
+            natural(p.ci.lower),
+            natural(p.ci.upper)
+        )
+    );
+    let stat = match p.df {
+        Some(df) if df.fract() == 0.0 => format!("t = {} (df = {df:.0})", format::stat(p.stat)),
+        Some(df) => format!(
+            "t = {} (df = {})",
+            format::stat(p.stat),
+            format::significant(df, 3)
+        ),
+        None => format!("z = {}", format::stat(p.stat)),
+    };
+    out.push_str(&format!(
+        "Test for overall effect: {stat}, {}\n",
+        format::p_value(p.p)
+    ));
+    out.push_str(&format!(
+        "Heterogeneity: Q = {}, df = {}, {}; I² = {}; tau² = {}\n",
+        format::stat(h.q),
+        h.df,
+        format::p_value(h.q_p),
+        format::percent(h.i2),
+        format::tau2(h.tau2)
+    ));
+    if let Some(pi) = &fit.prediction {
+        out.push_str(&format!(
+            "Prediction interval: [{}, {}]\n",
+            format::effect(natural(pi.normal.lower)),
+            format::effect(natural(pi.normal.upper))
+        ));
+    }
+    out
+}
+
+/// Left-aligned columns separated by two spaces.
+fn table(rows: &[[String; 5]]) -> String {
+    let mut widths = [0usize; 5];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, (w, cell)) in widths.iter().zip(row).enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                line.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The JSON written by `--json`: estimates on the natural scale (ratios
+/// back-transformed) and on the analysis scale (log for ratios).
+#[derive(Debug, Serialize)]
+struct Output<'a> {
+    settings: &'a Settings,
+    model: Model,
+    studies: Vec<StudyOutput<'a>>,
+    pooled: Result<PooledOutput, String>,
+}
+
+#[derive(Debug, Serialize)]
+struct StudyOutput<'a> {
+    study: &'a str,
+    year: Option<i32>,
+    subgroup: Option<&'a str>,
+    e1: u64,
+    n1: u64,
+    e2: u64,
+    n2: u64,
+    /// `null` when not estimable; see `not_estimable`.
+    estimate: Option<f64>,
+    ci_lower: Option<f64>,
+    ci_upper: Option<f64>,
+    yi: Option<f64>,
+    vi: Option<f64>,
+    not_estimable: Option<String>,
+    weight_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct PooledOutput {
+    k: usize,
+    estimate: f64,
+    ci_lower: f64,
+    ci_upper: f64,
+    /// Analysis scale (log for ratios).
+    estimate_analysis_scale: f64,
+    se: f64,
+    stat: f64,
+    /// t degrees of freedom with Hartung-Knapp; `null` for z.
+    df_t: Option<f64>,
+    p: f64,
+    q: f64,
+    q_df: usize,
+    q_p: f64,
+    i2: f64,
+    h2: f64,
+    tau2: f64,
+    prediction_lower: Option<f64>,
+    prediction_upper: Option<f64>,
+}
+
+impl<'a> Output<'a> {
+    fn new(studies: &'a [Study], analysis: &'a Analysis, model: Model) -> Output<'a> {
+        let measure = analysis.settings.measure;
+        let natural = |x: f64| measure.to_natural(x);
+        let rows = analysis
+            .studies
+            .iter()
+            .filter_map(|r| {
+                let s = studies.get(r.index)?;
+                let effect = r.effect.as_ref().ok();
+                let ci = effect.map(|e| e.ci(0.95));
+                Some(StudyOutput {
+                    study: &s.name,
+                    year: s.year,
+                    subgroup: s.subgroup.as_deref(),
+                    e1: s.table.ai(),
+                    n1: s.table.n1(),
+                    e2: s.table.ci(),
+                    n2: s.table.n2(),
+                    estimate: effect.map(|e| natural(e.yi)),
+                    ci_lower: ci.map(|c| natural(c.lower)),
+                    ci_upper: ci.map(|c| natural(c.upper)),
+                    yi: effect.map(|e| e.yi),
+                    vi: effect.map(|e| e.vi),
+                    not_estimable: r.effect.as_ref().err().map(ToString::to_string),
+                    weight_pct: match model {
+                        Model::Common => r.weight_common,
+                        Model::Random => r.weight_random,
+                    },
+                })
+            })
+            .collect();
+        let pooled = analysis
+            .fit(model)
+            .as_ref()
+            .map(|fit| pooled_output(fit, &natural))
+            .map_err(Undefined::to_string);
+        Output {
+            settings: &analysis.settings,
+            model,
+            studies: rows,
+            pooled,
+        }
+    }
+}
+
+fn pooled_output(fit: &Fit, natural: &dyn Fn(f64) -> f64) -> PooledOutput {
+    let p = &fit.pooled;
+    let h = &fit.heterogeneity;
+    PooledOutput {
+        k: p.k,
+        estimate: natural(p.estimate),
+        ci_lower: natural(p.ci.lower),
+        ci_upper: natural(p.ci.upper),
+        estimate_analysis_scale: p.estimate,
+        se: p.se,
+        stat: p.stat,
+        df_t: p.df,
+        p: p.p,
+        q: h.q,
+        q_df: h.df,
+        q_p: h.q_p,
+        i2: h.i2,
+        h2: h.h2,
+        tau2: h.tau2,
+        prediction_lower: fit.prediction.as_ref().map(|pi| natural(pi.normal.lower)),
+        prediction_upper: fit.prediction.as_ref().map(|pi| natural(pi.normal.upper)),
+    }
+}
