@@ -322,7 +322,10 @@ struct Output<'a> {
     settings: &'a Settings,
     model: Model,
     studies: Vec<StudyOutput<'a>>,
-    pooled: Result<PooledOutput, String>,
+    /// `null` when the pooled result is undefined; see `pooled_undefined`.
+    pooled: Option<PooledOutput>,
+    /// Why the pooled result is undefined (e.g. one study for random effects).
+    pooled_undefined: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -399,16 +402,13 @@ impl<'a> Output<'a> {
                 })
             })
             .collect();
-        let pooled = analysis
-            .fit(model)
-            .as_ref()
-            .map(|fit| pooled_output(fit, &natural))
-            .map_err(Undefined::to_string);
+        let fit = analysis.fit(model).as_ref();
         Output {
             settings: &analysis.settings,
             model,
             studies: rows,
-            pooled,
+            pooled: fit.ok().map(|fit| pooled_output(fit, &natural)),
+            pooled_undefined: fit.err().map(Undefined::to_string),
         }
     }
 }

@@ -1,0 +1,364 @@
+//! The `grove` binary end to end: analyses agree with the reference files, input errors
+//! are explained on standard error with exit status 1, validation reports every check.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn grove(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("grove runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("grove finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference")
+}
+
+fn reference(name: &str) -> Value {
+    let path = reference_dir().join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).expect("reference file")).expect("JSON")
+}
+
+/// The studies of a reference file as the tab-separated text a spreadsheet copies.
+fn as_tsv(file: &Value) -> String {
+    let mut out = String::from(
+        "Study\tYear\tExperimental events\tExperimental total\tControl events\tControl total\n",
+    );
+    for s in file["studies"].as_array().expect("studies") {
+        let year = s["year"]
+            .as_i64()
+            .map(|y| y.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{}\t{year}\t{}\t{}\t{}\t{}\n",
+            s["study"].as_str().unwrap_or(""),
+            s["e1"],
+            s["n1"],
+            s["e2"],
+            s["n2"]
+        ));
+    }
+    out
+}
+
+fn analysis<'a>(file: &'a Value, id: &str) -> &'a Value {
+    file["analyses"]
+        .as_array()
+        .expect("analyses")
+        .iter()
+        .find(|a| a["id"] == id)
+        .expect("analysis in file")
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * b.abs().max(1e-3)
+}
+
+/// Runs `grove analyze - --json` with `options` on a reference file's studies and checks
+/// the pooled result against the analysis `id`.
+fn check(file: &str, options: &[&str], id: &str) {
+    let file = reference(file);
+    let mut args = vec!["analyze", "-", "--json"];
+    args.extend_from_slice(options);
+    let out = grove(&args, &as_tsv(&file));
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let pooled = &json["pooled"];
+    let expected = &analysis(&file, id)["pooled"];
+    let ratio = !id.starts_with("RD");
+    let natural = |x: f64| if ratio { x.exp() } else { x };
+    for (ours, theirs, transform) in [
+        ("estimate", "estimate", true),
+        ("ci_lower", "ci_lower", true),
+        ("ci_upper", "ci_upper", true),
+        ("p", "p", false),
+        ("q", "Q", false),
+        ("i2", "I2", false),
+        ("tau2", "tau2", false),
+    ] {
+        let (Some(a), Some(b)) = (pooled[ours].as_f64(), expected[theirs].as_f64()) else {
+            assert!(
+                expected[theirs].is_null() || expected.get(theirs).is_none(),
+                "{id}: {ours} missing in {pooled}"
+            );
+            continue;
+        };
+        let b = if transform { natural(b) } else { b };
+        assert!(close(a, b), "{id}: {ours} = {a}, metafor {b}");
+    }
+    let studies = json["studies"].as_array().expect("studies");
+    assert_eq!(
+        studies.len(),
+        file["studies"].as_array().map_or(0, Vec::len)
+    );
+}
+
+#[test]
+fn analyses_agree_with_metafor() {
+    check("bcg.json", &[], "RR/IV/random/REML/z");
+    check(
+        "bcg.json",
+        &["--measure", "or", "--tau2", "dl", "--ci", "hk"],
+        "OR/IV/random/DL/HK",
+    );
+    check(
+        "bcg.json",
+        &["--measure", "rd", "--model", "common"],
+        "RD/IV/common",
+    );
+    check(
+        "magnesium.json",
+        &["--measure", "or", "--method", "mh", "--model", "common"],
+        "OR/MH/common",
+    );
+    check(
+        "magnesium.json",
+        &["--measure", "or", "--method", "peto", "--model", "common"],
+        "OR/Peto/common",
+    );
+    check(
+        "edge-zero-cells.json",
+        &["--tau2", "pm"],
+        "RR/IV/random/PM/z",
+    );
+    check(
+        "catheters.json",
+        &["--tau2", "sj", "--ci", "hk"],
+        "RR/IV/random/SJ/HK",
+    );
+}
+
+#[test]
+fn text_report_shows_studies_and_pooled_result() {
+    let file = reference("bcg.json");
+    let out = grove(&["analyze", "-"], &as_tsv(&file));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for s in file["studies"].as_array().expect("studies") {
+        assert!(
+            stdout.contains(s["study"].as_str().unwrap_or("?")),
+            "{stdout}"
+        );
+    }
+    let p = &analysis(&file, "RR/IV/random/REML/z")["pooled"];
+    let f = |key: &str| p[key].as_f64().expect("number").exp();
+    let pooled = grove_core::format::effect_with_ci(f("estimate"), f("ci_lower"), f("ci_upper"));
+    assert!(
+        stdout.contains(&format!("Pooled RR (13 studies): {pooled}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Heterogeneity: Q = ") && stdout.contains("Prediction interval"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn reads_files_as_well_as_stdin() {
+    let dir = std::env::temp_dir().join(format!("grove-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("trials.csv");
+    std::fs::write(&path, "Study,e1,n1,e2,n2\nA,4,123,11,139\nB,6,306,29,303\n").expect("write");
+    let out = grove(
+        &["analyze", path.to_str().expect("path"), "--model", "common"],
+        "",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Pooled RR (2 studies)"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Input errors: exit status 1, nothing on stdout, stderr names line, column and reason.
+fn check_input_error(input: &str, args: &[&str], expected: &[&str]) {
+    let mut all = vec!["analyze", "-"];
+    all.extend_from_slice(args);
+    let out = grove(&all, input);
+    assert_eq!(out.status.code(), Some(1), "{input:?}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    for e in expected {
+        assert!(stderr.contains(e), "expected {e:?} in {stderr}");
+    }
+}
+
+#[test]
+fn input_errors_are_explained() {
+    check_input_error(
+        "A\t4\t123\t11\t139\nB\tabc\t306\t29\t303\n",
+        &[],
+        &[
+            "line 2",
+            "experimental events",
+            "'abc' is not a whole number",
+        ],
+    );
+    check_input_error(
+        "A\t40\t12\t11\t139\n",
+        &[],
+        &["line 1", "40 events is more than the 12 participants"],
+    );
+    check_input_error(
+        "A\t4\t0\t11\t139\n",
+        &[],
+        &["line 1", "experimental total", "the total is 0"],
+    );
+    check_input_error("", &[], &["no studies found"]);
+    check_input_error(
+        "A\t4\t123\t11\t139\n",
+        &["--method", "peto"],
+        &["odds ratios only"],
+    );
+    let out = grove(&["analyze", "/nonexistent/trials.tsv"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot read /nonexistent/trials.tsv"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_options_list_what_is_accepted() {
+    let out = grove(&["analyze", "-", "--tau2", "xyz"], "");
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("xyz") && stderr.contains("dl, reml, pm, ml, hs, sj, he, eb"),
+        "{stderr}"
+    );
+    let out = grove(&["--help"], "");
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("analyze") && help.contains("validate"),
+        "{help}"
+    );
+    let out = grove(&["analyze", "--help"], "");
+    let help = text(&out.stdout);
+    for option in [
+        "--measure",
+        "--method",
+        "--model",
+        "--tau2",
+        "--ci",
+        "--json",
+    ] {
+        assert!(help.contains(option), "{help}");
+    }
+}
+
+fn reference_paths() -> Vec<String> {
+    let mut paths: Vec<String> = std::fs::read_dir(reference_dir())
+        .expect("reference dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| p.display().to_string())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Number of analyses and extras in a reference file.
+fn checks_in(file: &Value) -> usize {
+    let analyses = file["analyses"].as_array().map_or(0, Vec::len);
+    let extras: usize = file["extras"]
+        .as_object()
+        .map(|m| {
+            m.values()
+                .map(|e| {
+                    e.as_object().map_or(0, |e| {
+                        e.keys().filter(|k| *k != "measure" && *k != "base").count()
+                    })
+                })
+                .sum()
+        })
+        .unwrap_or(0);
+    analyses + extras
+}
+
+#[test]
+fn validate_passes_on_every_reference_file() {
+    let paths = reference_paths();
+    let expected: usize = paths
+        .iter()
+        .map(|p| {
+            checks_in(&reference(
+                Path::new(p)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or(""),
+            ))
+        })
+        .sum();
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(paths.iter().map(String::as_str))
+        .collect();
+    let out = grove(&args, "");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert_eq!(stdout.lines().count(), expected + 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("{expected} passed, 0 failed").as_str())
+    );
+}
+
+#[test]
+fn validate_fails_on_an_altered_file() {
+    let mut file = reference("lidocaine.json");
+    let estimate = &mut file["analyses"][0]["pooled"]["estimate"];
+    *estimate = Value::from(estimate.as_f64().expect("number") * 1.001);
+    let dir = std::env::temp_dir().join(format!("grove-cli-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let altered = dir.join("altered.json");
+    std::fs::write(&altered, file.to_string()).expect("write");
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\"name\": 1}").expect("write");
+    let out = grove(
+        &[
+            "validate",
+            altered.to_str().expect("path"),
+            broken.to_str().expect("path"),
+        ],
+        "",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let failing: Vec<&str> = stdout.lines().filter(|l| l.contains("FAIL")).collect();
+    assert_eq!(failing.len(), 1, "{stdout}");
+    assert!(
+        failing[0].contains("RR/IV/common") && failing[0].contains("pooled.estimate"),
+        "{stdout}"
+    );
+    let total = checks_in(&file);
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("{} passed, 2 failed", total - 1).as_str())
+    );
+    assert!(
+        text(&out.stderr).contains("not a reference file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
