@@ -8,6 +8,7 @@
 //! H2`) so that each formula can be compared with metafor line by line; Rust names are
 //! plain words.
 
+pub mod absolute;
 pub mod analysis;
 pub mod bias;
 pub mod dist;
