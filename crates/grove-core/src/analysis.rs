@@ -73,7 +73,11 @@ impl Analysis {
 /// ```
 pub fn analyze(studies: &[Study], settings: &Settings) -> Analysis {
     let tables: Vec<Table> = studies.iter().map(|s| s.table).collect();
-    let (effects, common, random) = pool(&tables, settings);
+    let Pooling {
+        effects,
+        common,
+        random,
+    } = pool(&tables, settings);
     let common_w = weights_per_study(&common, &effects, settings.method);
     let random_w = weights_per_study(&random, &effects, Method::InverseVariance);
     let rows = effects
@@ -91,21 +95,33 @@ pub fn analyze(studies: &[Study], settings: &Settings) -> Analysis {
     } else {
         None
     };
-    Analysis { settings: *settings, studies: rows, common, random, subgroups }
+    Analysis {
+        settings: *settings,
+        studies: rows,
+        common,
+        random,
+        subgroups,
+    }
+}
+
+/// Per-study effects and the two fits for one set of tables.
+pub(crate) struct Pooling {
+    /// Per-study effects, in input order.
+    pub(crate) effects: Vec<Result<EffectSize, NotEstimable>>,
+    /// The common-effect fit.
+    pub(crate) common: Result<Fit, Undefined>,
+    /// The random-effects fit.
+    pub(crate) random: Result<Fit, Undefined>,
 }
 
 /// Per-study effects and the two fits for a set of tables (no subgroups).
-pub(crate) fn pool(
-    tables: &[Table],
-    settings: &Settings,
-) -> (Vec<Result<EffectSize, NotEstimable>>, Result<Fit, Undefined>, Result<Fit, Undefined>) {
+pub(crate) fn pool(tables: &[Table], settings: &Settings) -> Pooling {
     let measure = settings.measure;
     let (effects, common) = match settings.method {
         Method::InverseVariance => {
             let effects = effect::effect_sizes(tables, measure, settings.correction);
             let (yi, vi) = split(&effects);
-            let common =
-                rma::fit(&yi, &vi, Model::Common, settings.tau2, CiMethod::Wald).map_err(no_study);
+            let common = rma::fit(&yi, &vi, Model::Common, settings.tau2, CiMethod::Wald);
             (effects, common)
         }
         Method::MantelHaenszel => {
@@ -118,23 +134,33 @@ pub(crate) fn pool(
                 let why = Undefined::MeasureNotSupported(
                     "Peto's method estimates the odds ratio only".into(),
                 );
-                return (effects, Err(why.clone()), Err(why));
+                return Pooling {
+                    effects,
+                    common: Err(why.clone()),
+                    random: Err(why),
+                };
             }
-            (peto::study_effects(tables, settings.correction), peto_with(tables, settings.correction))
+            (
+                peto::study_effects(tables, settings.correction),
+                peto_with(tables, settings.correction),
+            )
         }
     };
     let (yi, vi) = split(&effects);
-    let random = rma::fit(&yi, &vi, Model::Random, settings.tau2, settings.ci).map_err(no_study);
-    (effects, common, random)
-}
-
-/// An empty fit input means no study had an estimate.
-fn no_study(e: Undefined) -> Undefined {
-    e
+    let random = rma::fit(&yi, &vi, Model::Random, settings.tau2, settings.ci);
+    Pooling {
+        effects,
+        common,
+        random,
+    }
 }
 
 fn split(effects: &[Result<EffectSize, NotEstimable>]) -> (Vec<f64>, Vec<f64>) {
-    effects.iter().filter_map(|e| e.as_ref().ok()).map(|e| (e.yi, e.vi)).unzip()
+    effects
+        .iter()
+        .filter_map(|e| e.as_ref().ok())
+        .map(|e| (e.yi, e.vi))
+        .unzip()
 }
 
 /// Maps a fit's weights back to input positions.
@@ -151,7 +177,10 @@ fn weights_per_study(
         Method::MantelHaenszel | Method::Peto => fit.weights.iter().map(|w| Some(*w)).collect(),
         Method::InverseVariance => {
             let mut it = fit.weights.iter();
-            effects.iter().map(|e| if e.is_ok() { it.next().copied() } else { None }).collect()
+            effects
+                .iter()
+                .map(|e| if e.is_ok() { it.next().copied() } else { None })
+                .collect()
         }
     }
 }

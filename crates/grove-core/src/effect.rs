@@ -60,7 +60,10 @@ impl EffectSize {
     /// `level` is a coverage such as `0.95`.
     pub fn ci(&self, level: f64) -> Interval {
         let z = dist::normal_quantile(1.0 - (1.0 - level) / 2.0);
-        Interval { lower: self.yi - z * self.se(), upper: self.yi + z * self.se() }
+        Interval {
+            lower: self.yi - z * self.se(),
+            upper: self.yi + z * self.se(),
+        }
     }
 }
 
@@ -105,7 +108,11 @@ pub enum DoubleZeroPolicy {
 impl DoubleZeroPolicy {
     /// Grove's policy for inverse-variance analyses: drop for RR and OR, keep for RD.
     pub fn for_measure(measure: Measure) -> DoubleZeroPolicy {
-        if measure.is_ratio() { DoubleZeroPolicy::Drop } else { DoubleZeroPolicy::Keep }
+        if measure.is_ratio() {
+            DoubleZeroPolicy::Drop
+        } else {
+            DoubleZeroPolicy::Keep
+        }
     }
 }
 
@@ -173,16 +180,17 @@ pub fn effect_size_with(
     let p2i = ci / n2i;
     let (yi, vi) = match measure {
         // metafor: yi <- log(p1i) - log(p2i); vi <- 1/ai - 1/n1i + 1/ci - 1/n2i
-        Measure::RiskRatio => (p1i.ln() - p2i.ln(), 1.0 / ai - 1.0 / n1i + 1.0 / ci - 1.0 / n2i),
+        Measure::RiskRatio => (
+            p1i.ln() - p2i.ln(),
+            1.0 / ai - 1.0 / n1i + 1.0 / ci - 1.0 / n2i,
+        ),
         // metafor: yi <- log(p1i/(1-p1i)) - log(p2i/(1-p2i)); vi <- 1/ai + 1/bi + 1/ci + 1/di
         Measure::OddsRatio => (
             (p1i / (1.0 - p1i)).ln() - (p2i / (1.0 - p2i)).ln(),
             1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di,
         ),
         // metafor (vtype="LS"): yi <- p1i - p2i; vi <- p1i(1-p1i)/n1i + p2i(1-p2i)/n2i
-        Measure::RiskDifference => {
-            (p1i - p2i, p1i * (1.0 - p1i) / n1i + p2i * (1.0 - p2i) / n2i)
-        }
+        Measure::RiskDifference => (p1i - p2i, p1i * (1.0 - p1i) / n1i + p2i * (1.0 - p2i) / n2i),
     };
     if !yi.is_finite() || !vi.is_finite() {
         return Err(NotEstimable::ZeroCellUncorrected);
@@ -200,7 +208,12 @@ pub fn effect_sizes(
     measure: Measure,
     correction: ZeroCellCorrection,
 ) -> Vec<Result<EffectSize, NotEstimable>> {
-    effect_sizes_with(tables, measure, correction, DoubleZeroPolicy::for_measure(measure))
+    effect_sizes_with(
+        tables,
+        measure,
+        correction,
+        DoubleZeroPolicy::for_measure(measure),
+    )
 }
 
 /// [`effect_sizes`] with an explicit double-zero policy.
@@ -211,9 +224,9 @@ pub fn effect_sizes_with(
     double_zero: DoubleZeroPolicy,
 ) -> Vec<Result<EffectSize, NotEstimable>> {
     // metafor computes id0 after drop00 has set dropped studies to NA.
-    let any_zero = tables
-        .iter()
-        .any(|t| t.has_zero_cell() && !(double_zero == DoubleZeroPolicy::Drop && t.is_double_zero()));
+    let any_zero = tables.iter().any(|t| {
+        t.has_zero_cell() && !(double_zero == DoubleZeroPolicy::Drop && t.is_double_zero())
+    });
     tables
         .iter()
         .map(|t| effect_size_with(t, measure, correction, any_zero, double_zero))
@@ -233,14 +246,37 @@ mod tests {
     fn agrees_with_escalc() {
         let c = ZeroCellCorrection::default();
         let cases = [
-            (t(4, 123, 11, 139), Measure::RiskRatio, -0.889311333920205, 0.325584765003961),
-            (t(0, 25, 5, 25), Measure::RiskRatio, -2.39789527279837, 2.10489510489511),
-            (t(20, 20, 14, 20), Measure::OddsRatio, 2.91122559417937, 2.27159215889241),
-            (t(0, 18, 0, 20), Measure::RiskDifference, 0.0025062656641604, 0.00245538501249008),
+            (
+                t(4, 123, 11, 139),
+                Measure::RiskRatio,
+                -0.889311333920205,
+                0.325584765003961,
+            ),
+            (
+                t(0, 25, 5, 25),
+                Measure::RiskRatio,
+                -2.39789527279837,
+                2.10489510489511,
+            ),
+            (
+                t(20, 20, 14, 20),
+                Measure::OddsRatio,
+                2.91122559417937,
+                2.27159215889241,
+            ),
+            (
+                t(0, 18, 0, 20),
+                Measure::RiskDifference,
+                0.0025062656641604,
+                0.00245538501249008,
+            ),
         ];
         for (table, m, yi, vi) in cases {
             let e = effect_size(&table, m, c, false).unwrap();
-            assert!((e.yi - yi).abs() < 1e-12 && (e.vi - vi).abs() < 1e-12, "{table:?} {m:?}");
+            assert!(
+                (e.yi - yi).abs() < 1e-12 && (e.vi - vi).abs() < 1e-12,
+                "{table:?} {m:?}"
+            );
         }
     }
 
@@ -251,7 +287,10 @@ mod tests {
             effect_size(&t(0, 18, 0, 20), Measure::OddsRatio, c, false),
             Err(NotEstimable::DoubleZero)
         );
-        let none = ZeroCellCorrection { scope: CorrectionScope::None, ..c };
+        let none = ZeroCellCorrection {
+            scope: CorrectionScope::None,
+            ..c
+        };
         assert_eq!(
             effect_size(&t(0, 18, 3, 20), Measure::RiskRatio, none, false),
             Err(NotEstimable::ZeroCellUncorrected)
@@ -264,11 +303,17 @@ mod tests {
 
     #[test]
     fn scope_all_and_if_any_add_to_every_study() {
-        let all = ZeroCellCorrection { increment: 0.5, scope: CorrectionScope::AllStudies };
+        let all = ZeroCellCorrection {
+            increment: 0.5,
+            scope: CorrectionScope::AllStudies,
+        };
         let e = effect_size(&t(4, 10, 2, 10), Measure::OddsRatio, all, false).unwrap();
         let expected = (4.5f64 / 6.5).ln() - (2.5f64 / 8.5).ln();
         assert!((e.yi - expected).abs() < 1e-14);
-        let if0 = ZeroCellCorrection { increment: 0.5, scope: CorrectionScope::IfAnyStudyHasZero };
+        let if0 = ZeroCellCorrection {
+            increment: 0.5,
+            scope: CorrectionScope::IfAnyStudyHasZero,
+        };
         let v = effect_sizes(&[t(4, 10, 2, 10), t(0, 10, 2, 10)], Measure::OddsRatio, if0);
         assert_eq!(v[0], Ok(e));
     }

@@ -46,9 +46,13 @@ pub fn mantel_haenszel(
         return Err(Undefined::NoStudies);
     }
     let effects = study_effects(tables, measure, settings);
-    let any_zero = tables.iter().any(|t| t.has_zero_cell() && !t.is_double_zero());
-    let cells: Vec<[f64; 4]> =
-        tables.iter().map(|t| counts(t, measure, settings, any_zero)).collect();
+    let any_zero = tables
+        .iter()
+        .any(|t| t.has_zero_cell() && !t.is_double_zero());
+    let cells: Vec<[f64; 4]> = tables
+        .iter()
+        .map(|t| counts(t, measure, settings, any_zero))
+        .collect();
     let z = dist::normal_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0);
 
     let (beta, se, raw_weights) = match measure {
@@ -135,7 +139,10 @@ pub fn mantel_haenszel(
     let pooled = Pooled {
         estimate: beta,
         se,
-        ci: Interval { lower: beta - z * se, upper: beta + z * se },
+        ci: Interval {
+            lower: beta - z * se,
+            upper: beta + z * se,
+        },
         stat,
         p: dist::normal_two_sided_p(stat),
         df: None,
@@ -169,9 +176,17 @@ pub(crate) fn q_around(beta: f64, effects: &[Result<EffectSize, NotEstimable>]) 
     let ok: Vec<&EffectSize> = effects.iter().filter_map(|e| e.as_ref().ok()).collect();
     let k_yi = ok.len();
     let (q, q_p, i2, h2) = if k_yi > 1 {
-        let q = ok.iter().map(|e| (e.yi - beta).powi(2) / e.vi).sum::<f64>().max(0.0);
+        let q = ok
+            .iter()
+            .map(|e| (e.yi - beta).powi(2) / e.vi)
+            .sum::<f64>()
+            .max(0.0);
         let df = (k_yi - 1) as f64;
-        let i2 = if q > 0.0 { (100.0 * (q - df) / q).max(0.0) } else { 0.0 };
+        let i2 = if q > 0.0 {
+            (100.0 * (q - df) / q).max(0.0)
+        } else {
+            0.0
+        };
         (q, dist::chi2_sf(q, df), i2, q / df)
     } else {
         (0.0, 1.0, 0.0, 1.0)
@@ -193,7 +208,9 @@ pub(crate) fn q_around(beta: f64, effects: &[Result<EffectSize, NotEstimable>]) 
 /// Weights in percent of their sum (all zero when the sum is zero).
 pub(crate) fn percent(w: &[f64]) -> Vec<f64> {
     let total: f64 = w.iter().sum();
-    w.iter().map(|x| if total > 0.0 { 100.0 * x / total } else { 0.0 }).collect()
+    w.iter()
+        .map(|x| if total > 0.0 { 100.0 * x / total } else { 0.0 })
+        .collect()
 }
 
 /// The counts `[ai, bi, ci, di]` that enter the MH sums.
@@ -242,8 +259,10 @@ mod tests {
             (5, 2498, 3, 2341),
             (27, 16913, 29, 17854),
         ];
-        let tables: Vec<Table> =
-            data.iter().map(|&(a, b, c, d)| Table::new(a, b, c, d).unwrap()).collect();
+        let tables: Vec<Table> = data
+            .iter()
+            .map(|&(a, b, c, d)| Table::new(a, b, c, d).unwrap())
+            .collect();
         let f = mantel_haenszel(&tables, Measure::RiskRatio, &Settings::default()).unwrap();
         assert!((f.pooled.estimate - -0.453709604683754).abs() < 1e-12);
         assert!((f.pooled.se - 0.0393373668712944).abs() < 1e-12);

@@ -53,21 +53,31 @@ pub fn peto_with(tables: &[Table], correction: ZeroCellCorrection) -> Result<Fit
     let pooled = Pooled {
         estimate: beta,
         se,
-        ci: Interval { lower: beta - z * se, upper: beta + z * se },
+        ci: Interval {
+            lower: beta - z * se,
+            upper: beta + z * se,
+        },
         stat,
         p: dist::normal_two_sided_p(stat),
         df: None,
         k: tables.len(),
     };
     let k_pos = parts.iter().filter(|p| p.1 > 0.0).count();
-    let k_yi = study_effects(tables, correction).iter().filter(|e| e.is_ok()).count();
+    let k_yi = study_effects(tables, correction)
+        .iter()
+        .filter(|e| e.is_ok())
+        .count();
     let positive = parts.iter().filter(|p| p.1 > 0.0);
     let q = (positive.clone().map(|(oe, v)| oe * oe / v).sum::<f64>()
         - sum_oe * sum_oe / positive.map(|p| p.1).sum::<f64>())
     .max(0.0);
     let (q_p, i2, h2) = if k_pos > 1 && k_yi > 1 {
         let df = (k_yi - 1) as f64;
-        let i2 = if q > 0.0 { (100.0 * (q - df) / q).max(0.0) } else { 0.0 };
+        let i2 = if q > 0.0 {
+            (100.0 * (q - df) / q).max(0.0)
+        } else {
+            0.0
+        };
         (dist::chi2_sf(q, df), i2, q / df)
     } else {
         (1.0, 0.0, 1.0)
@@ -85,7 +95,13 @@ pub fn peto_with(tables: &[Table], correction: ZeroCellCorrection) -> Result<Fit
         h2_ci: None,
     };
     let weights = parts.iter().map(|p| 100.0 * p.1 / sum_v).collect();
-    Ok(Fit { model: Model::Common, pooled, heterogeneity, weights, prediction: None })
+    Ok(Fit {
+        model: Model::Common,
+        pooled,
+        heterogeneity,
+        weights,
+        prediction: None,
+    })
 }
 
 /// Per-study Peto log odds ratios (metafor `escalc(measure="PETO")` with `drop00=TRUE`).
@@ -93,7 +109,9 @@ pub fn study_effects(
     tables: &[Table],
     correction: ZeroCellCorrection,
 ) -> Vec<Result<EffectSize, NotEstimable>> {
-    let any_zero = tables.iter().any(|t| t.has_zero_cell() && !t.is_double_zero());
+    let any_zero = tables
+        .iter()
+        .any(|t| t.has_zero_cell() && !t.is_double_zero());
     tables
         .iter()
         .map(|t| {

@@ -70,13 +70,22 @@ pub fn subgroups(studies: &[Study], settings: &Settings) -> Subgroups {
         .zip(members)
         .map(|(name, idx)| {
             let tables: Vec<Table> = idx.iter().map(|&i| studies[i].table).collect();
-            let (_, common, random) = pool(&tables, settings);
-            SubgroupResult { name, studies: idx, common, random }
+            let pooled = pool(&tables, settings);
+            SubgroupResult {
+                name,
+                studies: idx,
+                common: pooled.common,
+                random: pooled.random,
+            }
         })
         .collect();
     let test_common = difference_test(groups.iter().map(|g| &g.common));
     let test_random = difference_test(groups.iter().map(|g| &g.random));
-    Subgroups { groups, test_common, test_random }
+    Subgroups {
+        groups,
+        test_common,
+        test_random,
+    }
 }
 
 /// Common-effect Q across subgroup estimates (see the module documentation).
@@ -98,7 +107,15 @@ pub fn difference_test<'a>(
     let w: Vec<f64> = est.iter().map(|(_, se)| 1.0 / (se * se)).collect();
     let sw: f64 = w.iter().sum();
     let mean = est.iter().zip(&w).map(|((e, _), w)| e * w).sum::<f64>() / sw;
-    let q = est.iter().zip(&w).map(|((e, _), w)| w * (e - mean).powi(2)).sum::<f64>();
+    let q = est
+        .iter()
+        .zip(&w)
+        .map(|((e, _), w)| w * (e - mean).powi(2))
+        .sum::<f64>();
     let df = est.len() - 1;
-    Ok(SubgroupTest { q, df, p: dist::chi2_sf(q, df as f64) })
+    Ok(SubgroupTest {
+        q,
+        df,
+        p: dist::chi2_sf(q, df as f64),
+    })
 }

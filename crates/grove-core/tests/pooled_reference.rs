@@ -341,3 +341,135 @@ fn engine_reproduces_every_reference_analysis() {
         failures.join("\n")
     );
 }
+
+/// Subgroup analyses (`extras.{RR,OR}.subgroups`): each subgroup pooled on its own
+/// (inverse variance, common and DerSimonian-Laird random effects, Wald CIs) and the
+/// test for subgroup differences.
+#[test]
+fn engine_reproduces_every_reference_subgroup_analysis() {
+    let mut failures = Vec::new();
+    let mut values = 0;
+    for path in reference_files() {
+        let text = std::fs::read_to_string(&path).expect("readable reference file");
+        let file: Value = serde_json::from_str(&text).expect("reference file is JSON");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        let studies = studies(&file);
+        let Some(extras) = file["extras"].as_object() else {
+            continue;
+        };
+        for (code, extra) in extras {
+            let Some(sg) = extra.get("subgroups").filter(|v| !v.is_null()) else {
+                continue;
+            };
+            let context = format!("{name} {code} subgroups");
+            let Some(measure) = Measure::from_code(code) else {
+                failures.push(format!("{context}: unknown measure"));
+                continue;
+            };
+            let settings = Settings {
+                measure,
+                method: Method::InverseVariance,
+                tau2: Tau2Estimator::DerSimonianLaird,
+                ci: CiMethod::Wald,
+                ..Settings::default()
+            };
+            let Some(result) = analyze(&studies, &settings).subgroups else {
+                failures.push(format!("{context}: engine found no subgroups"));
+                continue;
+            };
+            for w in sg["within"].as_array().into_iter().flatten() {
+                let group = w["subgroup"].as_str().unwrap_or_default();
+                let ctx = format!("{context} {group} {}", w["model"]);
+                let Some(g) = result.groups.iter().find(|g| g.name == group) else {
+                    failures.push(format!("{ctx}: subgroup missing"));
+                    continue;
+                };
+                let fit = match w["model"].as_str() {
+                    Some("common") => &g.common,
+                    Some("random DL") => &g.random,
+                    other => {
+                        failures.push(format!("{ctx}: unsupported model {other:?}"));
+                        continue;
+                    }
+                };
+                let Ok(fit) = fit else {
+                    failures.push(format!("{ctx}: no fit"));
+                    continue;
+                };
+                let fields = [
+                    ("k", fit.pooled.k as f64),
+                    ("estimate", fit.pooled.estimate),
+                    ("se", fit.pooled.se),
+                    ("ci_lower", fit.pooled.ci.lower),
+                    ("ci_upper", fit.pooled.ci.upper),
+                    ("Q", fit.heterogeneity.q),
+                    ("tau2", fit.heterogeneity.tau2),
+                    ("I2", fit.heterogeneity.i2),
+                ];
+                for (field, actual) in fields {
+                    if w.get(field).is_some() {
+                        check(
+                            &mut failures,
+                            &ctx,
+                            field,
+                            num(&w[field]),
+                            Some(actual),
+                            CLOSED_FORM_RELATIVE,
+                        );
+                        values += 1;
+                    }
+                }
+            }
+            let tests = &sg["test_for_subgroup_differences"];
+            for (key, test) in [
+                ("common", &result.test_common),
+                ("random DL", &result.test_random),
+            ] {
+                let ctx = format!("{context} test {key}");
+                let t = &tests[key];
+                match test {
+                    Ok(test) => {
+                        check(
+                            &mut failures,
+                            &ctx,
+                            "Q",
+                            num(&t["Q"]),
+                            Some(test.q),
+                            CLOSED_FORM_RELATIVE,
+                        );
+                        check(
+                            &mut failures,
+                            &ctx,
+                            "df",
+                            num(&t["df"]),
+                            Some(test.df as f64),
+                            CLOSED_FORM_RELATIVE,
+                        );
+                        check(
+                            &mut failures,
+                            &ctx,
+                            "p",
+                            num(&t["p"]),
+                            Some(test.p),
+                            CLOSED_FORM_RELATIVE,
+                        );
+                        values += 3;
+                    }
+                    Err(why) => failures.push(format!("{ctx}: {why}")),
+                }
+            }
+        }
+    }
+    eprintln!("{values} subgroup values compared");
+    assert!(values > 50, "only {values} subgroup values found");
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

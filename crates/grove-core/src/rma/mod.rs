@@ -63,15 +63,31 @@ pub struct Pooled {
     pub ci: Interval,
     /// Test statistic `estimate / se` (metafor `zval`): z, or t with
     /// [`CiMethod::HartungKnapp`]. Infinite when `se` is 0, which happens with
-    /// Hartung-Knapp when all estimates are equal (metafor then sets `s2w` to 0).
+    /// Hartung-Knapp when all estimates are equal (metafor then sets `s2w` to 0), and
+    /// NaN when the estimate is 0 as well; [`Pooled::test`] returns the reason instead.
     pub stat: f64,
-    /// Two-sided p-value of `stat` (metafor `pval`).
+    /// Two-sided p-value of `stat` (metafor `pval`); NaN exactly when `stat` is.
     pub p: f64,
     /// Degrees of freedom of the t distribution (`k - 1`) with Hartung-Knapp, else
     /// `None` (metafor `ddf`).
     pub df: Option<f64>,
     /// Number of studies pooled.
     pub k: usize,
+}
+
+impl Pooled {
+    /// The test of no effect, `(stat, p)`.
+    ///
+    /// # Errors
+    /// [`Undefined::ZeroStandardError`] when `se` is 0, so that `estimate / se` is not a
+    /// finite statistic (metafor reports `zval` as `±Inf` or `NaN`).
+    pub fn test(&self) -> Result<(f64, f64), Undefined> {
+        if self.se > 0.0 && self.stat.is_finite() && !self.p.is_nan() {
+            Ok((self.stat, self.p))
+        } else {
+            Err(Undefined::ZeroStandardError)
+        }
+    }
 }
 
 /// Heterogeneity statistics (metafor `QE`, `QEp`, `I2`, `H2`, `tau2`, `se.tau2` and
@@ -142,15 +158,16 @@ pub enum Undefined {
     ZeroTotalWeight,
     /// A test across subgroups needs at least two subgroups with an estimate.
     TooFewSubgroups,
+    /// The standard error is 0 (for example Hartung-Knapp with identical estimates),
+    /// so the test statistic is not finite.
+    ZeroStandardError,
 }
 
 impl fmt::Display for Undefined {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Undefined::NoStudies => f.write_str("no study has an estimable effect"),
-            Undefined::OneStudy => {
-                f.write_str("a random-effects model needs at least two studies")
-            }
+            Undefined::OneStudy => f.write_str("a random-effects model needs at least two studies"),
             Undefined::LengthMismatch { yi, vi } => {
                 write!(f, "{yi} estimates but {vi} variances")
             }
@@ -162,6 +179,9 @@ impl fmt::Display for Undefined {
             Undefined::Tau2NotEstimable(why) => write!(f, "tau² cannot be estimated: {why}"),
             Undefined::MeasureNotSupported(why) => f.write_str(why),
             Undefined::ZeroTotalWeight => f.write_str("the studies carry no weight"),
+            Undefined::ZeroStandardError => {
+                f.write_str("the standard error is zero, so there is no test statistic")
+            }
             Undefined::TooFewSubgroups => {
                 f.write_str("fewer than two subgroups have a pooled estimate")
             }
@@ -232,15 +252,25 @@ pub fn fit(
     let beta = wi.iter().zip(yi).map(|(w, y)| w * y).sum::<f64>() / sw;
     let mut vb = 1.0 / sw;
     let (crit, df) = match ci {
-        CiMethod::Wald => (dist::normal_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0), None),
+        CiMethod::Wald => (
+            dist::normal_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0),
+            None,
+        ),
         CiMethod::HartungKnapp => {
             // metafor: RSS.knha <- sum(wi*(yi - beta)^2);
             // s2w <- if (RSS.knha <= .Machine$double.eps) 0 else RSS.knha / (k-p)
             let rss: f64 = wi.iter().zip(yi).map(|(w, y)| w * (y - beta).powi(2)).sum();
-            let s2w = if rss <= f64::EPSILON { 0.0 } else { rss / (k - 1) as f64 };
+            let s2w = if rss <= f64::EPSILON {
+                0.0
+            } else {
+                rss / (k - 1) as f64
+            };
             vb *= s2w;
             let ddf = (k - 1) as f64;
-            (dist::t_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0, ddf), Some(ddf))
+            (
+                dist::t_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0, ddf),
+                Some(ddf),
+            )
         }
     };
     let se = vb.sqrt();
@@ -252,7 +282,10 @@ pub fn fit(
     let pooled = Pooled {
         estimate: beta,
         se,
-        ci: Interval { lower: beta - crit * se, upper: beta + crit * se },
+        ci: Interval {
+            lower: beta - crit * se,
+            upper: beta + crit * se,
+        },
         stat,
         p,
         df,
@@ -272,8 +305,14 @@ pub fn fit(
                 let (iu, hu) = base.from_tau2(iv.upper);
                 (
                     Some(iv),
-                    Some(Interval { lower: il, upper: iu }),
-                    Some(Interval { lower: hl, upper: hu }),
+                    Some(Interval {
+                        lower: il,
+                        upper: iu,
+                    }),
+                    Some(Interval {
+                        lower: hl,
+                        upper: hu,
+                    }),
                 )
             }
             None => (None, None, None),
@@ -296,7 +335,13 @@ pub fn fit(
         Model::Random => Some(prediction(beta, se, tau2_value, crit, k)),
     };
     let weights = wi.iter().map(|w| 100.0 * w / sw).collect();
-    Ok(Fit { model, pooled, heterogeneity, weights, prediction })
+    Ok(Fit {
+        model,
+        pooled,
+        heterogeneity,
+        weights,
+        prediction,
+    })
 }
 
 /// The tau² estimate alone (metafor `rma.uni(...)$tau2`, truncated at 0).
@@ -356,7 +401,13 @@ pub fn heterogeneity_q(yi: &[f64], vi: &[f64]) -> QStatistics {
     let k = yi.len();
     if k <= 1 {
         // metafor: QE <- 0; QEp <- 1; I2 <- 0; H2 <- 1; vt <- 0
-        return QStatistics { q: 0.0, q_p: 1.0, vt: 0.0, i2_common: 0.0, h2_common: 1.0 };
+        return QStatistics {
+            q: 0.0,
+            q_p: 1.0,
+            vt: 0.0,
+            i2_common: 0.0,
+            h2_common: 1.0,
+        };
     }
     let wi: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
     let ymc = centred(yi);
@@ -369,13 +420,26 @@ pub fn heterogeneity_q(yi: &[f64], vi: &[f64]) -> QStatistics {
     let tr_p = sw - sw2 / sw;
     let vt = dfq / tr_p;
     // metafor: I2 <- max(0, 100 * (QE - (k-p)) / QE); with QE = 0 this is max(0, -Inf) = 0.
-    let i2_common = if q > 0.0 { (100.0 * (q - dfq) / q).max(0.0) } else { 0.0 };
-    QStatistics { q, q_p, vt, i2_common, h2_common: q / dfq }
+    let i2_common = if q > 0.0 {
+        (100.0 * (q - dfq) / q).max(0.0)
+    } else {
+        0.0
+    };
+    QStatistics {
+        q,
+        q_p,
+        vt,
+        i2_common,
+        h2_common: q / dfq,
+    }
 }
 
 fn check_input(yi: &[f64], vi: &[f64]) -> Result<(), Undefined> {
     if yi.len() != vi.len() {
-        return Err(Undefined::LengthMismatch { yi: yi.len(), vi: vi.len() });
+        return Err(Undefined::LengthMismatch {
+            yi: yi.len(),
+            vi: vi.len(),
+        });
     }
     if yi.is_empty() {
         return Err(Undefined::NoStudies);
@@ -392,10 +456,16 @@ fn check_input(yi: &[f64], vi: &[f64]) -> Result<(), Undefined> {
 fn prediction(beta: f64, se: f64, tau2: f64, crit: f64, k: usize) -> Prediction {
     // metafor: pi.lb <- pred - crit * sqrt(vpred + tau2)
     let sd = (se * se + tau2).sqrt();
-    let normal = Interval { lower: beta - crit * sd, upper: beta + crit * sd };
+    let normal = Interval {
+        lower: beta - crit * sd,
+        upper: beta + crit * sd,
+    };
     let t = (k >= 3).then(|| {
         let q = dist::t_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0, (k - 2) as f64);
-        Interval { lower: beta - q * sd, upper: beta + q * sd }
+        Interval {
+            lower: beta - q * sd,
+            upper: beta + q * sd,
+        }
     });
     Prediction { normal, t }
 }
@@ -422,14 +492,29 @@ mod tests {
     #[test]
     fn rejects_bad_input_without_panicking() {
         let e = |yi: &[f64], vi: &[f64]| {
-            fit(yi, vi, Model::Random, Tau2Estimator::RestrictedMaximumLikelihood, CiMethod::Wald)
-                .unwrap_err()
+            fit(
+                yi,
+                vi,
+                Model::Random,
+                Tau2Estimator::RestrictedMaximumLikelihood,
+                CiMethod::Wald,
+            )
+            .unwrap_err()
         };
         assert_eq!(e(&[], &[]), Undefined::NoStudies);
         assert_eq!(e(&[1.0], &[1.0]), Undefined::OneStudy);
-        assert_eq!(e(&[1.0], &[1.0, 2.0]), Undefined::LengthMismatch { yi: 1, vi: 2 });
-        assert_eq!(e(&[1.0, f64::NAN], &[1.0, 1.0]), Undefined::InvalidStudy { index: 1 });
-        assert_eq!(e(&[1.0, 2.0], &[0.0, 1.0]), Undefined::InvalidStudy { index: 0 });
+        assert_eq!(
+            e(&[1.0], &[1.0, 2.0]),
+            Undefined::LengthMismatch { yi: 1, vi: 2 }
+        );
+        assert_eq!(
+            e(&[1.0, f64::NAN], &[1.0, 1.0]),
+            Undefined::InvalidStudy { index: 1 }
+        );
+        assert_eq!(
+            e(&[1.0, 2.0], &[0.0, 1.0]),
+            Undefined::InvalidStudy { index: 0 }
+        );
     }
 
     #[test]

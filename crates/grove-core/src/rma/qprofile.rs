@@ -35,7 +35,14 @@ pub(crate) fn tau2_interval(yi: &[f64], vi: &[f64], tau2: f64) -> Option<Interva
     let qe_min = qe(tau2_min);
     let qe_max = qe(tau2_max);
     let search = |objective: f64| {
-        uniroot(|t| qe(t) - objective, tau2_min, tau2_max, R_UNIROOT_TOL, QP_MAX_ITERATIONS).ok()
+        uniroot(
+            |t| qe(t) - objective,
+            tau2_min,
+            tau2_max,
+            R_UNIROOT_TOL,
+            QP_MAX_ITERATIONS,
+        )
+        .ok()
     };
 
     // Upper bound. When QE(tau2.min) < crit.l both bounds are tau2.min (the interval is
@@ -56,5 +63,8 @@ pub(crate) fn tau2_interval(yi: &[f64], vi: &[f64], tau2: f64) -> Option<Interva
     } else {
         search(crit_u)
     };
-    Some(Interval { lower: lower?, upper: upper? })
+    Some(Interval {
+        lower: lower?,
+        upper: upper?,
+    })
 }

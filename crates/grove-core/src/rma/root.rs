@@ -108,8 +108,7 @@ fn zeroin2<F: FnMut(f64) -> f64>(
             } else {
                 p = -p;
             }
-            if p < (0.75 * cb * q - (tol_act * q).abs() / 2.0) && p < (prev_step * q / 2.0).abs()
-            {
+            if p < (0.75 * cb * q - (tol_act * q).abs() / 2.0) && p < (prev_step * q / 2.0).abs() {
                 new_step = p / q;
             }
         }
@@ -146,7 +145,13 @@ mod tests {
 
     #[test]
     fn refuses_intervals_without_a_sign_change() {
-        assert_eq!(uniroot(|x| x * x + 1.0, -1.0, 1.0, 1e-8, 100), Err(RootError::SameSign));
-        assert_eq!(uniroot(|_| f64::NAN, -1.0, 1.0, 1e-8, 100), Err(RootError::NotANumber));
+        assert_eq!(
+            uniroot(|x| x * x + 1.0, -1.0, 1.0, 1e-8, 100),
+            Err(RootError::SameSign)
+        );
+        assert_eq!(
+            uniroot(|_| f64::NAN, -1.0, 1.0, 1e-8, 100),
+            Err(RootError::NotANumber)
+        );
     }
 }

@@ -62,9 +62,10 @@ pub(crate) fn estimate(
             let tau2 = (q - k) / s.sw;
             let t = tau2.max(0.0);
             // se.tau2 <- sqrt(1/sum(wi)^2 * (2*(k-p) + 4*max(tau2,0)*.tr(P) + 2*max(tau2,0)^2*sum(P*P)))
-            let se = ((2.0 * (k - 1.0) + 4.0 * t * s.tr_p() + 2.0 * t * t * p_sq(&w, &ones, &ones))
-                / (s.sw * s.sw))
-                .sqrt();
+            let se =
+                ((2.0 * (k - 1.0) + 4.0 * t * s.tr_p() + 2.0 * t * t * p_sq(&w, &ones, &ones))
+                    / (s.sw * s.sw))
+                    .sqrt();
             Tau2Estimate { tau2, se }
         }
         Tau2Estimator::Hedges => hedges(&ymc, vi),
@@ -95,7 +96,10 @@ pub(crate) fn estimate(
             estimator.code()
         )));
     }
-    Ok(Tau2Estimate { tau2: est.tau2.max(0.0), se: est.se })
+    Ok(Tau2Estimate {
+        tau2: est.tau2.max(0.0),
+        se: est.se,
+    })
 }
 
 /// Hedges (1983) estimator, metafor `method="HE"` (also the start of Fisher scoring).
@@ -134,7 +138,10 @@ fn paule_mandel(yi: &[f64], ymc: &[f64], vi: &[f64]) -> Result<Tau2Estimate, Und
             Undefined::Tau2NotEstimable("the Paule-Mandel root search failed".into())
         })?
     };
-    Ok(Tau2Estimate { tau2, se: se_moment(vi, tau2.max(0.0)) })
+    Ok(Tau2Estimate {
+        tau2,
+        se: se_moment(vi, tau2.max(0.0)),
+    })
 }
 
 /// metafor's `se.tau2` for EB and PM: `sqrt(2 k²/(k-p) / (Σ wi)²)`, `wi = 1/(vi + tau2)`.
@@ -161,7 +168,11 @@ fn scoring(ymc: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Esti
         let s = Sums::new(&w);
         let yhat = w.iter().zip(ymc).map(|(w, y)| w * y).sum::<f64>() / s.sw;
         // Y'PPY = Σ wi² (yi - ŷ)²
-        let ypp_y: f64 = w.iter().zip(ymc).map(|(w, y)| (w * (y - yhat)).powi(2)).sum();
+        let ypp_y: f64 = w
+            .iter()
+            .zip(ymc)
+            .map(|(w, y)| (w * (y - yhat)).powi(2))
+            .sum();
         let mut adj = match estimator {
             // adj <- (Y'PPY - sum(wi)) / sum(wi^2)
             Tau2Estimator::MaximumLikelihood => (ypp_y - s.sw) / s.sw2,
@@ -199,8 +210,7 @@ fn scoring(ymc: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Esti
     ) {
         let reml = estimator == Tau2Estimator::RestrictedMaximumLikelihood;
         // if (ll0 - ll > con$tol && tau2 > con$threshold) tau2 <- 0
-        if log_likelihood(ymc, vi, 0.0, reml) - log_likelihood(ymc, vi, tau2, reml)
-            > R_UNIROOT_TOL
+        if log_likelihood(ymc, vi, 0.0, reml) - log_likelihood(ymc, vi, tau2, reml) > R_UNIROOT_TOL
             && tau2 > SCORING_THRESHOLD
         {
             tau2 = 0.0;
@@ -250,7 +260,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Sums of weights used by several estimators.
@@ -261,7 +275,10 @@ struct Sums {
 
 impl Sums {
     fn new(w: &[f64]) -> Sums {
-        Sums { sw: w.iter().sum(), sw2: w.iter().map(|w| w * w).sum() }
+        Sums {
+            sw: w.iter().sum(),
+            sw2: w.iter().map(|w| w * w).sum(),
+        }
     }
 
     /// `tr(P) = Σ wi - Σ wi² / Σ wi`.
