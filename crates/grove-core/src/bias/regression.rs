@@ -385,4 +385,146 @@ mod tests {
         let yi = [0.0, -0.9, -1.1, -1.3];
         assert_eq!(peters(&tables, &yi).map(|r| r.k), Ok(3));
     }
+
+    /// A small set of trials (the first six BCG trials, Colditz et al. 1994) used by
+    /// the independent checks below.
+    fn trials() -> Vec<Table> {
+        vec![
+            table(4, 123, 11, 139),
+            table(6, 306, 29, 303),
+            table(3, 231, 11, 220),
+            table(62, 13598, 248, 12867),
+            table(33, 5069, 47, 5808),
+            table(180, 1541, 372, 1451),
+        ]
+    }
+
+    /// Weighted least squares by the uncentred normal equations `X'WX β = X'Wy`, solved
+    /// by Cramer's rule, with `Var(β) = σ̂² (X'WX)⁻¹`: an implementation independent of
+    /// [`fit`]'s centred sums. Returns (intercept, slope, se(intercept), se(slope)).
+    fn normal_equations(x: &[f64], y: &[f64], w: &[f64]) -> (f64, f64, f64, f64) {
+        let s = |f: &dyn Fn(usize) -> f64| (0..x.len()).map(f).sum::<f64>();
+        let (a, b, d) = (
+            s(&|i| w[i]),
+            s(&|i| w[i] * x[i]),
+            s(&|i| w[i] * x[i] * x[i]),
+        );
+        let (e, f) = (s(&|i| w[i] * y[i]), s(&|i| w[i] * x[i] * y[i]));
+        let det = a * d - b * b;
+        let b0 = (e * d - b * f) / det;
+        let b1 = (a * f - b * e) / det;
+        let rss = s(&|i| w[i] * (y[i] - b0 - b1 * x[i]).powi(2));
+        let sigma2 = rss / (x.len() - 2) as f64;
+        (b0, b1, (sigma2 * d / det).sqrt(), (sigma2 * a / det).sqrt())
+    }
+
+    fn near(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    /// Harbord's Z and V are the mean deviation and variance of `ai` under the
+    /// hypergeometric distribution given the margins (Harbord et al. 2006, eq. 2);
+    /// computed here by summing over the distribution's support.
+    #[test]
+    fn harbord_score_is_the_hypergeometric_deviation_and_variance() {
+        use statrs::function::factorial::ln_binomial;
+        for t in [
+            table(4, 12, 11, 19),
+            table(0, 8, 5, 9),
+            table(7, 7, 3, 10),
+            table(2, 30, 2, 31),
+        ] {
+            let (n1, n2, m) = (t.n1(), t.n2(), t.ai() + t.ci());
+            let total = ln_binomial(n1 + n2, m);
+            let support = m.saturating_sub(n2)..=m.min(n1);
+            let pmf = |a: u64| (ln_binomial(n1, a) + ln_binomial(n2, m - a) - total).exp();
+            let mean: f64 = support.clone().map(|a| a as f64 * pmf(a)).sum();
+            let var: f64 = support.map(|a| (a as f64 - mean).powi(2) * pmf(a)).sum();
+            let (z, v) = score_and_information(&t);
+            assert!(
+                near(z, t.ai() as f64 - mean),
+                "{t:?}: Z {z} vs {}",
+                t.ai() as f64 - mean
+            );
+            assert!(near(v, var), "{t:?}: V {v} vs {var}");
+        }
+    }
+
+    /// Harbord's test as the paper writes it: ordinary least squares of `Z/√V` on `√V`,
+    /// the intercept tested. It equals the slope of `Z/V` on `1/√V` weighted by `V`.
+    #[test]
+    fn harbord_equals_the_unweighted_regression_of_the_paper() {
+        let tables = trials();
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for t in &tables {
+            let (z, v) = score_and_information(t);
+            x.push(v.sqrt());
+            y.push(z / v.sqrt());
+        }
+        let ones = vec![1.0; x.len()];
+        let (b0, b1, se0, se1) = normal_equations(&x, &y, &ones);
+        let r = harbord(&tables).unwrap();
+        assert_eq!((r.k, r.df), (6, 4));
+        assert!(
+            near(r.bias, b0) && near(r.bias_se, se0),
+            "{r:?} vs {b0} ± {se0}"
+        );
+        assert!(
+            near(r.limit, b1) && near(r.limit_se, se1),
+            "{r:?} vs {b1} ± {se1}"
+        );
+        assert!(near(r.p, dist::t_two_sided_p(b0 / se0, 4.0)));
+    }
+
+    /// Peters' test from its definition (Peters et al. 2006): weighted regression of
+    /// the log odds ratio on 1/N with weights `1/(1/(ai+ci) + 1/(bi+di))`, the slope
+    /// tested, solved by the normal equations. The weight of the first trial is checked
+    /// by hand: 15 events and 247 non-events give `1/(1/15 + 1/247) = 3705/262`.
+    #[test]
+    fn peters_matches_its_definition() {
+        let tables = trials();
+        let yi: Vec<f64> = tables
+            .iter()
+            .map(|t| {
+                let (a, b, c, d) = (t.ai() as f64, t.bi() as f64, t.ci() as f64, t.di() as f64);
+                (a * d / (b * c)).ln()
+            })
+            .collect();
+        let weight = |t: &Table| {
+            let (events, non) = ((t.ai() + t.ci()) as f64, (t.bi() + t.di()) as f64);
+            events * non / (events + non)
+        };
+        assert!(near(weight(&tables[0]), 3705.0 / 262.0));
+        let x: Vec<f64> = tables.iter().map(|t| 1.0 / t.total() as f64).collect();
+        let w: Vec<f64> = tables.iter().map(weight).collect();
+        let (b0, b1, se0, se1) = normal_equations(&x, &yi, &w);
+        let r = peters(&tables, &yi).unwrap();
+        assert_eq!(r.kind, RegressionTestKind::Peters);
+        assert!(
+            near(r.bias, b1) && near(r.bias_se, se1),
+            "{r:?} vs {b1} ± {se1}"
+        );
+        assert!(
+            near(r.limit, b0) && near(r.limit_se, se0),
+            "{r:?} vs {b0} ± {se0}"
+        );
+        assert!(near(r.t, b1 / se1) && near(r.p, dist::t_two_sided_p(b1 / se1, 4.0)));
+    }
+
+    /// Egger's test as first published: ordinary least squares of the standard normal
+    /// deviate `yi/sei` on precision `1/sei`, the intercept tested.
+    #[test]
+    fn egger_equals_the_classic_regression() {
+        let yi = [-0.889, -1.585, -1.348, -1.442, -0.218, -0.786, -1.621];
+        let vi = [0.326, 0.195, 0.415, 0.020, 0.051, 0.007, 0.223];
+        let x: Vec<f64> = vi.iter().map(|v: &f64| 1.0 / v.sqrt()).collect();
+        let y: Vec<f64> = yi
+            .iter()
+            .zip(&vi)
+            .map(|(y, v): (&f64, &f64)| y / v.sqrt())
+            .collect();
+        let (b0, _, se0, _) = normal_equations(&x, &y, &[1.0; 7]);
+        let r = egger(&yi, &vi).unwrap();
+        assert!(near(r.bias, b0) && near(r.bias_se, se0) && near(r.t, b0 / se0));
+    }
 }
