@@ -175,4 +175,18 @@ fn altered_copies_fail() {
         "{:?}",
         failures(&report)
     );
+
+    // Fields the format does not define make the file unreadable rather than unchecked.
+    for path in ["/analyses/0", "/studies/0", ""] {
+        let mut value = load(&reference_dir().join("bcg.json"));
+        let object = value
+            .pointer_mut(path)
+            .and_then(Value::as_object_mut)
+            .expect("an object");
+        object.insert("unknown_field".to_string(), Value::from(1.0));
+        assert!(
+            serde_json::from_value::<ReferenceFile>(value).is_err(),
+            "unknown field at {path:?} accepted"
+        );
+    }
 }

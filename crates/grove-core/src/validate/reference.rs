@@ -8,8 +8,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
-/// One reference file: a data set and what metafor computes for it.
+/// One reference file: a data set and what metafor computes for it. Unknown fields are
+/// an error, so that nothing a file holds goes unchecked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReferenceFile {
     /// Short name of the data set ("bcg").
     pub name: String,
@@ -21,7 +23,7 @@ pub struct ReferenceFile {
     pub oracle: String,
     /// Free-text notes on conventions.
     #[serde(default)]
-    pub conventions: BTreeMap<String, String>,
+    pub conventions: BTreeMap<String, Node>,
     /// The trials, in order.
     pub studies: Vec<ReferenceStudy>,
     /// One entry per (measure, method, model, tau² estimator, CI method).
@@ -33,6 +35,7 @@ pub struct ReferenceFile {
 
 /// One trial of a reference file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReferenceStudy {
     /// Study label.
     pub study: String,
@@ -52,6 +55,7 @@ pub struct ReferenceStudy {
 
 /// One analysis of a reference file: its specification and metafor's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReferenceAnalysis {
     /// Identifier, e.g. `"RR/IV/random/REML/HK"`.
     pub id: String,
