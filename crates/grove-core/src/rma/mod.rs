@@ -410,9 +410,8 @@ pub fn heterogeneity_q(yi: &[f64], vi: &[f64]) -> QStatistics {
         };
     }
     let wi: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
-    let ymc = centred(yi);
-    // metafor: QE <- max(0, c(crossprod(Ymc,P) %*% Ymc))
-    let q = weighted_rss(&ymc, &wi).max(0.0);
+    // metafor: QE <- max(0, c(crossprod(Y,P) %*% Y))
+    let q = weighted_rss(yi, &wi).max(0.0);
     let dfq = (k - 1) as f64;
     let q_p = dist::chi2_sf(q, dfq);
     let sw: f64 = wi.iter().sum();
@@ -468,13 +467,6 @@ fn prediction(beta: f64, se: f64, tau2: f64, crit: f64, k: usize) -> Prediction 
         }
     });
     Prediction { normal, t }
-}
-
-/// `yi - mean(yi)`: metafor centres `yi` (`ymci <- scale(yi, scale=FALSE)`) before
-/// estimating tau², for numerical stability.
-pub(crate) fn centred(yi: &[f64]) -> Vec<f64> {
-    let mean = yi.iter().sum::<f64>() / yi.len() as f64;
-    yi.iter().map(|y| y - mean).collect()
 }
 
 /// `Σ wi (yi - ŷ)²` with `ŷ = Σ wi yi / Σ wi`: metafor's `crossprod(Y,P) %*% Y` with

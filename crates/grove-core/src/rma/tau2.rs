@@ -1,7 +1,7 @@
 //! The eight tau² estimators of metafor 3.8 `rma.uni()` for an intercept-only model,
 //! with the standard errors metafor reports (`se.tau2`).
 //!
-//! Notation as in metafor: `ymc` are the centred estimates, `P = W - W11'W/Σw` for
+//! Notation as in metafor: `y` are the estimates, `P = W - W11'W/Σw` for
 //! weights `w` (so `Y'PY = Σ wi (yi - ŷ)²`), `p = 1` parameter, and every estimate is
 //! truncated at `tau2.min = 0` at the end (`tau2 <- max(con$tau2.min, tau2)`).
 //!
@@ -9,20 +9,25 @@
 //! |---|---|---|
 //! | DL | `(Q - (k-1)) / tr(P)`, `w = 1/vi` | DerSimonian & Laird (1986) |
 //! | HS | `(Q - k) / Σ wi`, `w = 1/vi` | Hunter & Schmidt (2004) |
-//! | HE | `(Σ ymc² - tr(PV)) / (k-1)`, unweighted | Hedges (1983) |
-//! | SJ | `tau2.0 · Y'PY / (k-1)`, `w = 1/(vi + tau2.0)`, `tau2.0 = Σ ymc²/k` | Sidik & Jonkman (2005) |
-//! | PM | root of `Q(tau2) = k-1` by `uniroot()` on `[0, tau2.max]` | Paule & Mandel (1982) |
+//! | HE | `(Σ (yi - ȳ)² - tr(PV)) / (k-1)`, unweighted | Hedges (1983) |
+//! | SJ | `tau2.0 · Y'PY / (k-1)`, `w = 1/(vi + tau2.0)`, `tau2.0 = Σ (yi - ȳ)²/k` | Sidik & Jonkman (2005) |
+//! | PM | root of `Q(tau2) = k-1` by `uniroot()` on `[0, tau2.max = 100]` | Paule & Mandel (1982) |
 //! | ML, REML, EB | Fisher scoring from the HE estimate with step halving | Viechtbauer (2005); Morris (1983) |
+//!
+//! This follows metafor 3.8.1, the version of the reference values: it works on the
+//! estimates as given (metafor 4 centres them first, which changes only rounding) and
+//! searches the PM estimate on `[0, 100]` (metafor 4 widens the bound to
+//! `max(100, 10·mad(yi)²)`).
 
 use super::root::{R_UNIROOT_TOL, uniroot};
-use super::{Undefined, centred, weighted_rss};
+use super::{Undefined, weighted_rss};
 use crate::settings::Tau2Estimator;
 
 /// metafor `con$threshold`: convergence threshold of the Fisher scoring iterations.
 pub(crate) const SCORING_THRESHOLD: f64 = 1e-5;
 /// metafor `con$maxiter`: iteration limit of Fisher scoring and of `uniroot()` for PM.
 pub(crate) const MAX_ITERATIONS: u32 = 100;
-/// metafor `con$tau2.max` default before the adaptive rule.
+/// metafor 3.8 `con$tau2.max`: upper end of the Paule-Mandel search.
 pub(crate) const TAU2_MAX: f64 = 100.0;
 
 /// A tau² estimate with metafor's standard error.
@@ -39,13 +44,13 @@ pub(crate) fn estimate(
     estimator: Tau2Estimator,
 ) -> Result<Tau2Estimate, Undefined> {
     let k = yi.len() as f64;
-    let ymc = centred(yi);
+    let y = yi;
     let ones = vec![1.0; yi.len()];
     let est = match estimator {
         Tau2Estimator::DerSimonianLaird => {
             let w = inverse(vi, 0.0);
             let s = Sums::new(&w);
-            let q = weighted_rss(&ymc, &w);
+            let q = weighted_rss(y, &w);
             let tr_p = s.tr_p();
             let tau2 = (q - (k - 1.0)) / tr_p;
             let t = tau2.max(0.0);
@@ -58,7 +63,7 @@ pub(crate) fn estimate(
         Tau2Estimator::HunterSchmidt => {
             let w = inverse(vi, 0.0);
             let s = Sums::new(&w);
-            let q = weighted_rss(&ymc, &w);
+            let q = weighted_rss(y, &w);
             let tau2 = (q - k) / s.sw;
             let t = tau2.max(0.0);
             // se.tau2 <- sqrt(1/sum(wi)^2 * (2*(k-p) + 4*max(tau2,0)*.tr(P) + 2*max(tau2,0)^2*sum(P*P)))
@@ -68,13 +73,13 @@ pub(crate) fn estimate(
                     .sqrt();
             Tau2Estimate { tau2, se }
         }
-        Tau2Estimator::Hedges => hedges(&ymc, vi),
+        Tau2Estimator::Hedges => hedges(y, vi),
         Tau2Estimator::SidikJonkman => {
-            // tau2.0 <- var(ymci) * (k-1)/k
-            let m = ymc.iter().sum::<f64>() / k;
-            let tau2_0 = ymc.iter().map(|y| (y - m).powi(2)).sum::<f64>() / k;
+            // tau2.0 <- var(yi) * (k-1)/k
+            let m = y.iter().sum::<f64>() / k;
+            let tau2_0 = y.iter().map(|y| (y - m).powi(2)).sum::<f64>() / k;
             let w = inverse(vi, tau2_0);
-            let rss = weighted_rss(&ymc, &w);
+            let rss = weighted_rss(y, &w);
             let tau2 = tau2_0 * rss / (k - 1.0);
             let t = tau2.max(0.0);
             // se.tau2 <- sqrt(tau2.0^2/(k-p)^2 * (2*sum(PV*t(PV)) + 4*max(tau2,0)*sum(PV*P)
@@ -85,10 +90,10 @@ pub(crate) fn estimate(
             let se = (tau2_0 * tau2_0 / ((k - 1.0) * (k - 1.0)) * inner).sqrt();
             Tau2Estimate { tau2, se }
         }
-        Tau2Estimator::PauleMandel => paule_mandel(yi, &ymc, vi)?,
+        Tau2Estimator::PauleMandel => paule_mandel(y, vi)?,
         Tau2Estimator::MaximumLikelihood
         | Tau2Estimator::RestrictedMaximumLikelihood
-        | Tau2Estimator::EmpiricalBayes => scoring(&ymc, vi, estimator)?,
+        | Tau2Estimator::EmpiricalBayes => scoring(y, vi, estimator)?,
     };
     if !est.tau2.is_finite() {
         return Err(Undefined::Tau2NotEstimable(format!(
@@ -103,11 +108,11 @@ pub(crate) fn estimate(
 }
 
 /// Hedges (1983) estimator, metafor `method="HE"` (also the start of Fisher scoring).
-fn hedges(ymc: &[f64], vi: &[f64]) -> Tau2Estimate {
-    let k = ymc.len() as f64;
-    let ones = vec![1.0; ymc.len()];
+fn hedges(y: &[f64], vi: &[f64]) -> Tau2Estimate {
+    let k = y.len() as f64;
+    let ones = vec![1.0; y.len()];
     // P <- diag(k) - X (X'X)^-1 X'; RSS <- Y'PY; trPV <- tr(PV) = (1 - 1/k) Σ vi
-    let rss = weighted_rss(ymc, &ones);
+    let rss = weighted_rss(y, &ones);
     let tr_pv = (1.0 - 1.0 / k) * vi.iter().sum::<f64>();
     let tau2 = (rss - tr_pv) / (k - 1.0);
     let t = tau2.max(0.0);
@@ -121,12 +126,11 @@ fn hedges(ymc: &[f64], vi: &[f64]) -> Tau2Estimate {
 /// Paule & Mandel (1982), metafor `method="PM"`: the tau² at which the generalised Q
 /// equals its expectation `k - 1`, found by R's `uniroot()` on `[0, tau2.max]` with
 /// metafor's tolerance; 0 when Q at tau² = 0 is already below `k - 1`.
-fn paule_mandel(yi: &[f64], ymc: &[f64], vi: &[f64]) -> Result<Tau2Estimate, Undefined> {
-    let k = ymc.len() as f64;
+fn paule_mandel(y: &[f64], vi: &[f64]) -> Result<Tau2Estimate, Undefined> {
+    let k = y.len() as f64;
     let target = k - 1.0;
-    let qe = |t: f64| weighted_rss(ymc, &inverse(vi, t)) - target;
-    // con$tau2.max <- max(con$tau2.max, 10*mad(yi)^2)
-    let tau2_max = TAU2_MAX.max(10.0 * mad(yi).powi(2));
+    let qe = |t: f64| weighted_rss(y, &inverse(vi, t)) - target;
+    let tau2_max = TAU2_MAX;
     let tau2 = if qe(0.0) < 0.0 {
         0.0
     } else if qe(tau2_max) > 0.0 {
@@ -155,10 +159,10 @@ fn se_moment(vi: &[f64], tau2: f64) -> f64 {
 /// `max(0, tau2_HE)`, step `adj` halved while `tau2 + adj < 0`, stop when the change is
 /// at most `threshold = 1e-5`, fail after `maxiter = 100` iterations; then for ML and
 /// REML metafor's `ll0check` (tau² = 0 when it has a larger log-likelihood).
-fn scoring(ymc: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Estimate, Undefined> {
-    let k = ymc.len() as f64;
-    let ones = vec![1.0; ymc.len()];
-    let mut tau2 = hedges(ymc, vi).tau2.max(0.0);
+fn scoring(y: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Estimate, Undefined> {
+    let k = y.len() as f64;
+    let ones = vec![1.0; y.len()];
+    let mut tau2 = hedges(y, vi).tau2.max(0.0);
     let mut change = SCORING_THRESHOLD + 1.0;
     let mut iter = 0;
     while change > SCORING_THRESHOLD {
@@ -166,13 +170,9 @@ fn scoring(ymc: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Esti
         let old = tau2;
         let w = inverse(vi, tau2);
         let s = Sums::new(&w);
-        let yhat = w.iter().zip(ymc).map(|(w, y)| w * y).sum::<f64>() / s.sw;
+        let yhat = w.iter().zip(y).map(|(w, y)| w * y).sum::<f64>() / s.sw;
         // Y'PPY = Σ wi² (yi - ŷ)²
-        let ypp_y: f64 = w
-            .iter()
-            .zip(ymc)
-            .map(|(w, y)| (w * (y - yhat)).powi(2))
-            .sum();
+        let ypp_y: f64 = w.iter().zip(y).map(|(w, y)| (w * (y - yhat)).powi(2)).sum();
         let mut adj = match estimator {
             // adj <- (Y'PPY - sum(wi)) / sum(wi^2)
             Tau2Estimator::MaximumLikelihood => (ypp_y - s.sw) / s.sw2,
@@ -181,7 +181,7 @@ fn scoring(ymc: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Esti
                 (ypp_y - s.tr_p()) / p_sq(&w, &ones, &ones)
             }
             // adj <- (Y'PY * k/(k-p) - k) / sum(wi)
-            _ => (weighted_rss(ymc, &w) * k / (k - 1.0) - k) / s.sw,
+            _ => (weighted_rss(y, &w) * k / (k - 1.0) - k) / s.sw,
         };
         if adj.is_nan() {
             adj = 0.0;
@@ -210,7 +210,7 @@ fn scoring(ymc: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Esti
     ) {
         let reml = estimator == Tau2Estimator::RestrictedMaximumLikelihood;
         // if (ll0 - ll > con$tol && tau2 > con$threshold) tau2 <- 0
-        if log_likelihood(ymc, vi, 0.0, reml) - log_likelihood(ymc, vi, tau2, reml) > R_UNIROOT_TOL
+        if log_likelihood(y, vi, 0.0, reml) - log_likelihood(y, vi, tau2, reml) > R_UNIROOT_TOL
             && tau2 > SCORING_THRESHOLD
         {
             tau2 = 0.0;
@@ -229,11 +229,11 @@ fn scoring(ymc: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Esti
 
 /// The (restricted) log-likelihood metafor's `ll0check` compares (constant terms that
 /// cancel in the comparison are kept as metafor writes them).
-fn log_likelihood(ymc: &[f64], vi: &[f64], tau2: f64, reml: bool) -> f64 {
-    let k = ymc.len() as f64;
+fn log_likelihood(y: &[f64], vi: &[f64], tau2: f64, reml: bool) -> f64 {
+    let k = y.len() as f64;
     let w = inverse(vi, tau2);
     let sw: f64 = w.iter().sum();
-    let rss = weighted_rss(ymc, &w);
+    let rss = weighted_rss(y, &w);
     let log_det: f64 = vi.iter().map(|v| (v + tau2).ln()).sum();
     let two_pi = 2.0 * std::f64::consts::PI;
     if reml {
@@ -246,25 +246,6 @@ fn log_likelihood(ymc: &[f64], vi: &[f64], tau2: f64, reml: bool) -> f64 {
 /// `1/(vi + tau2)`.
 fn inverse(vi: &[f64], tau2: f64) -> Vec<f64> {
     vi.iter().map(|v| 1.0 / (v + tau2)).collect()
-}
-
-/// R's `mad()`: `1.4826 · median(|yi - median(yi)|)`.
-fn mad(yi: &[f64]) -> f64 {
-    let med = median(yi.to_vec());
-    1.4826 * median(yi.iter().map(|y| (y - med).abs()).collect())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// Sums of weights used by several estimators.
@@ -326,11 +307,5 @@ mod tests {
             }
         }
         assert!((p_sq(&w, &a, &b) - direct).abs() < 1e-12);
-    }
-
-    #[test]
-    fn mad_is_r_mad() {
-        // R: mad(c(1, 2, 4, 7, 20)) = 4.4478
-        assert!((mad(&[1.0, 2.0, 4.0, 7.0, 20.0]) - 4.4478).abs() < 1e-12);
     }
 }
