@@ -41,9 +41,13 @@ impl Measure {
 
     /// The measure with metafor's code, if any.
     pub fn from_code(code: &str) -> Option<Measure> {
-        [Measure::RiskRatio, Measure::OddsRatio, Measure::RiskDifference]
-            .into_iter()
-            .find(|m| m.code().eq_ignore_ascii_case(code))
+        [
+            Measure::RiskRatio,
+            Measure::OddsRatio,
+            Measure::RiskDifference,
+        ]
+        .into_iter()
+        .find(|m| m.code().eq_ignore_ascii_case(code))
     }
 }
 
@@ -110,7 +114,9 @@ impl Tau2Estimator {
 
     /// The estimator with metafor's code, if any.
     pub fn from_code(code: &str) -> Option<Tau2Estimator> {
-        Tau2Estimator::ALL.into_iter().find(|e| e.code().eq_ignore_ascii_case(code))
+        Tau2Estimator::ALL
+            .into_iter()
+            .find(|e| e.code().eq_ignore_ascii_case(code))
     }
 }
 
@@ -152,7 +158,10 @@ pub struct ZeroCellCorrection {
 
 impl Default for ZeroCellCorrection {
     fn default() -> Self {
-        ZeroCellCorrection { increment: 0.5, scope: CorrectionScope::StudiesWithZero }
+        ZeroCellCorrection {
+            increment: 0.5,
+            scope: CorrectionScope::StudiesWithZero,
+        }
     }
 }
 
