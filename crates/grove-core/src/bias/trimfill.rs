@@ -507,3 +507,210 @@ fn mad(x: &[f64]) -> f64 {
     let mut dev: Vec<f64> = x.iter().map(|y| (y - m).abs()).collect();
     1.4826 * median(&mut dev)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Log risk ratios and variances of the BCG trials (Colditz et al. 1994).
+    fn bcg() -> (Vec<f64>, Vec<f64>) {
+        let yi = vec![
+            -0.8893, -1.5854, -1.3481, -1.4416, -0.2175, -0.7861, -1.6209, 0.0120, -0.4694,
+            -1.3713, -0.3394, 0.4459, -0.0173,
+        ];
+        let vi = vec![
+            0.3256, 0.1946, 0.4154, 0.0200, 0.0512, 0.0069, 0.2230, 0.0040, 0.0564, 0.0730, 0.0124,
+            0.5325, 0.0714,
+        ];
+        (yi, vi)
+    }
+
+    fn near(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    /// The projection quantities of [`Wls`] against the k×k matrix
+    /// `P = W − W X (X'WX)⁻¹ X'W` built explicitly.
+    #[test]
+    fn projection_traces_match_the_explicit_matrix() {
+        let (yi, vi) = bcg();
+        let k = yi.len();
+        let x: Vec<f64> = vi.iter().map(|v| v.sqrt()).collect();
+        let w: Vec<f64> = vi.iter().map(|v| 1.0 / (v + 0.3)).collect();
+        let (a, b, d) = (
+            w.iter().sum::<f64>(),
+            w.iter().zip(&x).map(|(w, x)| w * x).sum::<f64>(),
+            w.iter().zip(&x).map(|(w, x)| w * x * x).sum::<f64>(),
+        );
+        let det = a * d - b * b;
+        // (X'WX)⁻¹ = [[d, −b], [−b, a]] / det; x_i'(X'WX)⁻¹x_j with x_i = (1, x_i).
+        let g = |i: usize, j: usize| (d - b * (x[i] + x[j]) + a * x[i] * x[j]) / det;
+        let p = |i: usize, j: usize| f64::from(u8::from(i == j)) * w[i] - w[i] * w[j] * g(i, j);
+        let py: Vec<f64> = (0..k)
+            .map(|i| (0..k).map(|j| p(i, j) * yi[j]).sum())
+            .collect();
+        let tr_p: f64 = (0..k).map(|i| p(i, i)).sum();
+        let tr_pp: f64 = (0..k)
+            .flat_map(|i| (0..k).map(move |j| (i, j)))
+            .map(|(i, j)| p(i, j).powi(2))
+            .sum();
+        let ypy: f64 = yi.iter().zip(&py).map(|(y, q)| y * q).sum();
+        let yppy: f64 = py.iter().map(|q| q * q).sum();
+        let f = Wls::fit(&x, &yi, &w).unwrap();
+        for (name, ours, explicit) in [
+            ("trP", f.tr_p, tr_p),
+            ("trPP", f.tr_pp, tr_pp),
+            ("Y'PY", f.rss, ypy),
+            ("Y'PPY", f.ypp_y, yppy),
+            ("log det", f.log_det, det.ln()),
+        ] {
+            assert!(near(ours, explicit), "{name}: {ours} vs {explicit}");
+        }
+    }
+
+    /// Every estimator gives a side for the BCG data, and the DL meta-regression tau²
+    /// is `(Y'PY − (k − 2))/tr(P)` with the common-effect weights.
+    #[test]
+    fn every_estimator_chooses_a_side() {
+        let (yi, vi) = bcg();
+        let x: Vec<f64> = vi.iter().map(|v| v.sqrt()).collect();
+        for est in Tau2Estimator::ALL {
+            assert!(
+                metafor_side(&yi, &vi, Model::Random, est).is_ok(),
+                "{est:?}"
+            );
+            let t = regression_tau2(&yi, &vi, &x, est).unwrap();
+            assert!(t.is_finite() && t >= 0.0, "{est:?}: {t}");
+        }
+        let w: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
+        let f = Wls::fit(&x, &yi, &w).unwrap();
+        let dl = ((f.rss - 11.0) / f.tr_p).max(0.0);
+        let ours = regression_tau2(&yi, &vi, &x, Tau2Estimator::DerSimonianLaird).unwrap();
+        assert!(near(ours, dl));
+    }
+
+    /// Filled studies mirror the most extreme ones about the final centre, keep their
+    /// variances, and the final fit is `rma::fit` of original plus filled studies.
+    #[test]
+    fn filled_studies_mirror_about_the_centre() {
+        let (yi, vi) = bcg();
+        let tf = trim_and_fill(
+            &yi,
+            &vi,
+            Model::Common,
+            Tau2Estimator::DerSimonianLaird,
+            CiMethod::Wald,
+        )
+        .unwrap();
+        assert!(tf.k0 > 0);
+        assert_eq!((tf.filled_yi.len(), tf.mirrors.len()), (tf.k0, tf.k0));
+        // The centre is the common-effect estimate of the trimmed studies.
+        let trimmed: Vec<usize> = (0..yi.len()).filter(|i| !tf.mirrors.contains(i)).collect();
+        let ty: Vec<f64> = trimmed.iter().map(|&i| yi[i]).collect();
+        let tv: Vec<f64> = trimmed.iter().map(|&i| vi[i]).collect();
+        let centre = rma::fit(
+            &ty,
+            &tv,
+            Model::Common,
+            Tau2Estimator::DerSimonianLaird,
+            CiMethod::Wald,
+        )
+        .unwrap()
+        .pooled
+        .estimate;
+        for (j, &m) in tf.mirrors.iter().enumerate() {
+            assert!(near(tf.filled_yi[j], 2.0 * centre - yi[m]));
+            assert_eq!(tf.filled_vi[j], vi[m]);
+            // Mirrored studies are the most extreme on the side opposite the missing
+            // ones (missing on the right: the leftmost studies are mirrored).
+            let beyond = |y: f64| {
+                if tf.side == Side::Right {
+                    y < yi[m]
+                } else {
+                    y > yi[m]
+                }
+            };
+            assert!(trimmed.iter().all(|&i| !beyond(yi[i])));
+        }
+        let all_y: Vec<f64> = yi.iter().chain(&tf.filled_yi).copied().collect();
+        let all_v: Vec<f64> = vi.iter().chain(&tf.filled_vi).copied().collect();
+        let refit = rma::fit(
+            &all_y,
+            &all_v,
+            Model::Common,
+            Tau2Estimator::DerSimonianLaird,
+            CiMethod::Wald,
+        )
+        .unwrap();
+        assert_eq!(tf.fit, refit);
+    }
+
+    /// A funnel symmetric about its centre has nothing missing: k0 = 0 and the fit is
+    /// the original one.
+    #[test]
+    fn a_symmetric_funnel_fills_nothing() {
+        let yi = [-0.3, 0.3, -0.1, 0.1, -0.6, 0.6, 0.0];
+        let vi = [0.1, 0.1, 0.02, 0.02, 0.3, 0.3, 0.05];
+        for model in [Model::Common, Model::Random] {
+            let tf = trim_and_fill(
+                &yi,
+                &vi,
+                model,
+                Tau2Estimator::DerSimonianLaird,
+                CiMethod::Wald,
+            )
+            .unwrap();
+            assert_eq!(tf.k0, 0);
+            assert!(tf.filled_yi.is_empty());
+            let original = rma::fit(
+                &yi,
+                &vi,
+                model,
+                Tau2Estimator::DerSimonianLaird,
+                CiMethod::Wald,
+            )
+            .unwrap();
+            assert_eq!(tf.fit, original);
+        }
+    }
+
+    #[test]
+    fn undefined_cases_are_errors() {
+        let dl = Tau2Estimator::DerSimonianLaird;
+        let w = CiMethod::Wald;
+        assert_eq!(
+            trim_and_fill(&[0.1], &[0.1], Model::Common, dl, w),
+            Err(BiasError::TooFewStudies {
+                needed: 2,
+                found: 1
+            })
+        );
+        assert_eq!(
+            trim_and_fill(&[0.1, 0.5], &[0.1, 0.2], Model::Random, dl, w),
+            Err(BiasError::TooFewStudies {
+                needed: 3,
+                found: 2
+            })
+        );
+        assert_eq!(
+            trim_and_fill(&[0.1, 0.5, 0.2], &[0.1, 0.1, 0.1], Model::Common, dl, w),
+            Err(BiasError::NoSpreadInPredictor)
+        );
+        // A side given by the user needs no regression.
+        let fixed = trim_and_fill_with(
+            &[0.1, 0.5, 0.2],
+            &[0.1, 0.1, 0.1],
+            SideChoice::Fixed(Side::Left),
+            Model::Common,
+            dl,
+            w,
+        );
+        assert_eq!(fixed.map(|t| t.side), Ok(Side::Left));
+    }
+
+    /// R's `mad()`: median 2, absolute deviations 1 1 0 2 5 → median 1 → 1.4826.
+    #[test]
+    fn mad_is_r_mad() {
+        assert!(near(mad(&[1.0, 3.0, 2.0, 4.0, 7.0]), 1.4826));
+    }
+}
