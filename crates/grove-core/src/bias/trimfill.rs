@@ -268,7 +268,8 @@ pub fn metafor_side(
 const SCORING_THRESHOLD: f64 = 1e-5;
 /// metafor `con$maxiter` (same as rma::tau2).
 const SCORING_MAX_ITERATIONS: u32 = 100;
-/// metafor `con$tau2.max` before the adaptive rule (same as rma::tau2).
+/// metafor 3.8 `con$tau2.max`: upper end of the Paule-Mandel search (same as
+/// rma::tau2; metafor 4 widens it to `max(100, 10·mad(yi)²)`).
 const TAU2_MAX: f64 = 100.0;
 
 /// The pooled estimate `β` of the model fitted to the truncated data (metafor refits
@@ -373,17 +374,18 @@ fn regression_tau2(
         });
     }
     let (kf, dfr) = (k as f64, (k - p) as f64);
-    // metafor centres yi (Ymc) before estimating tau².
+    // metafor 3.8 works on yi as given (metafor 4 centres them first, which changes
+    // only rounding; the sums here are centred anyway).
     let mean = yi.iter().sum::<f64>() / kf;
-    let y: Vec<f64> = yi.iter().map(|y| y - mean).collect();
+    let y = yi;
     let fit_at = |t: f64| -> Result<Wls, BiasError> {
         let w: Vec<f64> = vi.iter().map(|v| 1.0 / (v + t)).collect();
-        Wls::fit(x, &y, &w).ok_or(BiasError::NoSpreadInPredictor)
+        Wls::fit(x, y, &w).ok_or(BiasError::NoSpreadInPredictor)
     };
     let hedges = || -> Result<f64, BiasError> {
         // HE: (RSS - tr(PV)) / (k-p), P = I - X(X'X)^-1 X' (unit weights).
         let ones = vec![1.0; k];
-        let u = Wls::fit(x, &y, &ones).ok_or(BiasError::NoSpreadInPredictor)?;
+        let u = Wls::fit(x, y, &ones).ok_or(BiasError::NoSpreadInPredictor)?;
         let xbar = x.iter().sum::<f64>() / kf;
         let sxx: f64 = x.iter().map(|x| (x - xbar) * (x - xbar)).sum();
         let tr_pv: f64 = vi
@@ -405,12 +407,12 @@ fn regression_tau2(
         }
         Tau2Estimator::Hedges => hedges()?,
         Tau2Estimator::SidikJonkman => {
-            // tau2.0 <- var(ymci) * (k-1)/k
-            let tau2_0 = y.iter().map(|y| y * y).sum::<f64>() / kf;
+            // tau2.0 <- var(yi) * (k-1)/k
+            let tau2_0 = y.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / kf;
             tau2_0 * fit_at(tau2_0)?.rss / dfr
         }
         Tau2Estimator::PauleMandel => {
-            let tau2_max = TAU2_MAX.max(10.0 * mad(yi).powi(2));
+            let tau2_max = TAU2_MAX;
             let q = |t: f64| fit_at(t).map(|f| f.rss - dfr).unwrap_or(f64::NAN);
             if q(0.0) < 0.0 {
                 0.0
@@ -488,24 +490,6 @@ where
         }
     }
     Ok(tau2)
-}
-
-/// R's `mad(x)`: 1.4826 × the median absolute deviation from the median (same as
-/// rma::tau2).
-fn mad(x: &[f64]) -> f64 {
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        }
-    };
-    let mut v = x.to_vec();
-    let m = median(&mut v);
-    let mut dev: Vec<f64> = x.iter().map(|y| (y - m).abs()).collect();
-    1.4826 * median(&mut dev)
 }
 
 #[cfg(test)]
@@ -706,11 +690,5 @@ mod tests {
             w,
         );
         assert_eq!(fixed.map(|t| t.side), Ok(Side::Left));
-    }
-
-    /// R's `mad()`: median 2, absolute deviations 1 1 0 2 5 → median 1 → 1.4826.
-    #[test]
-    fn mad_is_r_mad() {
-        assert!(near(mad(&[1.0, 3.0, 2.0, 4.0, 7.0]), 1.4826));
     }
 }
