@@ -184,3 +184,68 @@ fn weights_per_study(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::MhCorrection;
+
+    fn study(e1: u64, n1: u64, e2: u64, n2: u64) -> Study {
+        Study {
+            name: String::new(),
+            year: None,
+            subgroup: None,
+            table: Table::new(e1, n1, e2, n2).expect("valid table"),
+        }
+    }
+
+    #[test]
+    fn peto_refuses_other_measures() {
+        let s = Settings {
+            method: Method::Peto,
+            ..Settings::default()
+        };
+        let a = analyze(&[study(3, 10, 5, 10), study(2, 12, 6, 11)], &s);
+        assert!(matches!(a.common, Err(Undefined::MeasureNotSupported(_))));
+        assert!(matches!(a.random, Err(Undefined::MeasureNotSupported(_))));
+    }
+
+    #[test]
+    fn excluded_studies_have_no_inverse_variance_weight_but_a_zero_mh_weight() {
+        let studies = [
+            study(0, 10, 0, 12),
+            study(3, 10, 5, 10),
+            study(2, 12, 6, 11),
+        ];
+        let iv = analyze(&studies, &Settings::default());
+        assert_eq!(iv.studies[0].effect, Err(NotEstimable::DoubleZero));
+        assert_eq!(iv.studies[0].weight_common, None);
+        assert_eq!(iv.studies[0].weight_random, None);
+        let s = Settings {
+            method: Method::MantelHaenszel,
+            ..Settings::default()
+        };
+        let mh = analyze(&studies, &s);
+        assert_eq!(mh.studies[0].weight_common, Some(0.0));
+        assert_eq!(mh.studies[0].weight_random, None);
+    }
+
+    #[test]
+    fn revman_correction_changes_nothing_without_zero_cells() {
+        let studies = [study(3, 10, 5, 10), study(2, 12, 6, 11)];
+        let raw = Settings {
+            method: Method::MantelHaenszel,
+            ..Settings::default()
+        };
+        let revman = Settings {
+            mh: MhCorrection::RevMan5,
+            ..raw
+        };
+        assert_eq!(
+            analyze(&studies, &raw).common,
+            analyze(&studies, &revman).common
+        );
+        let zero = [study(0, 10, 5, 10), study(2, 12, 6, 11)];
+        assert_ne!(analyze(&zero, &raw).common, analyze(&zero, &revman).common);
+    }
+}

@@ -39,13 +39,12 @@ pub(crate) struct Tau2Estimate {
 
 /// metafor `rma.uni(method=...)$tau2` and `$se.tau2` for valid input with `k >= 2`.
 pub(crate) fn estimate(
-    yi: &[f64],
+    y: &[f64],
     vi: &[f64],
     estimator: Tau2Estimator,
 ) -> Result<Tau2Estimate, Undefined> {
-    let k = yi.len() as f64;
-    let y = yi;
-    let ones = vec![1.0; yi.len()];
+    let k = y.len() as f64;
+    let ones = vec![1.0; y.len()];
     let est = match estimator {
         Tau2Estimator::DerSimonianLaird => {
             let w = inverse(vi, 0.0);
