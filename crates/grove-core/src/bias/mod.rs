@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 pub mod ranktest;
 pub mod regression;
 pub mod trimfill;
@@ -29,7 +31,7 @@ pub use trimfill::{
 use crate::rma::Undefined;
 
 /// Why a small-study-effects test or trim-and-fill has no result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum BiasError {
     /// The effects and the variances (or tables) differ in number.
     LengthMismatch {

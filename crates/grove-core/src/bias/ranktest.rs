@@ -37,6 +37,8 @@
 //! Reference: Begg CB, Mazumdar M (1994). Operating characteristics of a rank
 //! correlation test for publication bias. Biometrics 50:1088–1101.
 
+use serde::Serialize;
+
 use super::BiasError;
 use super::regression::check_effects;
 use crate::dist;
@@ -50,7 +52,7 @@ use crate::dist;
 pub const KENDALL_EXACT_MAX_K: usize = 170;
 
 /// Result of Begg & Mazumdar's rank correlation test.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RankTest {
     /// Number of studies.
     pub k: usize,

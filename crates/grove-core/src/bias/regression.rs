@@ -30,6 +30,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use super::BiasError;
 use crate::dist;
 use crate::table::Table;
@@ -40,7 +42,7 @@ use crate::table::Table;
 pub const RANK_TOLERANCE: f64 = 1e-14;
 
 /// Which regression test for small-study effects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum RegressionTestKind {
     /// Egger, Davey Smith, Schneider & Minder (1997), BMJ 315:629–634; metafor
     /// `regtest(model="lm", predictor="sei")`.
@@ -64,7 +66,7 @@ impl fmt::Display for RegressionTestKind {
 }
 
 /// A weighted least-squares line `y = limit + bias·x` and the t test of `bias = 0`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RegressionTest {
     /// Which test this is.
     pub kind: RegressionTestKind,
