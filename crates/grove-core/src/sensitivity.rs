@@ -101,7 +101,8 @@ pub enum SensitivityError {
         /// Position of the study in the input.
         index: usize,
     },
-    /// The order of a cumulative analysis is not a permutation of the studies.
+    /// The order of a cumulative analysis names a study twice or one that does not
+    /// exist.
     InvalidOrder,
 }
 
@@ -117,7 +118,7 @@ impl fmt::Display for SensitivityError {
                 index + 1
             ),
             SensitivityError::InvalidOrder => {
-                f.write_str("the order must list every study exactly once")
+                f.write_str("the order must list existing studies, each at most once")
             }
         }
     }
@@ -172,14 +173,17 @@ pub fn leave_one_out(
 
 /// Cumulative meta-analysis: the model fitted to the first 1, 2, …, k studies in the
 /// given order (metafor `cumul(rma(yi, vi, ...), order=...)`). `order` lists study
-/// indices (into `yi`/`vi`), each exactly once; step `j` adds study `order[j]`.
+/// indices (into `yi`/`vi`), each at most once; step `j` adds study `order[j]`. Studies
+/// left out of `order` take no part, as metafor drops studies whose order variable is
+/// missing (`order(orvar, na.last=NA)`); see [`year_order`].
 ///
 /// Linear time for the common-effect model and for DL, HE and HS apart from the
 /// random-effects estimate's own pass (see the [module docs](self)). The first step is
 /// the single study's own estimate with its Wald interval and tau² = 0, as in metafor.
 ///
 /// # Errors
-/// [`SensitivityError`] for malformed input or an order that is not a permutation.
+/// [`SensitivityError`] for malformed input or an order that repeats a study or names
+/// one that does not exist.
 ///
 /// ```
 /// use grove_core::rma::Model;
@@ -203,9 +207,6 @@ pub fn cumulative(
     check_input(yi, vi)?;
     let k = yi.len();
     let mut seen = vec![false; k];
-    if order.len() != k {
-        return Err(SensitivityError::InvalidOrder);
-    }
     for &i in order {
         match seen.get_mut(i) {
             Some(s) if !*s => *s = true,
@@ -215,7 +216,7 @@ pub fn cumulative(
     let oy: Vec<f64> = order.iter().map(|&i| yi[i]).collect();
     let ov: Vec<f64> = order.iter().map(|&i| vi[i]).collect();
     let prefix = prefix_summaries(&oy, &ov);
-    let steps = (0..k)
+    let steps = (0..order.len())
         .map(|j| {
             let subset = || oy[..=j].iter().copied().zip(ov[..=j].iter().copied());
             Step {
@@ -225,6 +226,20 @@ pub fn cumulative(
         })
         .collect();
     Ok(steps)
+}
+
+/// The order of a cumulative analysis by year (metafor `cumul(x, order=year)`):
+/// indices of the studies with a year, by increasing year, ties kept in input order (R's
+/// `order()` is stable); studies without a year are left out, as metafor drops them.
+///
+/// ```
+/// use grove_core::sensitivity::year_order;
+/// assert_eq!(year_order(&[Some(1990), None, Some(1985), Some(1990)]), vec![2, 0, 3]);
+/// ```
+pub fn year_order(years: &[Option<i32>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..years.len()).filter(|&i| years[i].is_some()).collect();
+    order.sort_by_key(|&i| years[i]);
+    order
 }
 
 fn check_input(yi: &[f64], vi: &[f64]) -> Result<(), SensitivityError> {
@@ -635,7 +650,7 @@ mod tests {
             leave_one_out(&[0.1, 0.2], &[0.1, -0.2], Model::Common, dl, w),
             Err(SensitivityError::InvalidStudy { index: 1 })
         );
-        for order in [&[0usize, 0][..], &[0, 2], &[0]] {
+        for order in [&[0usize, 0][..], &[0, 2], &[1, 0, 1]] {
             assert_eq!(
                 cumulative(&[0.1, 0.2], &[0.1, 0.2], order, Model::Common, dl, w),
                 Err(SensitivityError::InvalidOrder)
@@ -656,6 +671,47 @@ mod tests {
         .unwrap();
         assert_eq!(steps.len(), 1);
         assert_eq!(steps[0].fit, Err(Undefined::NoStudies));
+    }
+
+    proptest::proptest! {
+        /// Random data, any estimator, model and CI method, and a cumulative order that
+        /// may leave studies out: every step equals a refit of its subset.
+        #[test]
+        fn random_steps_equal_refits(
+            data in proptest::collection::vec((-3.0f64..3.0, 0.001f64..2.0, proptest::bool::ANY), 1..10),
+            estimator in 0usize..8,
+            random in proptest::bool::ANY,
+            knha in proptest::bool::ANY,
+        ) {
+            let yi: Vec<f64> = data.iter().map(|d| d.0).collect();
+            let vi: Vec<f64> = data.iter().map(|d| d.1).collect();
+            let est = Tau2Estimator::ALL[estimator];
+            let model = if random { Model::Random } else { Model::Common };
+            let ci = if knha { CiMethod::HartungKnapp } else { CiMethod::Wald };
+            let mut failures = Vec::new();
+            for (i, step) in leave_one_out(&yi, &vi, model, est, ci).unwrap().iter().enumerate() {
+                let keep: Vec<usize> = (0..yi.len()).filter(|&j| j != i).collect();
+                let ys: Vec<f64> = keep.iter().map(|&j| yi[j]).collect();
+                let vs: Vec<f64> = keep.iter().map(|&j| vi[j]).collect();
+                match &step.fit {
+                    Ok(s) => failures.extend(compare(s, &ys, &vs, model, est, ci)),
+                    Err(e) => proptest::prop_assert!(ys.is_empty(), "step {i}: {e}"),
+                }
+            }
+            // Studies flagged false are left out of the order, the rest taken backwards.
+            let order: Vec<usize> = (0..yi.len()).rev().filter(|&i| data[i].2).collect();
+            let steps = cumulative(&yi, &vi, &order, model, est, ci).unwrap();
+            proptest::prop_assert_eq!(steps.len(), order.len());
+            for (j, step) in steps.iter().enumerate() {
+                let ys: Vec<f64> = order[..=j].iter().map(|&i| yi[i]).collect();
+                let vs: Vec<f64> = order[..=j].iter().map(|&i| vi[i]).collect();
+                match &step.fit {
+                    Ok(s) => failures.extend(compare(s, &ys, &vs, model, est, ci)),
+                    Err(e) => failures.push(format!("cumul {j}: {e}")),
+                }
+            }
+            proptest::prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
+        }
     }
 
     /// The merge of two summaries equals the summary built in one pass.

@@ -112,3 +112,38 @@ impl From<Undefined> for BiasError {
         BiasError::Fit(why)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rma::Model;
+    use crate::settings::{CiMethod, Tau2Estimator};
+
+    proptest::proptest! {
+        /// Any finite effects and positive variances, however extreme: no panic, and
+        /// every result that exists is a proper test (p in [0, 1], |tau| ≤ 1,
+        /// k0 < k, a finite refit).
+        #[test]
+        fn results_are_proper_or_explained(
+            data in proptest::collection::vec((-20.0f64..20.0, 1e-6f64..1e3), 0..15),
+            estimator in 0usize..8,
+        ) {
+            let yi: Vec<f64> = data.iter().map(|d| d.0).collect();
+            let vi: Vec<f64> = data.iter().map(|d| d.1).collect();
+            if let Ok(r) = egger(&yi, &vi) {
+                proptest::prop_assert!((0.0..=1.0).contains(&r.p), "{r:?}");
+            }
+            if let Ok(r) = begg(&yi, &vi) {
+                proptest::prop_assert!((0.0..=1.0).contains(&r.p) && r.tau.abs() <= 1.0, "{r:?}");
+            }
+            for model in [Model::Common, Model::Random] {
+                let est = Tau2Estimator::ALL[estimator];
+                if let Ok(t) = trim_and_fill(&yi, &vi, model, est, CiMethod::Wald) {
+                    proptest::prop_assert!(t.k0 < yi.len(), "{t:?}");
+                    proptest::prop_assert_eq!(t.fit.pooled.k, yi.len() + t.k0);
+                    proptest::prop_assert!(t.fit.pooled.estimate.is_finite());
+                }
+            }
+        }
+    }
+}
