@@ -270,11 +270,11 @@ pub fn parse(text: &str) -> Parsed {
                         header.cells[..header.width()].join(" | "),
                     ),
                 });
-                default_layout(&records)
+                default_layout(&records, delimiter)
             }
         }
     } else {
-        default_layout(&records)
+        default_layout(&records, delimiter)
     };
 
     let rows = records
@@ -408,7 +408,7 @@ fn header_layout(header: &Record, diagnostics: &mut Vec<Diagnostic>) -> Option<L
 
 /// The layout without a header: study, e1, n1, e2, n2, then year and/or subgroup; four
 /// columns of counts alone when most rows are four numbers.
-fn default_layout(records: &[Record]) -> Layout {
+fn default_layout(records: &[Record], delimiter: Delimiter) -> Layout {
     use Column::*;
     let widths: Vec<usize> = records.iter().map(Record::width).collect();
     let typical = most_common(&widths);
@@ -431,7 +431,10 @@ fn default_layout(records: &[Record]) -> Layout {
         Some(ControlEvents),
         Some(ControlTotal),
     ];
-    if typical >= 6 {
+    if delimiter == Delimiter::Space {
+        // Names hold spaces, so the number of cells says nothing: read from the end.
+        layout.extend(space_tail(records));
+    } else if typical >= 6 {
         let sixth_is_year = records
             .iter()
             .filter_map(|r| r.cells.get(5))
@@ -445,6 +448,40 @@ fn default_layout(records: &[Record]) -> Layout {
         }
     }
     layout
+}
+
+/// The columns after the counts when cells are separated by single spaces: a subgroup
+/// when most lines end in a word, a year when every line's last number is a year that
+/// leaves valid counts before it (and the line would not be valid without it).
+fn space_tail(records: &[Record]) -> Vec<Option<Column>> {
+    let ends_in_word = |r: &Record| {
+        let width = r.width();
+        width > 0 && parse_count(&r.cells[width - 1]).is_err()
+    };
+    let subgroup = 2 * records.iter().filter(|r| ends_in_word(r)).count() > records.len();
+    let numbers = |r: &Record| {
+        let width = r.width() - usize::from(subgroup && ends_in_word(r));
+        r.cells[..width]
+            .iter()
+            .rev()
+            .map_while(|c| parse_count(c).ok())
+            .collect::<Vec<u64>>()
+    };
+    // Counts read backwards: n2, e2, n1, e1.
+    let valid = |rev: &[u64]| matches!(rev, [n2, e2, n1, e1, ..] if e1 <= n1 && e2 <= n2 && *n1 > 0 && *n2 > 0);
+    let year = !records.is_empty()
+        && records.iter().all(|r| {
+            let rev = numbers(r);
+            rev.len() >= 5 && (1000..=9999).contains(&rev[0]) && valid(&rev[1..]) && !valid(&rev)
+        });
+    let mut tail = Vec::new();
+    if year {
+        tail.push(Some(Column::Year));
+    }
+    if subgroup {
+        tail.push(Some(Column::Subgroup));
+    }
+    tail
 }
 
 fn most_common(values: &[usize]) -> usize {
@@ -550,3 +587,6 @@ fn raw_row(record: &Record, layout: &Layout, diagnostics: &mut Vec<Diagnostic>) 
     }
     raw
 }
+
+#[cfg(test)]
+mod tests;

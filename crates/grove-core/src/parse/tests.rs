@@ -1,0 +1,189 @@
+//! Examples of pasted text and what is read from it.
+
+use super::*;
+
+/// One expected row: name, year, subgroup and counts `e1 n1 e2 n2`.
+type Row<'a> = (&'a str, Option<i32>, Option<&'a str>, [u64; 4]);
+
+/// Parses `text` and checks the studies read and the problems reported (as
+/// `(line, problem)`, structural and per-row together).
+fn check(text: &str, rows: &[Row], problems: &[(usize, Problem)]) {
+    let parsed = parse(text);
+    let studies: Vec<Row> = parsed
+        .studies()
+        .iter()
+        .map(|s| {
+            let t = &s.table;
+            (
+                s.name.as_str(),
+                s.year,
+                s.subgroup.as_deref(),
+                [t.ai(), t.n1(), t.ci(), t.n2()],
+            )
+        })
+        .map(|(n, y, g, c)| {
+            (
+                &*n.to_string().leak(),
+                y,
+                g.map(|g| &*g.to_string().leak()),
+                c,
+            )
+        })
+        .collect();
+    assert_eq!(studies, rows, "studies read from {text:?}");
+    let found: Vec<(usize, Problem)> = parsed
+        .all_diagnostics()
+        .into_iter()
+        .map(|d| (d.line, d.problem))
+        .collect();
+    assert_eq!(found, problems, "problems in {text:?}");
+}
+
+#[test]
+fn delimiters_and_headers() {
+    let bcg = [
+        ("Aronson 1948", None, None, [4, 123, 11, 139]),
+        ("Ferguson", None, None, [6, 306, 29, 303]),
+    ];
+    check(
+        "Aronson 1948\t4\t123\t11\t139\nFerguson\t6\t306\t29\t303\n",
+        &bcg,
+        &[],
+    );
+    check(
+        "Aronson 1948;4;123;11;139\r\nFerguson;6;306;29;303",
+        &bcg,
+        &[],
+    );
+    check(
+        "Aronson 1948,4,123,11,139\n\nFerguson,6,306,29,303\n",
+        &bcg,
+        &[],
+    );
+    check(
+        "Aronson 1948   4  123  11  139\nFerguson  6  306  29  303\n",
+        &bcg,
+        &[],
+    );
+    check(
+        "Aronson 1948 4 123 11 139\nFerguson 6 306 29 303\n",
+        &bcg,
+        &[],
+    );
+    check(
+        "study,ai,n1i,ci,n2i\n\"Aronson 1948\",4,123,11,139\nFerguson,6,306,29,303\n",
+        &bcg,
+        &[],
+    );
+    // The cell form: non-events instead of totals.
+    check(
+        "Study\ta\tb\tc\td\nAronson 1948\t4\t119\t11\t128\nFerguson\t6\t300\t29\t274\n",
+        &bcg,
+        &[],
+    );
+    // Columns in another order, named as meta names them.
+    check(
+        "studlab\tn.c\tevent.c\tn.e\tevent.e\nAronson 1948\t139\t11\t123\t4\nFerguson\t303\t29\t306\t6\n",
+        &bcg,
+        &[],
+    );
+}
+
+#[test]
+fn years_subgroups_and_separators() {
+    check(
+        "Aronson\t4\t1,234\t11\t139\t1948\tnorth\nFerguson\t6\t306.0\t29\t303\t1949\tsouth\n",
+        &[
+            ("Aronson", Some(1948), Some("north"), [4, 1234, 11, 139]),
+            ("Ferguson", Some(1949), Some("south"), [6, 306, 29, 303]),
+        ],
+        &[],
+    );
+    check(
+        "Aronson\t4\t123\t11\t139\tnorth\n\t6\t306\t29\t303\tsouth\n",
+        &[
+            ("Aronson", None, Some("north"), [4, 123, 11, 139]),
+            ("Study 2", None, Some("south"), [6, 306, 29, 303]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn single_spaces_read_from_the_end_of_the_line() {
+    check(
+        "Aronson et al 4 123 11 139 1948 north\nFerguson 6 306 29 303 1949 south\n",
+        &[
+            (
+                "Aronson et al",
+                Some(1948),
+                Some("north"),
+                [4, 123, 11, 139],
+            ),
+            ("Ferguson", Some(1949), Some("south"), [6, 306, 29, 303]),
+        ],
+        &[],
+    );
+    // A last number that could be a year but leaves invalid counts is a count.
+    check(
+        "Trial 2001 3 1000 2 2000\nTrial 2002 5 1500 4 1999\n",
+        &[
+            ("Trial 2001", None, None, [3, 1000, 2, 2000]),
+            ("Trial 2002", None, None, [5, 1500, 4, 1999]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn problems_name_line_and_reason() {
+    check(
+        "Study\tE events\tE total\tC events\tC total\nA\t4\t123\t11\t139\nB\tx\t10\t12\t10\n",
+        &[("A", None, None, [4, 123, 11, 139])],
+        &[
+            (3, Problem::NotWholeNumber("x".into())),
+            (
+                3,
+                Problem::EventsExceedTotal {
+                    events: 12,
+                    total: 10,
+                },
+            ),
+        ],
+    );
+    check(
+        "Name\tColour\tShape\nA\t4\t123\t11\t139\n",
+        &[("A", None, None, [4, 123, 11, 139])],
+        &[(
+            1,
+            Problem::HeaderNotRecognised("Name | Colour | Shape".into()),
+        )],
+    );
+    check(
+        "A\t4\t123\t11\t139\t1948\tg\textra\n",
+        &[("A", Some(1948), Some("g"), [4, 123, 11, 139])],
+        &[(
+            1,
+            Problem::TooManyCells {
+                expected: 7,
+                found: 8,
+                ignored: "extra".into(),
+            },
+        )],
+    );
+    check("A\t4\t0\t1\t2\n", &[], &[(1, Problem::ZeroTotal)]);
+    check(
+        "A\t-4\t10\t1\t2\n",
+        &[],
+        &[(1, Problem::Negative("-4".into()))],
+    );
+}
+
+#[test]
+fn header_not_recognised_says_what_happens() {
+    let message = Problem::HeaderNotRecognised("Name | Colour".into()).to_string();
+    assert!(
+        message.contains("'Name | Colour'") && message.contains("default order"),
+        "{message}"
+    );
+}
