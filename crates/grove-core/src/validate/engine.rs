@@ -377,7 +377,7 @@ pub(super) fn extra(
             );
             match steps {
                 Ok(steps) => {
-                    let mut m = steps_map(&steps, &base);
+                    let mut m = steps_map(&steps);
                     m.insert(
                         "omitted_index".to_string(),
                         Node::List(steps.iter().map(|s| one_based(&base, s.study)).collect()),
@@ -399,7 +399,7 @@ pub(super) fn extra(
             );
             match steps {
                 Ok(steps) => {
-                    let mut m = steps_map(&steps, &base);
+                    let mut m = steps_map(&steps);
                     m.insert("order".to_string(), Node::Text("data order".to_string()));
                     Node::Map(m)
                 }
@@ -417,7 +417,7 @@ fn one_based(base: &Base, i: usize) -> Node {
     base.index.get(i).map_or(Node::Null, |&i| usize_node(i + 1))
 }
 
-fn steps_map(steps: &[sensitivity::Step], _base: &Base) -> BTreeMap<String, Node> {
+fn steps_map(steps: &[sensitivity::Step]) -> BTreeMap<String, Node> {
     let column = |f: &dyn Fn(&sensitivity::StepFit) -> f64| {
         Node::numbers(steps.iter().map(|s| s.fit.as_ref().ok().map(f)))
     };
