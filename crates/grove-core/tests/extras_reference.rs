@@ -74,6 +74,216 @@ fn every_extra_agrees_with_metafor() {
     );
 }
 
+/// Every tau² estimator and both CI methods, beyond the reference files' DL: trim-and-fill
+/// for each file and measure, leave-one-out and cumulative analyses of the BCG trials,
+/// and Begg's test with k = 60 (exact p-value, as metafor computes it), against
+/// `extras_metafor/golden.txt` (made by `extras_metafor/make.sh` with metafor 3.8.1).
+#[test]
+fn every_estimator_agrees_with_metafor() {
+    let mut checker = Checker::default();
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/extras_metafor/golden.txt");
+    let text = fs::read_to_string(&golden).unwrap_or_default();
+    let mut inputs: Inputs = BTreeMap::new();
+    let mut lines = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        lines += 1;
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let at = f.iter().take(6).copied().collect::<Vec<_>>().join(" ");
+        let expect = |from: usize, names: &[&'static str]| -> Vec<(&'static str, Value)> {
+            names
+                .iter()
+                .enumerate()
+                .map(|(j, n)| (*n, golden_value(f.get(from + j).copied())))
+                .collect()
+        };
+        match f.first().copied() {
+            Some("trimfill") if f.len() == 10 => {
+                let Some((yi, vi)) = golden_input(&mut checker, &mut inputs, f[1], f[2]) else {
+                    continue;
+                };
+                let (model, est) = golden_method(f[3]);
+                let tolerance = Tolerance::Iterative;
+                let computed = trim_and_fill(&yi, &vi, model, est, CiMethod::Wald)
+                    .map(|t| {
+                        BTreeMap::from([
+                            ("k0", num(t.k0 as f64)),
+                            ("side", Actual::Text(t.side.to_string())),
+                            ("estimate", num(t.fit.pooled.estimate)),
+                            ("ci_lower", num(t.fit.pooled.ci.lower)),
+                            ("ci_upper", num(t.fit.pooled.ci.upper)),
+                            ("tau2", num(t.fit.heterogeneity.tau2)),
+                        ])
+                    })
+                    .map_err(|e| e.to_string());
+                let names = ["k0", "side", "estimate", "ci_lower", "ci_upper", "tau2"];
+                checker.extra(
+                    &at,
+                    &Value::Object(
+                        expect(4, &names)
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect(),
+                    ),
+                    computed,
+                    tolerance,
+                );
+            }
+            Some(kind @ ("leave1out" | "cumul")) if f.len() == 13 => {
+                let Some((yi, vi)) = golden_input(&mut checker, &mut inputs, f[1], f[2]) else {
+                    continue;
+                };
+                let (model, est) = golden_method(f[3]);
+                let ci = if f[4] == "knha" {
+                    CiMethod::HartungKnapp
+                } else {
+                    CiMethod::Wald
+                };
+                let step: usize = f[5].parse().unwrap_or(0);
+                let steps = if kind == "leave1out" {
+                    leave_one_out(&yi, &vi, model, est, ci)
+                } else {
+                    cumulative(&yi, &vi, &(0..yi.len()).collect::<Vec<_>>(), model, est, ci)
+                };
+                let computed = match steps {
+                    Ok(s) => match s.get(step.wrapping_sub(1)).map(|s| &s.fit) {
+                        Some(Ok(s)) => Ok(BTreeMap::from([
+                            ("estimate", num(s.pooled.estimate)),
+                            ("se", num(s.pooled.se)),
+                            ("ci_lower", num(s.pooled.ci.lower)),
+                            ("ci_upper", num(s.pooled.ci.upper)),
+                            ("tau2", num(s.heterogeneity.tau2)),
+                            ("I2", num(s.heterogeneity.i2)),
+                            ("Q", num(s.heterogeneity.q)),
+                        ])),
+                        Some(Err(e)) => Err(e.to_string()),
+                        None => Err(format!("no step {step}")),
+                    },
+                    Err(e) => Err(e.to_string()),
+                };
+                let iterative = matches!(f[3], "REML" | "ML" | "PM" | "EB");
+                let tolerance = if iterative {
+                    Tolerance::Iterative
+                } else {
+                    Tolerance::ClosedForm
+                };
+                let names = ["estimate", "se", "ci_lower", "ci_upper", "tau2", "I2", "Q"];
+                checker.extra(
+                    &at,
+                    &Value::Object(
+                        expect(6, &names)
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect(),
+                    ),
+                    computed,
+                    tolerance,
+                );
+            }
+            Some("ranktest") => {
+                let k: usize = f.get(1).and_then(|k| k.parse().ok()).unwrap_or(0);
+                let values: Vec<f64> = f.iter().skip(4).filter_map(|x| x.parse().ok()).collect();
+                if values.len() != 2 * k {
+                    checker.fail(&at, "malformed ranktest line");
+                    continue;
+                }
+                let computed = begg(&values[..k], &values[k..])
+                    .map(|r| BTreeMap::from([("tau", num(r.tau)), ("p", num(r.p))]))
+                    .map_err(|e| e.to_string());
+                let names = ["tau", "p"];
+                checker.extra(
+                    &at,
+                    &Value::Object(
+                        expect(2, &names)
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect(),
+                    ),
+                    computed,
+                    Tolerance::ClosedForm,
+                );
+            }
+            _ => checker.fail(&at, "unrecognised golden line"),
+        }
+    }
+    assert!(
+        checker.failures.is_empty(),
+        "{} of {} values disagree with metafor:\n{}",
+        checker.failures.len(),
+        checker.checked,
+        checker.failures.join("\n")
+    );
+    assert!(
+        lines > 500 && checker.checked > 3000,
+        "only {lines} lines, {} values",
+        checker.checked
+    );
+}
+
+/// Per-study yi/vi by (file, measure).
+type Inputs = BTreeMap<(String, String), (Vec<f64>, Vec<f64>)>;
+
+/// A golden field: `NA` is metafor's missing value, a number is a number, anything else
+/// a label.
+fn golden_value(field: Option<&str>) -> Value {
+    match field {
+        None | Some("NA") => Value::Null,
+        Some(s) => match s.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            Some(n) => Value::Number(n),
+            None => Value::String(s.to_string()),
+        },
+    }
+}
+
+/// metafor's `method` as the engine's model and estimator (`FE`: common effect).
+fn golden_method(code: &str) -> (Model, Tau2Estimator) {
+    match Tau2Estimator::from_code(code) {
+        Some(e) => (Model::Random, e),
+        None => (Model::Common, Tau2Estimator::DerSimonianLaird),
+    }
+}
+
+/// The engine's yi/vi of the estimable studies of a reference file for a measure.
+fn golden_input(
+    checker: &mut Checker,
+    cache: &mut Inputs,
+    file: &str,
+    measure: &str,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let key = (file.to_string(), measure.to_string());
+    if let Some(v) = cache.get(&key) {
+        return Some(v.clone());
+    }
+    let m = match measure {
+        "RR" => Measure::RiskRatio,
+        "OR" => Measure::OddsRatio,
+        _ => {
+            checker.fail(file, &format!("unknown measure {measure}"));
+            return None;
+        }
+    };
+    let parsed = fs::read_to_string(reference_dir().join(file))
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
+        .and_then(|v| parse_studies(&v["studies"]));
+    let studies = match parsed {
+        Ok(s) => s,
+        Err(e) => {
+            checker.fail(file, &e);
+            return None;
+        }
+    };
+    let tables: Vec<Table> = studies.iter().map(|s| s.table).collect();
+    let (yi, vi): (Vec<f64>, Vec<f64>) = effect_sizes(&tables, m, ZeroCellCorrection::default())
+        .into_iter()
+        .filter_map(|e| e.ok().map(|e| (e.yi, e.vi)))
+        .unzip();
+    cache.insert(key, (yi.clone(), vi.clone()));
+    Some((yi, vi))
+}
+
 fn reference_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference")
 }
