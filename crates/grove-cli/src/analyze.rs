@@ -274,13 +274,17 @@ fn pooled_text(fit: &Fit, label: &str, natural: &dyn Fn(f64) -> f64) -> String {
         "Test for overall effect: {stat}, {}\n",
         format::p_value(p.p)
     ));
+    // tau² belongs to the random-effects model; a common-effect fit assumes it is 0.
+    let tau2 = match fit.model {
+        Model::Random => format!("; tau² = {}", format::tau2(h.tau2)),
+        Model::Common => String::new(),
+    };
     out.push_str(&format!(
-        "Heterogeneity: Q = {}, df = {}, {}; I² = {}; tau² = {}\n",
+        "Heterogeneity: Q = {}, df = {}, {}; I² = {}{tau2}\n",
         format::stat(h.q),
         h.df,
         format::p_value(h.q_p),
         format::percent(h.i2),
-        format::tau2(h.tau2)
     ));
     if let Some(pi) = &fit.prediction {
         out.push_str(&format!(
