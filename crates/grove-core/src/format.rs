@@ -22,13 +22,22 @@ pub fn effect(x: f64) -> String {
     if a != 0.0 && !(0.001..1e5).contains(&a) {
         return format!("{x:.1e}");
     }
-    let s = if a != 0.0 && a < 0.01 { format!("{x:.3}") } else { format!("{x:.2}") };
+    let s = if a != 0.0 && a < 0.01 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.2}")
+    };
     normalise_zero(s)
 }
 
 /// An effect with its interval, RevMan style: `0.49 [0.34, 0.70]`.
 pub fn effect_with_ci(estimate: f64, lower: f64, upper: f64) -> String {
-    format!("{} [{}, {}]", effect(estimate), effect(lower), effect(upper))
+    format!(
+        "{} [{}, {}]",
+        effect(estimate),
+        effect(lower),
+        effect(upper)
+    )
 }
 
 /// A P value: `P < 0.00001` below that floor, else 2 significant figures (never `1.0`
@@ -82,7 +91,11 @@ pub fn tau2(x: f64) -> String {
     if x == 0.0 {
         return "0".to_owned();
     }
-    if x.abs() < 0.01 { significant(x, 2) } else { format!("{x:.2}") }
+    if x.abs() < 0.01 {
+        significant(x, 2)
+    } else {
+        format!("{x:.2}")
+    }
 }
 
 /// A whole number with thousands separators: `357,347`.
@@ -90,7 +103,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -113,7 +126,11 @@ pub fn significant(x: f64, digits: usize) -> String {
 
 fn normalise_zero(s: String) -> String {
     // "-0.00" reads as a sign error; print it as "0.00".
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') { s[1..].to_owned() } else { s }
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_owned()
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

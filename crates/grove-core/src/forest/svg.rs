@@ -11,6 +11,12 @@ pub const FONT_FAMILY: &str = "Arial, Helvetica, 'Liberation Sans', sans-serif";
 impl Layout {
     /// The standalone SVG document for this layout.
     pub fn to_svg(&self) -> String {
+        self.to_svg_with(&[])
+    }
+
+    /// The same document with extra attributes on the root element (for example a test
+    /// hook on the page); names are written as given, values escaped.
+    pub fn to_svg_with(&self, attributes: &[(&str, &str)]) -> String {
         let mut out = String::with_capacity(256 + self.shapes.len() * 96);
         let (w, h) = (num(self.width), num(self.height));
         // Writing into a String cannot fail.
@@ -20,6 +26,11 @@ impl Layout {
             font = escape(FONT_FAMILY),
             size = num(self.font_size),
         );
+        out.pop();
+        for (name, value) in attributes {
+            let _ = write!(out, r#" {name}="{}""#, escape(value));
+        }
+        out.push('>');
         let _ = write!(
             out,
             r#"<title id="grove-forest-title">{}</title><desc id="grove-forest-desc">{}</desc>"#,
