@@ -6,10 +6,10 @@
 # 1. bench/metafor.R generates one data set per k (written as TSV to a temporary
 #    directory) and times metafor on it: rma() with each tau2 estimator, leave1out()
 #    and cumul() of the DL fit. metafor's cost grows with k^2 (k x k matrices), so it
-#    is timed only up to GROVE_R_MAX_K (default 10000) for the closed-form estimators,
-#    GROVE_R_MAX_K_ITER (default 1000) for the iterative ones and GROVE_R_MAX_K_SENS
-#    (default 100) for leave-one-out and cumulative; "n/a" in the table. A full run
-#    takes about five minutes, most of it metafor at k = 10000.
+#    is timed only up to GROVE_R_MAX_K (default 10000) for DL and HS,
+#    GROVE_R_MAX_K_OTHER (default 1000) for the other estimators and
+#    GROVE_R_MAX_K_SENS (default 100) for leave-one-out and cumulative; "n/a" in the
+#    table (see bench/metafor.R). A full run takes a few minutes.
 # 2. The `metafor_compare` bench of grove-core (release build) reads the same files
 #    with Grove's parser and times the same tasks.
 # 3. Prints, per k and task: seconds per run in R and in Grove, the ratio R / Grove,
