@@ -1,9 +1,14 @@
 //! Grove's web app: Leptos components over the `grove-core` engine.
+//!
+//! [`project`] holds what the user entered as plain data with every edit as a method;
+//! [`ui`] shows it and what the engine derives from it; [`browser`] talks to storage,
+//! clipboard and files. No formula lives here.
 
-use leptos::prelude::*;
+pub mod browser;
+pub mod project;
+pub mod ui;
 
-/// The whole page.
-#[component]
-pub fn App() -> impl IntoView {
-    view! { <main><h1>"Grove"</h1><svg data-testid="forest-plot"></svg></main> }
-}
+pub use ui::App;
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

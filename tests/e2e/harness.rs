@@ -12,20 +12,28 @@
 //! | testid | element |
 //! |---|---|
 //! | `data-input` | the paste area: setting its value and firing `input` loads the rows |
-//! | `paste-mode` | select: `replace` or `append` for the next paste |
+//! | `paste-replace` / `paste-append` | radio buttons: the next paste replaces the table or goes after it |
+//! | `data-table` / `data-row` | the editable table and each of its rows (inputs labelled "Row N, Column") |
+//! | `add-row` | adds an empty row |
 //! | `measure` | select: `RR OR RD` |
 //! | `method` | select: `IV MH Peto` |
 //! | `model` | select: `common random both` |
 //! | `tau2` | select: `DL REML PM ML HS SJ HE EB` |
 //! | `ci-method` | select: `z HK` |
-//! | `pooled-summary` | the random-effects result when the model is random, else the common one; attributes `data-estimate`, `data-ci-lower`, `data-ci-upper`, `data-i2`, `data-tau2`, `data-k` (full precision, natural scale) |
+//! | `prediction` | checkbox: show the prediction interval |
+//! | `correction-scope`, `correction-increment`, `mh-correction`, `revman5` | zero-cell settings and the RevMan 5 preset |
+//! | `pooled-summary` | the random-effects result when the model is random or both, else the common one; attributes `data-estimate`, `data-ci-lower`, `data-ci-upper`, `data-i2`, `data-tau2`, `data-k` (full precision, natural scale), absent when there is no pooled result |
+//! | `sentence` / `copy-sentence` | the one-line summary for an abstract and its copy button |
 //! | `forest-plot` | the forest plot `<svg>` |
-//! | `diagnostics` | the list of input problems |
-//! | `export-svg` | the button that downloads the forest plot as SVG |
-//! | `study-row` | one row of the data table |
-//! | `example-*` | buttons loading the built-in examples (`example-bcg`, `example-zero`, `example-subgroups`) |
+//! | `diagnostics` | the list of input problems; each is a `diagnostic` |
+//! | `exclusions` | rows and studies left out of the analysis, with why |
+//! | `export-svg` / `export-csv` | links whose `href` is a `data:` URL of the SVG / CSV file |
+//! | `export-png` | button rendering the plot as PNG at 300 dpi |
+//! | `save-project` / `open-project` | download the project file / file input opening one |
+//! | `notice` | message about files, storage or the clipboard |
+//! | `examples` | select of built-in examples: `bcg`, `zero-cells`, `subgroups` |
 //! | `theme` | the light/dark theme toggle |
-//! | `outcome-tab` / `add-outcome` | outcome tabs and the button adding one |
+//! | `outcome-tab` / `add-outcome` / `remove-outcome` / `outcome-name` | outcome tabs and their controls |
 
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};

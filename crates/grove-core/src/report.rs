@@ -596,7 +596,7 @@ impl Report {
     ) -> Option<String> {
         let f = fit.as_ref().ok()?;
         let which = if name {
-            format!(" ({})", model_name(model).to_lowercase())
+            format!(" ({})", model_name(model).to_ascii_lowercase())
         } else {
             String::new()
         };
@@ -658,15 +658,15 @@ impl Report {
         let mut s = format!(
             "Forest plot of {k} {}, {}.",
             if k == 1 { "study" } else { "studies" },
-            measure_name(self.options.settings.measure).to_lowercase()
+            measure_name(self.options.settings.measure).to_ascii_lowercase()
         );
         match self.headline() {
             Ok(h) => {
                 let _ = write!(
                     s,
                     " Pooled {} ({}): {} (95% CI {} to {}), {}.",
-                    measure_name(self.options.settings.measure).to_lowercase(),
-                    model_name(h.model).to_lowercase(),
+                    measure_name(self.options.settings.measure).to_ascii_lowercase(),
+                    model_name(h.model).to_ascii_lowercase(),
                     format::effect(h.estimate),
                     format::effect(h.ci_lower),
                     format::effect(h.ci_upper),

@@ -1,0 +1,96 @@
+//! Measures the page's speed budgets in headless Chromium on the release build and prints
+//! them (a report, not a test: timings vary with the machine). Run through
+//! `scripts/page-perf`.
+//!
+//! - navigation → example plot on screen (budget 300 ms): the `grove:mounted` performance
+//!   mark the page sets once its first render is in the DOM, and the first contentful
+//!   paint;
+//! - one edit → results and plot updated (budgets 16 ms at 50 studies, 100 ms at 1,000):
+//!   from dispatching `input` on a table cell to the end of the work it triggers, layout
+//!   included; the median and the worst of 15 edits.
+
+#[path = "../tests/e2e/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use harness::Page;
+use serde_json::json;
+
+const EDITS: usize = 15;
+
+fn studies(k: usize) -> String {
+    (0..k)
+        .map(|i| {
+            let i = i as u64;
+            format!(
+                "Trial {}\t{}\t{}\t{}\t{}\t{}\n",
+                i + 1,
+                3 + (i * 7) % 40,
+                100 + (i * 37) % 900,
+                5 + (i * 11) % 45,
+                100 + (i * 53) % 900,
+                1970 + i % 50
+            )
+        })
+        .collect()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let mut loads = Vec::new();
+    for _ in 0..5 {
+        let page = Page::open().await;
+        let v = page
+            .js(
+                "const m = performance.getEntriesByName('grove:mounted')[0];
+                 const p = performance.getEntriesByName('first-contentful-paint')[0];
+                 return [m ? m.startTime : null, p ? p.startTime : null];",
+                vec![],
+            )
+            .await;
+        loads.push((v[0].as_f64(), v[1].as_f64()));
+        page.close().await;
+    }
+    println!("navigation → example plot in the DOM / first contentful paint (ms), 5 fresh loads:");
+    for (mounted, paint) in &loads {
+        println!("  {:>7.1} / {:>7.1}", mounted.unwrap_or(f64::NAN), paint.unwrap_or(f64::NAN));
+    }
+
+    let page = Page::open().await;
+    for k in [50usize, 1000] {
+        page.paste(&studies(k)).await;
+        let timings = page
+            .client
+            .execute_async(
+                "const [edits, done] = [arguments[0], arguments[arguments.length - 1]];
+                 const cell = document.querySelector(`input[aria-label='Row 1, Experimental events']`);
+                 const times = [];
+                 const step = (i) => {
+                   if (i === edits) { done(times); return; }
+                   const t0 = performance.now();
+                   cell.value = String(3 + (i % 5));
+                   cell.dispatchEvent(new Event('input', {bubbles: true}));
+                   // Reactive updates run as microtasks; a task queued now runs after them.
+                   setTimeout(() => {
+                     document.body.getBoundingClientRect();
+                     times.push(performance.now() - t0);
+                     requestAnimationFrame(() => step(i + 1));
+                   }, 0);
+                 };
+                 step(0);",
+                vec![json!(EDITS)],
+            )
+            .await
+            .expect("timed edits");
+        let mut t: Vec<f64> = timings.as_array().into_iter().flatten().filter_map(|v| v.as_f64()).collect();
+        t.sort_by(f64::total_cmp);
+        let k_shown = page.attr("pooled-summary", "data-k").await.unwrap_or_default();
+        println!(
+            "one edit at {k} studies (k shown: {k_shown}): median {:.1} ms, worst {:.1} ms over {} edits",
+            t.get(t.len() / 2).copied().unwrap_or(f64::NAN),
+            t.last().copied().unwrap_or(f64::NAN),
+            t.len()
+        );
+    }
+    page.close().await;
+}

@@ -1,0 +1,487 @@
+//! The project a user works on, as plain data: outcomes, each with its rows exactly as
+//! typed and its analysis options. Every edit the page offers is a method here, so that
+//! it is tested natively; components only call them.
+//!
+//! A project is saved to the browser's storage and to project files as JSON
+//! ([`Project::to_json`], [`Project::from_json`]); a damaged file gives a
+//! [`ProjectError`] and never replaces the work in place.
+
+use grove_core::parse::{self, Column, Diagnostic, RawRow};
+use grove_core::report::{ModelView, ReportOptions};
+use grove_core::{Measure, Method, MhCorrection, Settings, Tau2Estimator};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Version written into project files; files of a newer version are refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything the user has entered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    /// File-format version ([`FORMAT_VERSION`]).
+    pub version: u32,
+    /// The outcomes of the review, in tab order; never empty.
+    pub outcomes: Vec<Outcome>,
+    /// Index of the outcome shown.
+    pub active: usize,
+}
+
+/// One outcome: its own data, labels and settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Tab name ("Tuberculosis").
+    pub name: String,
+    /// Where the data come from, shown under the plot; may be empty.
+    pub source: String,
+    /// The rows exactly as typed.
+    pub rows: Vec<RawRow>,
+    /// Analysis settings and labels.
+    pub options: ReportOptions,
+}
+
+/// How a pasted block is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum PasteMode {
+    /// The pasted rows replace the table.
+    #[default]
+    Replace,
+    /// The pasted rows go after the existing ones.
+    Append,
+}
+
+/// Why a project file could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectError {
+    /// Not JSON, or not a Grove project (the parser's message).
+    Malformed(String),
+    /// Written by a newer Grove.
+    NewerVersion(u32),
+    /// A project must hold at least one outcome.
+    NoOutcomes,
+}
+
+impl fmt::Display for ProjectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProjectError::Malformed(why) => write!(f, "this is not a Grove project file ({why})"),
+            ProjectError::NewerVersion(v) => write!(
+                f,
+                "this project was saved by a newer version of Grove (format {v}; this page reads format {FORMAT_VERSION})"
+            ),
+            ProjectError::NoOutcomes => f.write_str("the project file holds no outcome"),
+        }
+    }
+}
+
+impl std::error::Error for ProjectError {}
+
+/// A built-in example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Example {
+    /// 13 BCG vaccine trials (Colditz et al. 1994).
+    Bcg,
+    /// 18 catheter trials, six with a zero cell (Niel-Weise et al. 2007).
+    ZeroCells,
+    /// 15 azithromycin trials in two subgroups (Laopaiboon et al. 2015).
+    Subgroups,
+}
+
+impl Example {
+    /// All examples, in menu order.
+    pub const ALL: [Example; 3] = [Example::Bcg, Example::ZeroCells, Example::Subgroups];
+
+    /// Stable identifier (menu value, test hook).
+    pub fn code(self) -> &'static str {
+        match self {
+            Example::Bcg => "bcg",
+            Example::ZeroCells => "zero-cells",
+            Example::Subgroups => "subgroups",
+        }
+    }
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Example::Bcg => "BCG vaccine (13 trials)",
+            Example::ZeroCells => "Zero cells: antimicrobial catheters (18 trials)",
+            Example::Subgroups => "Subgroups: azithromycin (15 trials)",
+        }
+    }
+
+    /// The example as an outcome.
+    pub fn outcome(self) -> Outcome {
+        let (name, source, text, arms, favours) = match self {
+            Example::Bcg => (
+                "Tuberculosis",
+                "BCG vaccine against tuberculosis: Colditz et al. (1994), JAMA 271:698–702 (metafor dat.bcg).",
+                include_str!("examples/bcg.tsv"),
+                ["Vaccinated", "Not vaccinated"],
+                ["Favours vaccine", "Favours control"],
+            ),
+            Example::ZeroCells => (
+                "Bloodstream infection",
+                "Anti-infective-treated central venous catheters: Niel-Weise et al. (2007), J Hosp Infect 65:285–291 (metafor dat.nielweise2007).",
+                include_str!("examples/catheters.tsv"),
+                ["Treated catheter", "Standard catheter"],
+                ["Favours treated", "Favours standard"],
+            ),
+            Example::Subgroups => (
+                "Treatment failure",
+                "Azithromycin versus amoxicillin or amoxicillin-clavulanate: Laopaiboon et al. (2015), Cochrane Database Syst Rev CD004872 (metafor dat.laopaiboon2015); subgroup = control drug.",
+                include_str!("examples/azithromycin.tsv"),
+                ["Azithromycin", "Amoxicillin"],
+                ["Favours azithromycin", "Favours amoxicillin"],
+            ),
+        };
+        let options = ReportOptions {
+            arms: arms.map(str::to_owned),
+            favours: favours.map(str::to_owned),
+            ..ReportOptions::default()
+        };
+        Outcome {
+            name: name.to_owned(),
+            source: source.to_owned(),
+            rows: parse::parse(text).raw_rows(),
+            options,
+        }
+    }
+}
+
+impl Default for Project {
+    /// A project holding the BCG example.
+    fn default() -> Self {
+        Project {
+            version: FORMAT_VERSION,
+            outcomes: vec![Example::Bcg.outcome()],
+            active: 0,
+        }
+    }
+}
+
+impl Project {
+    /// The outcome shown.
+    pub fn active(&self) -> &Outcome {
+        // `active` is kept in range by every method; the fallback guards decoded files.
+        self.outcomes
+            .get(self.active)
+            .or_else(|| self.outcomes.first())
+            .expect("a project always has an outcome")
+    }
+
+    /// The outcome shown, to edit.
+    pub fn active_mut(&mut self) -> &mut Outcome {
+        self.active = self.active.min(self.outcomes.len().saturating_sub(1));
+        &mut self.outcomes[self.active]
+    }
+
+    /// Shows outcome `index` (ignored when out of range).
+    pub fn select(&mut self, index: usize) {
+        if index < self.outcomes.len() {
+            self.active = index;
+        }
+    }
+
+    /// Adds an empty outcome with the active one's settings and labels, and shows it.
+    pub fn add_outcome(&mut self) {
+        let options = self.active().options.clone();
+        let name = format!("Outcome {}", self.outcomes.len() + 1);
+        self.outcomes.push(Outcome {
+            name,
+            source: String::new(),
+            rows: vec![RawRow::default()],
+            options,
+        });
+        self.active = self.outcomes.len() - 1;
+    }
+
+    /// Removes outcome `index`, unless it is the last one.
+    pub fn remove_outcome(&mut self, index: usize) {
+        if self.outcomes.len() > 1 && index < self.outcomes.len() {
+            self.outcomes.remove(index);
+            if self.active >= index && self.active > 0 {
+                self.active -= 1;
+            }
+        }
+    }
+
+    /// Replaces the active outcome with an example, or adds it as a new outcome when the
+    /// active one holds data the user typed.
+    pub fn load_example(&mut self, example: Example) {
+        let outcome = example.outcome();
+        if let Some(i) = self.outcomes.iter().position(|o| *o == outcome) {
+            self.active = i;
+        } else if Example::ALL.iter().any(|e| e.outcome() == *self.active()) || self.active().is_empty() {
+            *self.active_mut() = outcome;
+        } else {
+            self.outcomes.push(outcome);
+            self.active = self.outcomes.len() - 1;
+        }
+    }
+
+    /// The project as JSON for storage and files.
+    pub fn to_json(&self) -> String {
+        json::encode(self)
+    }
+
+    /// Reads a project from JSON, checking its version and contents.
+    pub fn from_json(text: &str) -> Result<Project, ProjectError> {
+        #[derive(Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let version: Version = json::decode(text).map_err(ProjectError::Malformed)?;
+        if version.version > FORMAT_VERSION {
+            return Err(ProjectError::NewerVersion(version.version));
+        }
+        let mut project: Project = json::decode(text).map_err(ProjectError::Malformed)?;
+        if project.outcomes.is_empty() {
+            return Err(ProjectError::NoOutcomes);
+        }
+        project.active = project.active.min(project.outcomes.len() - 1);
+        Ok(project)
+    }
+}
+
+/// JSON text. In the browser, the browser's own `JSON` does the text and
+/// `serde-wasm-bindgen` the mapping, which keeps a JSON library out of the download;
+/// natively (tests), `serde_json`. Both write the same document; the project's WASM tests
+/// run the same round trips as the native ones.
+mod json {
+    use serde::{Serialize, de::DeserializeOwned};
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn encode<T: Serialize>(value: &T) -> String {
+        // Plain data of strings, numbers and enums: conversion cannot fail.
+        serde_wasm_bindgen::to_value(value)
+            .ok()
+            .and_then(|v| js_sys::JSON::stringify(&v).ok())
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+        let value = js_sys::JSON::parse(text).map_err(|e| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| "not JSON".to_owned())
+        })?;
+        serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen::JsCast;
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn encode<T: Serialize>(value: &T) -> String {
+        // Plain data of strings, numbers and enums: serialising cannot fail.
+        serde_json::to_string(value).unwrap_or_default()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+impl Outcome {
+    /// Whether no row holds anything.
+    pub fn is_empty(&self) -> bool {
+        self.rows.iter().all(RawRow::is_blank)
+    }
+
+    /// Loads pasted text: its rows replace `base` or follow it. Returns the problems
+    /// with the text's structure (header, quotes, extra cells); problems with single
+    /// cells stay with their rows.
+    pub fn paste(&mut self, base: &[RawRow], text: &str, mode: PasteMode) -> Vec<Diagnostic> {
+        let parsed = parse::parse(text);
+        let mut rows = match mode {
+            PasteMode::Replace => Vec::new(),
+            PasteMode::Append => base.iter().filter(|r| !r.is_blank()).cloned().collect(),
+        };
+        rows.extend(parsed.raw_rows());
+        if rows.is_empty() {
+            rows.push(RawRow::default());
+        }
+        self.rows = rows;
+        parsed.diagnostics
+    }
+
+    /// Sets one cell to what was typed.
+    pub fn set_cell(&mut self, row: usize, column: Column, value: String) {
+        if let Some(r) = self.rows.get_mut(row) {
+            *r.get_mut(column) = value;
+        }
+    }
+
+    /// Adds an empty row at the end.
+    pub fn add_row(&mut self) {
+        self.rows.push(RawRow::default());
+    }
+
+    /// Deletes a row; the table keeps one empty row rather than none.
+    pub fn delete_row(&mut self, row: usize) {
+        if row < self.rows.len() {
+            self.rows.remove(row);
+        }
+        if self.rows.is_empty() {
+            self.rows.push(RawRow::default());
+        }
+    }
+
+    /// Moves a row up (`-1`) or down (`+1`).
+    pub fn move_row(&mut self, row: usize, up: bool) {
+        let other = if up { row.checked_sub(1) } else { Some(row + 1) };
+        if let Some(other) = other.filter(|o| *o < self.rows.len() && row < self.rows.len()) {
+            self.rows.swap(row, other);
+        }
+    }
+
+    /// Sets the effect measure; Peto's method estimates odds ratios only, so choosing
+    /// another measure with Peto moves to inverse variance.
+    pub fn set_measure(&mut self, measure: Measure) {
+        let s = &mut self.options.settings;
+        s.measure = measure;
+        if s.method == Method::Peto && measure != Measure::OddsRatio {
+            s.method = Method::InverseVariance;
+        }
+    }
+
+    /// Sets the pooling method; Peto's method implies the odds ratio.
+    pub fn set_method(&mut self, method: Method) {
+        let s = &mut self.options.settings;
+        s.method = method;
+        if method == Method::Peto {
+            s.measure = Measure::OddsRatio;
+        }
+    }
+
+    /// RevMan 5's defaults for dichotomous data: Mantel-Haenszel, random effects by
+    /// DerSimonian-Laird, Wald CIs, 0.5 added to zero cells also inside MH, no prediction
+    /// interval. The measure is kept.
+    pub fn apply_revman5(&mut self) {
+        let measure = self.options.settings.measure;
+        self.options.settings = Settings {
+            measure,
+            method: Method::MantelHaenszel,
+            tau2: Tau2Estimator::DerSimonianLaird,
+            mh: MhCorrection::RevMan5,
+            ..Settings::default()
+        };
+        self.options.models = ModelView::Random;
+        self.options.prediction = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_default_project_is_the_bcg_example() {
+        let p = Project::default();
+        assert_eq!(p.outcomes.len(), 1);
+        assert_eq!(p.active().rows.len(), 13);
+        assert_eq!(p.active().rows[0].study, "Aronson");
+        assert_eq!(p.active().rows[0].e1, "4");
+    }
+
+    #[test]
+    fn examples_parse_cleanly() {
+        for e in Example::ALL {
+            let o = e.outcome();
+            assert!(o.rows.len() >= 13, "{e:?}");
+            for (i, r) in o.rows.iter().enumerate() {
+                assert!(r.validate(i + 1).is_ok(), "{e:?} row {}", i + 1);
+            }
+        }
+        assert!(Example::Subgroups.outcome().rows.iter().all(|r| !r.subgroup.is_empty()));
+    }
+
+    #[test]
+    fn paste_replaces_or_appends_and_keeps_bad_cells_as_typed() {
+        let mut o = Example::Bcg.outcome();
+        let base = o.rows.clone();
+        o.paste(&base, "A\t1\t10\t2\t10\nB\tx\t10\t2\t10", PasteMode::Append);
+        assert_eq!(o.rows.len(), 15);
+        assert_eq!(o.rows[14].e1, "x");
+        o.paste(&base, "A\t1\t10\t2\t10", PasteMode::Replace);
+        assert_eq!(o.rows.len(), 1);
+        o.paste(&base, "", PasteMode::Replace);
+        assert_eq!(o.rows.len(), 1, "an empty paste leaves one empty row to type in");
+    }
+
+    #[test]
+    fn rows_are_edited_added_moved_and_deleted() {
+        let mut o = Example::Bcg.outcome();
+        o.set_cell(0, Column::ExperimentalEvents, "5".to_owned());
+        assert_eq!(o.rows[0].e1, "5");
+        o.move_row(0, false);
+        assert_eq!(o.rows[1].study, "Aronson");
+        o.move_row(0, true);
+        assert_eq!(o.rows[1].study, "Aronson", "the first row cannot move up");
+        o.add_row();
+        assert_eq!(o.rows.len(), 14);
+        for _ in 0..20 {
+            o.delete_row(0);
+        }
+        assert_eq!(o.rows.len(), 1);
+        o.set_cell(99, Column::Study, "nowhere".to_owned());
+    }
+
+    #[test]
+    fn peto_goes_with_odds_ratios() {
+        let mut o = Example::Bcg.outcome();
+        o.set_method(Method::Peto);
+        assert_eq!(o.options.settings.measure, Measure::OddsRatio);
+        o.set_measure(Measure::RiskRatio);
+        assert_eq!(o.options.settings.method, Method::InverseVariance);
+    }
+
+    #[test]
+    fn revman5_preset() {
+        let mut o = Example::Bcg.outcome();
+        o.apply_revman5();
+        let s = o.options.settings;
+        assert_eq!(
+            (s.method, s.tau2, s.mh),
+            (Method::MantelHaenszel, Tau2Estimator::DerSimonianLaird, MhCorrection::RevMan5)
+        );
+        assert_eq!(o.options.models, ModelView::Random);
+    }
+
+    #[test]
+    fn outcomes_are_added_selected_and_removed() {
+        let mut p = Project::default();
+        p.add_outcome();
+        assert_eq!((p.outcomes.len(), p.active), (2, 1));
+        p.select(0);
+        p.select(7);
+        assert_eq!(p.active, 0);
+        p.remove_outcome(0);
+        p.remove_outcome(0);
+        assert_eq!(p.outcomes.len(), 1);
+        p.load_example(Example::Subgroups);
+        assert_eq!(p.outcomes.len(), 2, "typed data is kept: the example opens beside it");
+    }
+
+    #[test]
+    fn project_files_round_trip_and_damaged_ones_are_refused() {
+        let mut p = Project::default();
+        p.add_outcome();
+        p.active_mut().rows[0].study = "<script>alert(1)</script>".to_owned();
+        let back = Project::from_json(&p.to_json()).expect("round trip");
+        assert_eq!(back, p);
+        assert!(matches!(Project::from_json("{"), Err(ProjectError::Malformed(_))));
+        assert!(matches!(
+            Project::from_json(r#"{"version": 99}"#),
+            Err(ProjectError::NewerVersion(99))
+        ));
+        let empty = r#"{"version":1,"outcomes":[],"active":0}"#;
+        assert_eq!(Project::from_json(empty), Err(ProjectError::NoOutcomes));
+        let text = ProjectError::NewerVersion(2).to_string();
+        assert!(text.contains("newer version"));
+    }
+}

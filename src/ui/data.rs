@@ -1,0 +1,234 @@
+//! Entering data: a paste area, an editable table and the list of problems, each on its
+//! row and cell. What the user typed is kept as typed; rows with problems are left out of
+//! the analysis and say so.
+
+use super::{PasteSession, State, tabs::OutcomeName};
+use crate::project::PasteMode;
+use grove_core::parse::{Column, Diagnostic};
+use leptos::prelude::*;
+
+/// The data panel.
+#[component]
+pub fn DataPanel() -> impl IntoView {
+    let state = expect_context::<State>();
+    let mode = RwSignal::new(PasteMode::Replace);
+    let text = RwSignal::new(String::new());
+
+    let on_paste_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        text.set(value.clone());
+        let base = state
+            .paste
+            .with_untracked(|s| s.base.clone())
+            .unwrap_or_else(|| state.project.with_untracked(|p| p.active().rows.clone()));
+        let diagnostics = if value.trim().is_empty() {
+            state.project.update(|p| p.active_mut().rows = base.clone());
+            Vec::new()
+        } else {
+            let mode = mode.get_untracked();
+            let mut diagnostics = Vec::new();
+            state.project.update(|p| diagnostics = p.active_mut().paste(&base, &value, mode));
+            diagnostics
+        };
+        state.paste.set(PasteSession {
+            base: Some(base),
+            diagnostics,
+        });
+    };
+    // Leaving the paste area ends the paste: the rows are in the table now.
+    let on_paste_done = move |_| {
+        if state.paste.with_untracked(|s| s.base.is_some()) {
+            text.set(String::new());
+            state.paste.update(|s| s.base = None);
+        }
+    };
+    let mode_radio = move |value: PasteMode, label: &'static str, testid: &'static str| {
+        view! {
+            <label class="inline">
+                <input type="radio" name="paste-mode" data-testid=testid
+                    prop:checked=move || mode.get() == value
+                    on:change=move |_| mode.set(value)/>
+                <span>{label}</span>
+            </label>
+        }
+    };
+
+    view! {
+        <h2 id="data-heading">"Data"</h2>
+        <OutcomeName/>
+        <p class="hint">
+            "Replace the example with your trials: copy the rows from a spreadsheet (study, events and total in the experimental arm, events and total in the control arm; optionally year and subgroup) and paste them below, or edit the table."
+        </p>
+        <label class="block" for="paste-area">"Paste rows here"</label>
+        <textarea id="paste-area" data-testid="data-input" rows="4" spellcheck="false"
+            placeholder="Aronson\t4\t123\t11\t139"
+            prop:value=move || text.get()
+            on:input=on_paste_input
+            on:blur=on_paste_done></textarea>
+        <fieldset class="paste-mode">
+            <legend>"Pasted rows"</legend>
+            {mode_radio(PasteMode::Replace, "replace the table", "paste-replace")}
+            {mode_radio(PasteMode::Append, "go after the existing rows", "paste-append")}
+        </fieldset>
+        <StructureProblems/>
+        <DataTable/>
+        <Diagnostics/>
+    }
+}
+
+#[component]
+fn StructureProblems() -> impl IntoView {
+    let state = expect_context::<State>();
+    move || {
+        let problems = state.paste.with(|s| s.diagnostics.clone());
+        (!problems.is_empty()).then(|| {
+            view! {
+                <ul class="problems structure" data-testid="paste-problems">
+                    {problems.into_iter().map(|d| view! { <li>{d.to_string()}</li> }).collect_view()}
+                </ul>
+            }
+        })
+    }
+}
+
+/// Columns of the table, in order, with their input widths.
+const COLUMNS: [(Column, &str); 7] = [
+    (Column::Study, "study"),
+    (Column::Year, "year"),
+    (Column::ExperimentalEvents, "count"),
+    (Column::ExperimentalTotal, "count"),
+    (Column::ControlEvents, "count"),
+    (Column::ControlTotal, "count"),
+    (Column::Subgroup, "subgroup"),
+];
+
+#[component]
+fn DataTable() -> impl IntoView {
+    let state = expect_context::<State>();
+    let count = Memo::new(move |_| state.project.with(|p| p.active().rows.len()));
+    let arms = Memo::new(move |_| state.project.with(|p| p.active().options.arms.clone()));
+    view! {
+        <div class="table-wrap">
+            <table class="data-table" data-testid="data-table">
+                <caption class="visually-hidden">"Trials of this outcome, as entered"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col" rowspan="2">"#"</th>
+                        <th scope="col" rowspan="2">"Study"</th>
+                        <th scope="col" rowspan="2">"Year"</th>
+                        <th scope="colgroup" colspan="2">{move || arms.get()[0].clone()}</th>
+                        <th scope="colgroup" colspan="2">{move || arms.get()[1].clone()}</th>
+                        <th scope="col" rowspan="2">"Subgroup"</th>
+                        <th scope="col" rowspan="2"><span class="visually-hidden">"Row actions"</span></th>
+                    </tr>
+                    <tr>
+                        <th scope="col">"Events"</th><th scope="col">"Total"</th>
+                        <th scope="col">"Events"</th><th scope="col">"Total"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || 0..count.get() key=|i| *i let:row>
+                        <DataRow row=row/>
+                    </For>
+                </tbody>
+            </table>
+        </div>
+        <button type="button" class="ghost" data-testid="add-row"
+            on:click=move |_| state.project.update(|p| p.active_mut().add_row())>"+ Row"</button>
+    }
+}
+
+#[component]
+fn DataRow(row: usize) -> impl IntoView {
+    let state = expect_context::<State>();
+    // Per-row memos: an edit re-renders only the row it changed.
+    let raw = Memo::new(move |_| {
+        state
+            .project
+            .with(|p| p.active().rows.get(row).cloned().unwrap_or_default())
+    });
+    let problems = Memo::new(move |_| {
+        state.report.with(|r| match r.rows.get(row) {
+            Some(Some(Err(problems))) => problems.clone(),
+            _ => Vec::new(),
+        })
+    });
+    let excluded = move || problems.with(|p| !p.is_empty());
+    let cells = COLUMNS
+        .iter()
+        .map(|&(column, class)| {
+            let problem = move || {
+                problems.with(|p| {
+                    p.iter()
+                        .find(|d| d.column == Some(column))
+                        .map(|d| d.problem.to_string())
+                })
+            };
+            let label = format!("Row {}, {}", row + 1, column.heading());
+            view! {
+                <td class=class>
+                    <input type="text" aria-label=label
+                        class:invalid=move || problem().is_some()
+                        aria-invalid=move || problem().is_some().to_string()
+                        title=move || problem().unwrap_or_default()
+                        prop:value=move || raw.with(|r| r.get(column).to_owned())
+                        on:input=move |ev| { let v = event_target_value(&ev); state.project.update(|p| p.active_mut().set_cell(row, column, v)); }/>
+                </td>
+            }
+        })
+        .collect_view();
+    let edit = move |f: fn(&mut crate::project::Outcome, usize)| {
+        state.project.update(|p| f(p.active_mut(), row));
+    };
+    view! {
+        <tr class:excluded=excluded data-testid="data-row">
+            <th scope="row">{row + 1}</th>
+            {cells}
+            <td class="row-actions">
+                <button type="button" class="icon" aria-label=format!("Move row {} up", row + 1)
+                    on:click=move |_| edit(|o, r| o.move_row(r, true))>"↑"</button>
+                <button type="button" class="icon" aria-label=format!("Move row {} down", row + 1)
+                    on:click=move |_| edit(|o, r| o.move_row(r, false))>"↓"</button>
+                <button type="button" class="icon" aria-label=format!("Delete row {}", row + 1)
+                    on:click=move |_| edit(|o, r| o.delete_row(r))>"✕"</button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn Diagnostics() -> impl IntoView {
+    let state = expect_context::<State>();
+    let problems = Memo::new(move |_| state.report.with(|r| r.diagnostics().cloned().collect::<Vec<Diagnostic>>()));
+    view! {
+        <div data-testid="diagnostics" aria-live="polite">
+            {move || {
+                let list = problems.get();
+                if list.is_empty() {
+                    return None;
+                }
+                let rows = list.iter().map(|d| d.line).collect::<std::collections::BTreeSet<_>>().len();
+                Some(view! {
+                    <p class="problems-summary">
+                        {format!("{} problem{} in {} row{}; {} left out of the analysis until corrected:",
+                            list.len(), if list.len() == 1 { "" } else { "s" },
+                            rows, if rows == 1 { "" } else { "s" },
+                            if rows == 1 { "it is" } else { "they are" })}
+                    </p>
+                    <ul class="problems">
+                        {list.into_iter().map(|d| view! { <li data-testid="diagnostic">{row_message(&d)}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
+        </div>
+    }
+}
+
+/// A problem as the table shows it: "Row 3, Experimental events: “abc” is not a whole
+/// number".
+fn row_message(d: &Diagnostic) -> String {
+    match d.column {
+        Some(c) => format!("Row {}, {}: {}", d.line, c.heading(), d.problem),
+        None => format!("Row {}: {}", d.line, d.problem),
+    }
+}

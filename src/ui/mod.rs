@@ -1,0 +1,222 @@
+//! The page's components. State is one [`Project`] signal; everything shown is derived
+//! from it through memos ([`State`]); effects only write to the browser's storage.
+
+mod data;
+mod plot;
+mod results;
+mod settings;
+mod tabs;
+
+use crate::browser;
+use crate::project::{Example, Project};
+use grove_core::forest::{self, Layout, PlotOptions};
+use grove_core::parse::{Diagnostic, RawRow};
+use grove_core::report::Report;
+use leptos::prelude::*;
+
+/// Light or dark page (the plot itself stays white, print-friendly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    /// Dark text on light.
+    Light,
+    /// Light text on dark.
+    Dark,
+}
+
+impl Theme {
+    fn name(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// A message for the user about something that happened outside the analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The message.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub error: bool,
+}
+
+/// The rows a paste started from, so that typing on in the paste area re-reads the whole
+/// pasted block instead of appending it again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PasteSession {
+    /// Rows before this paste, `None` when no paste is under way.
+    pub base: Option<Vec<RawRow>>,
+    /// Problems with the pasted text's structure.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The page's state and what is derived from it.
+#[derive(Clone, Copy)]
+pub struct State {
+    /// Everything the user entered.
+    pub project: RwSignal<Project>,
+    /// The analysis of the active outcome.
+    pub report: Memo<Report>,
+    /// The active outcome's forest plot, laid out.
+    pub layout: Memo<Layout>,
+    /// A message about files, storage or the clipboard.
+    pub notice: RwSignal<Option<Notice>>,
+    /// Colour theme.
+    pub theme: RwSignal<Theme>,
+    /// The paste under way.
+    pub paste: RwSignal<PasteSession>,
+}
+
+impl State {
+    fn new() -> State {
+        let notice = RwSignal::new(None);
+        let project = match browser::load(browser::PROJECT_KEY) {
+            None => Project::default(),
+            Some(text) => match Project::from_json(&text) {
+                Ok(p) => p,
+                Err(why) => {
+                    let _ = browser::store(browser::DAMAGED_KEY, &text);
+                    notice.set(Some(Notice {
+                        text: format!(
+                            "The project kept in this browser could not be read ({why}); it was set aside and the example opened."
+                        ),
+                        error: true,
+                    }));
+                    Project::default()
+                }
+            },
+        };
+        let theme = match browser::load(browser::THEME_KEY).as_deref() {
+            Some("dark") => Theme::Dark,
+            Some("light") => Theme::Light,
+            _ if browser::prefers_dark() => Theme::Dark,
+            _ => Theme::Light,
+        };
+        let project = RwSignal::new(project);
+        let input = Memo::new(move |_| {
+            project.with(|p| (p.active().rows.clone(), p.active().options.clone()))
+        });
+        let report = Memo::new(move |_| input.with(|(rows, options)| Report::new(rows, options)));
+        let layout = Memo::new(move |_| {
+            report.with(|r| forest::layout(&r.forest(), &PlotOptions::default()))
+        });
+        State {
+            project,
+            report,
+            layout,
+            notice,
+            theme: RwSignal::new(theme),
+            paste: RwSignal::new(PasteSession::default()),
+        }
+    }
+
+    /// Shows a message.
+    pub fn say(&self, text: impl Into<String>, error: bool) {
+        self.notice.set(Some(Notice {
+            text: text.into(),
+            error,
+        }));
+    }
+}
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let state = State::new();
+    provide_context(state);
+
+    // Effects: keep the project and theme in the browser as they change.
+    Effect::new(move |_| {
+        let json = state.project.with(Project::to_json);
+        if let Err(why) = browser::store(browser::PROJECT_KEY, &json) {
+            state.say(format!("Not saved: {why}."), true);
+        }
+    });
+    Effect::new(move |_| {
+        let _ = browser::store(browser::THEME_KEY, state.theme.get().name());
+    });
+
+    let toggle_theme = move |_| {
+        state.theme.update(|t| {
+            *t = match t {
+                Theme::Light => Theme::Dark,
+                Theme::Dark => Theme::Light,
+            }
+        })
+    };
+    let theme_label = move || match state.theme.get() {
+        Theme::Light => "Dark theme",
+        Theme::Dark => "Light theme",
+    };
+
+    view! {
+        <div class="app" data-theme=move || state.theme.get().name()>
+            <header class="top">
+                <div class="brand">
+                    <h1>"Grove"</h1>
+                    <p class="tagline">"Meta-analysis of randomised trials with a binary outcome. Everything stays in this browser."</p>
+                </div>
+                <div class="top-actions">
+                    <ExampleMenu/>
+                    <plot::ProjectFiles/>
+                    <button type="button" class="ghost" data-testid="theme" on:click=toggle_theme>{theme_label}</button>
+                </div>
+            </header>
+            <NoticeBar/>
+            <tabs::OutcomeTabs/>
+            <main class="workspace" id="main">
+                <section class="panel data-panel" aria-labelledby="data-heading">
+                    <data::DataPanel/>
+                </section>
+                <section class="panel settings-panel" aria-labelledby="settings-heading">
+                    <settings::SettingsPanel/>
+                </section>
+                <section class="panel plot-panel" aria-labelledby="plot-heading">
+                    <plot::PlotPanel/>
+                </section>
+                <section class="panel results-panel" aria-labelledby="results-heading">
+                    <results::ResultsPanel/>
+                </section>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn ExampleMenu() -> impl IntoView {
+    let state = expect_context::<State>();
+    let choose = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if let Some(example) = Example::ALL.iter().find(|e| e.code() == value) {
+            state.project.update(|p| p.load_example(*example));
+            state.paste.set(PasteSession::default());
+        }
+    };
+    view! {
+        <label class="inline">
+            <span>"Examples"</span>
+            <select data-testid="examples" on:change=choose prop:value="">
+                <option value="" disabled=true selected=true>"Open an example…"</option>
+                {Example::ALL.iter().map(|e| view! { <option value=e.code()>{e.label()}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn NoticeBar() -> impl IntoView {
+    let state = expect_context::<State>();
+    move || {
+        state.notice.get().map(|n| {
+            let class = if n.error { "notice error" } else { "notice" };
+            view! {
+                <div class=class role="status" data-testid="notice">
+                    <span>{n.text}</span>
+                    <button type="button" class="ghost small" on:click=move |_| state.notice.set(None)
+                        aria-label="Dismiss message">"×"</button>
+                </div>
+            }
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! The forest plot as it is exported, and the exports: SVG, PNG, CSV, and the project
+//! file (save and open).
+
+use super::{PasteSession, State};
+use crate::browser;
+use crate::project::Project;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Resolution of PNG exports: 300 dots per inch for a plot measured at 96 CSS px per inch.
+pub const PNG_SCALE: f64 = 300.0 / 96.0;
+
+/// A file name made of the outcome's name: letters, digits and dashes.
+fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    let stem = stem.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
+    if stem.is_empty() { "grove".to_owned() } else { stem }
+}
+
+/// The plot and its exports.
+#[component]
+pub fn PlotPanel() -> impl IntoView {
+    let state = expect_context::<State>();
+    let page_svg = Memo::new(move |_| state.layout.with(|l| l.to_svg_with(&[("data-testid", "forest-plot")])));
+    let file_svg = Memo::new(move |_| state.layout.with(|l| l.to_svg()));
+    let stem = Memo::new(move |_| state.project.with(|p| file_stem(&p.active().name)));
+    let source = Memo::new(move |_| state.project.with(|p| p.active().source.clone()));
+    let png = move |_| {
+        let (w, h) = state.layout.with_untracked(|l| (l.width, l.height));
+        let name = format!("{}-forest.png", stem.get_untracked());
+        browser::download_png(&file_svg.get_untracked(), w, h, PNG_SCALE, &name, move |r| {
+            if let Err(why) = r {
+                state.say(format!("The PNG was not made: {why}."), true);
+            }
+        });
+    };
+    view! {
+        <h2 id="plot-heading">"Forest plot"</h2>
+        <div class="plot-scroll" inner_html=move || page_svg.get()></div>
+        <p class="source">{move || source.get()}</p>
+        <div class="exports" role="group" aria-label="Export">
+            <a class="button" data-testid="export-svg"
+                href=move || browser::data_url("image/svg+xml", &file_svg.get())
+                download=move || format!("{}-forest.svg", stem.get())>"SVG"</a>
+            <button type="button" data-testid="export-png" on:click=png>"PNG (300 dpi)"</button>
+            <a class="button" data-testid="export-csv"
+                href=move || state.report.with(|r| browser::data_url("text/csv", &r.csv()))
+                download=move || format!("{}-results.csv", stem.get())>"CSV"</a>
+        </div>
+    }
+}
+
+/// Saving the project to a file and opening one.
+#[component]
+pub fn ProjectFiles() -> impl IntoView {
+    let state = expect_context::<State>();
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    let save = move |_| {
+        let json = state.project.with_untracked(Project::to_json);
+        if let Err(why) = browser::download(&browser::data_url("application/json", &json), "grove-project.json") {
+            state.say(format!("The project was not saved: {why}."), true);
+        }
+    };
+    let open = move |ev: leptos::ev::Event| {
+        let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        browser::read_file(&el, move |text| {
+            match text.map_err(|e| e.to_string()).and_then(|t| Project::from_json(&t).map_err(|e| e.to_string())) {
+                Ok(project) => {
+                    state.project.set(project);
+                    state.paste.set(PasteSession::default());
+                    state.say("Project opened.", false);
+                }
+                Err(why) => state.say(format!("The file was not opened: {why}. Your current work is unchanged."), true),
+            }
+        });
+        el.set_value("");
+    };
+    view! {
+        <button type="button" class="ghost" data-testid="save-project" on:click=save>"Save project"</button>
+        <label class="button ghost file-button">
+            "Open project"
+            <input type="file" accept=".json,application/json" class="visually-hidden"
+                data-testid="open-project" node_ref=input on:change=open/>
+        </label>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_names_are_plain() {
+        assert_eq!(file_stem("Tuberculosis"), "tuberculosis");
+        assert_eq!(file_stem("Adverse events (serious)"), "adverse-events-serious");
+        assert_eq!(file_stem("<>"), "grove");
+    }
+}

@@ -1,0 +1,403 @@
+//! End-to-end tests of the release build in headless Chromium: what a user does, checked
+//! on the page itself. See `harness.rs` for the served site and the `data-testid` hooks.
+
+mod harness;
+
+use harness::{Page, eventually, workspace_root};
+use serde_json::{Value, json};
+
+/// Relative agreement expected on the page for closed-form results (the reference
+/// README's tolerance), and for iterative ones.
+const CLOSED_FORM: f64 = 1e-6;
+const ITERATIVE: f64 = 1e-5;
+/// Absolute agreement near zero.
+const NEAR_ZERO: f64 = 1e-9;
+
+fn reference(name: &str) -> Value {
+    let path = workspace_root().join("tests/reference").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("reference JSON")
+}
+
+fn reference_files() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(workspace_root().join("tests/reference"))
+        .expect("reference folder")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The studies of a reference file as tab-separated text with a header, as a
+/// spreadsheet would copy them.
+fn as_pasted_text(file: &Value) -> String {
+    let mut text = String::from("Study\tYear\tExperimental events\tExperimental total\tControl events\tControl total\tSubgroup\n");
+    for s in file["studies"].as_array().expect("studies") {
+        let cell = |v: &Value| match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            cell(&s["study"]),
+            cell(&s["year"]),
+            cell(&s["e1"]),
+            cell(&s["n1"]),
+            cell(&s["e2"]),
+            cell(&s["n2"]),
+            cell(&s["subgroup"])
+        ));
+    }
+    text
+}
+
+fn agrees(actual: f64, expected: f64, tolerance: f64) -> bool {
+    (actual - expected).abs() <= tolerance * expected.abs() || (actual - expected).abs() <= NEAR_ZERO
+}
+
+/// Sets several selects at once (one render), as the settings panel offers them.
+async fn choose(page: &Page, settings: &[(&str, &str)]) {
+    let pairs: Vec<Value> = settings.iter().map(|(k, v)| json!([k, v])).collect();
+    let result = page
+        .js(
+            "for (const [id, value] of arguments[0]) {
+               const e = document.querySelector(`[data-testid='${id}']`);
+               if (!e) return `no select ${id}`;
+               if (![...e.options].some(o => o.value === value)) return `${id} has no option ${value}`;
+               e.value = value; e.dispatchEvent(new Event('change', {bubbles: true}));
+             }
+             return 'ok';",
+            vec![Value::Array(pairs)],
+        )
+        .await;
+    assert_eq!(result, json!("ok"));
+    page.settle().await;
+}
+
+#[tokio::test]
+async fn the_example_renders_without_console_errors() {
+    let page = Page::open().await;
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("13"));
+    let plot = page.text("forest-plot").await;
+    for name in ["Aronson", "Comstock & Webster", "TPT Madras", "Favours vaccine"] {
+        assert!(plot.contains(name), "the plot shows {name}");
+    }
+    let squares = page
+        .js("return document.querySelectorAll(`[data-testid='forest-plot'] polygon`).length;", vec![])
+        .await;
+    assert!(squares.as_u64().unwrap_or(0) >= 14, "13 squares and a diamond");
+    assert!(page.text("sentence").await.starts_with("RR 0.49 (95% CI 0.34 to 0.70; 13 trials, 357,347 participants"));
+    page.screenshot("example").await;
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    page.close().await;
+}
+
+#[tokio::test]
+async fn every_reference_analysis_shows_metafors_pooled_values() {
+    let page = Page::open().await;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for name in reference_files() {
+        let file = reference(&name);
+        page.paste(&as_pasted_text(&file)).await;
+        for analysis in file["analyses"].as_array().expect("analyses") {
+            let id = analysis["id"].as_str().unwrap_or_default();
+            let measure = analysis["measure"].as_str().unwrap_or_default();
+            let model = analysis["model"].as_str().unwrap_or_default();
+            let mut settings = vec![
+                ("measure", measure),
+                ("method", analysis["method"].as_str().unwrap_or_default()),
+                ("model", model),
+                ("ci-method", analysis["ci_method"].as_str().unwrap_or("z")),
+            ];
+            if let Some(t) = analysis["tau2_method"].as_str() {
+                settings.push(("tau2", t));
+            }
+            choose(&page, &settings).await;
+            let iterative = matches!(analysis["tau2_method"].as_str(), Some("REML" | "ML" | "PM" | "EB"));
+            let tolerance = if iterative { ITERATIVE } else { CLOSED_FORM };
+            let natural = |x: f64| if measure == "RD" { x } else { x.exp() };
+            let pooled = &analysis["pooled"];
+            let mut expect = vec![
+                ("data-estimate", pooled["estimate"].as_f64().map(natural)),
+                ("data-ci-lower", pooled["ci_lower"].as_f64().map(natural)),
+                ("data-ci-upper", pooled["ci_upper"].as_f64().map(natural)),
+                ("data-i2", pooled["I2"].as_f64()),
+                ("data-k", pooled["k"].as_f64()),
+            ];
+            if model == "random" {
+                expect.push(("data-tau2", pooled["tau2"].as_f64()));
+            }
+            for (attribute, expected) in expect {
+                let shown = page.attr("pooled-summary", attribute).await;
+                let ok = match (&shown, expected) {
+                    (Some(s), Some(e)) => s.parse::<f64>().is_ok_and(|a| agrees(a, e, tolerance)),
+                    (None, None) => true,
+                    // metafor leaves I² undefined for one study; the page shows no pooled result then.
+                    _ => false,
+                };
+                checked += 1;
+                if !ok {
+                    failures.push(format!("{name} {id} {attribute}: page {shown:?}, metafor {expected:?}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} values disagree:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked > 2000, "only {checked} values checked");
+    page.close().await;
+}
+
+#[tokio::test]
+async fn each_setting_changes_what_it_should() {
+    let page = Page::open().await;
+    let bcg = reference("bcg.json");
+    let pooled = |id: &str| {
+        bcg["analyses"].as_array().expect("analyses").iter().find(|a| a["id"] == id).expect("analysis")["pooled"].clone()
+    };
+    let estimate = || page.summary_number("data-estimate");
+
+    choose(&page, &[("measure", "OR")]).await;
+    let want = pooled("OR/IV/random/REML/z")["estimate"].as_f64().expect("estimate").exp();
+    assert!(agrees(estimate().await, want, ITERATIVE), "odds ratio");
+    assert!(page.text("forest-plot").await.contains("Odds Ratio"));
+
+    choose(&page, &[("measure", "RR"), ("model", "common")]).await;
+    let want = pooled("RR/IV/common")["estimate"].as_f64().expect("estimate").exp();
+    assert!(agrees(estimate().await, want, CLOSED_FORM), "common effect");
+    assert_eq!(page.summary_number("data-tau2").await, 0.0);
+    assert!(!page.text("forest-plot").await.contains("Prediction interval"), "no prediction interval without random effects");
+
+    choose(&page, &[("model", "random"), ("tau2", "DL")]).await;
+    let want = pooled("RR/IV/random/DL/z")["tau2"].as_f64().expect("tau2");
+    assert!(agrees(page.summary_number("data-tau2").await, want, CLOSED_FORM), "DerSimonian-Laird");
+
+    let width = |lo: f64, hi: f64| hi.ln() - lo.ln();
+    let wald = width(page.summary_number("data-ci-lower").await, page.summary_number("data-ci-upper").await);
+    choose(&page, &[("ci-method", "HK")]).await;
+    let hk = width(page.summary_number("data-ci-lower").await, page.summary_number("data-ci-upper").await);
+    let want = pooled("RR/IV/random/DL/HK");
+    assert!(agrees(page.summary_number("data-ci-upper").await, want["ci_upper"].as_f64().expect("ci").exp(), CLOSED_FORM));
+    assert!(hk > wald, "the Hartung-Knapp interval is wider here");
+    assert!(page.text("forest-plot").await.contains("t = "), "the footer reports t");
+
+    choose(&page, &[("method", "MH"), ("model", "common"), ("ci-method", "z")]).await;
+    let want = pooled("RR/MH/common")["estimate"].as_f64().expect("estimate").exp();
+    assert!(agrees(estimate().await, want, CLOSED_FORM), "Mantel-Haenszel");
+    assert!(page.text("forest-plot").await.contains("M-H, Common, 95% CI"));
+
+    choose(&page, &[("method", "Peto")]).await;
+    assert_eq!(page.attr("measure", "value").await, None, "value is a property, read below");
+    let measure = page.js("return document.querySelector(`[data-testid='measure']`).value;", vec![]).await;
+    assert_eq!(measure, json!("OR"), "Peto's method implies odds ratios");
+    let want = pooled("OR/Peto/common")["estimate"].as_f64().expect("estimate").exp();
+    assert!(agrees(estimate().await, want, CLOSED_FORM), "Peto");
+
+    choose(&page, &[("method", "IV"), ("model", "both")]).await;
+    let plot = page.text("forest-plot").await;
+    assert!(plot.contains("Weight (common)") && plot.contains("Weight (random)"));
+    assert!(plot.contains("Prediction interval"));
+    page.click("prediction").await;
+    assert!(!page.text("forest-plot").await.contains("Prediction interval"), "the checkbox hides it");
+
+    page.click("revman5").await;
+    let method = page.js("return document.querySelector(`[data-testid='method']`).value;", vec![]).await;
+    assert_eq!(method, json!("MH"));
+    assert!(page.text("forest-plot").await.contains("M-H, Random, 95% CI"));
+
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    page.close().await;
+}
+
+#[tokio::test]
+async fn bad_rows_are_shown_on_their_cells_and_good_rows_kept() {
+    let page = Page::open().await;
+    page.paste("Alpha\t4\t100\t9\t100\nBeta\tabc\t100\t9\t100\nGamma\t3\t80\t7\t82\nDelta\t12\t10\t4\t90\nEpsilon\t6\t120\t11\t118")
+        .await;
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("3"));
+    assert_eq!(page.count("diagnostic").await, 2);
+    let problems = page.text("diagnostics").await;
+    assert!(problems.contains("Row 2, Experimental events"), "{problems}");
+    assert!(problems.contains("Row 4"), "{problems}");
+    assert!(page.text("exclusions").await.contains("Row 2"));
+    let typed = page
+        .js("return document.querySelector(`input[aria-label='Row 2, Experimental events']`).value;", vec![])
+        .await;
+    assert_eq!(typed, json!("abc"), "what was typed is kept");
+    let invalid = page
+        .js("return document.querySelector(`input[aria-label='Row 2, Experimental events']`).getAttribute('aria-invalid');", vec![])
+        .await;
+    assert_eq!(invalid, json!("true"));
+    let plot = page.text("forest-plot").await;
+    assert!(plot.contains("Alpha") && plot.contains("Epsilon") && !plot.contains("Beta"));
+
+    // Correcting the cell in the table brings the row back.
+    page.js(
+        "const e = document.querySelector(`input[aria-label='Row 2, Experimental events']`); e.value = '5'; e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("4"));
+    assert_eq!(page.count("diagnostic").await, 1);
+    page.close().await;
+}
+
+#[tokio::test]
+async fn the_project_survives_a_reload() {
+    let page = Page::open().await;
+    page.paste("One\t4\t100\t9\t100\nTwo\t3\t80\t7\t82\nThree\t6\t120\t11\t118").await;
+    choose(&page, &[("measure", "OR")]).await;
+    let before = page.summary_number("data-estimate").await;
+    page.click("add-outcome").await;
+    page.paste("Four\t1\t50\t5\t50\nFive\t2\t60\t6\t60").await;
+    page.reload().await;
+    assert_eq!(page.count("outcome-tab").await, 2);
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("2"), "the second outcome is shown");
+    page.js("document.querySelectorAll(`[data-testid='outcome-tab']`)[0].click();", vec![]).await;
+    page.settle().await;
+    assert_eq!(page.summary_number("data-estimate").await, before);
+    let measure = page.js("return document.querySelector(`[data-testid='measure']`).value;", vec![]).await;
+    assert_eq!(measure, json!("OR"));
+    page.close().await;
+}
+
+/// The exported file, decoded from the link's `data:` URL and parsed by the browser's
+/// XML parser as a standalone document.
+async fn exported_svg(page: &Page) -> Value {
+    page.js(
+        "const href = document.querySelector(`[data-testid='export-svg']`).getAttribute('href');
+         const prefix = 'data:image/svg+xml;charset=utf-8,';
+         if (!href.startsWith(prefix)) return {error: 'not an SVG data URL'};
+         const text = decodeURIComponent(href.slice(prefix.length));
+         const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+         const broken = doc.getElementsByTagName('parsererror').length > 0;
+         const root = doc.documentElement;
+         return {
+           text, broken,
+           namespace: root.namespaceURI, name: root.localName,
+           texts: [...doc.querySelectorAll('text')].map(t => t.textContent),
+           scripts: doc.getElementsByTagName('script').length,
+           external: /(href|src)=|url\\(/.test(text),
+         };",
+        vec![],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_exported_svg_is_standalone_and_holds_every_study() {
+    let page = Page::open().await;
+    let svg = exported_svg(&page).await;
+    assert_eq!(svg["broken"], json!(false), "parses as XML");
+    assert_eq!(svg["namespace"], json!("http://www.w3.org/2000/svg"));
+    assert_eq!(svg["name"], json!("svg"));
+    assert_eq!(svg["scripts"], json!(0));
+    assert_eq!(svg["external"], json!(false), "nothing refers outside the file");
+    let texts: Vec<String> = serde_json::from_value(svg["texts"].clone()).expect("texts");
+    let bcg = reference("bcg.json");
+    for s in bcg["studies"].as_array().expect("studies") {
+        let name = s["study"].as_str().expect("name");
+        assert!(texts.iter().any(|t| t.starts_with(name)), "{name} is in the export");
+    }
+    let on_screen = page
+        .js("return document.querySelector(`[data-testid='forest-plot']`).outerHTML.replace(' data-testid=\"forest-plot\"', '');", vec![])
+        .await;
+    assert_eq!(on_screen.as_str(), svg["text"].as_str().map(|t| t.trim()), "the export is the plot on screen");
+    page.close().await;
+}
+
+#[tokio::test]
+async fn markup_in_a_study_name_stays_text() {
+    let page = Page::open().await;
+    page.js("window.alerted = false; window.alert = () => { window.alerted = true; };", vec![]).await;
+    let evil = "<script>alert(1)</script>";
+    page.paste(&format!("{evil}\t4\t100\t9\t100\n<img src=x onerror=alert(2)>\t3\t80\t7\t82")).await;
+    let plot = page.text("forest-plot").await;
+    assert!(plot.contains(evil), "the name is shown as typed");
+    let injected = page
+        .js("return document.querySelectorAll(`[data-testid='forest-plot'] script, [data-testid='forest-plot'] img, main img`).length;", vec![])
+        .await;
+    assert_eq!(injected, json!(0));
+    let cell = page.js("return document.querySelector(`input[aria-label='Row 1, Study']`).value;", vec![]).await;
+    assert_eq!(cell, json!(evil));
+    let svg = exported_svg(&page).await;
+    assert_eq!(svg["scripts"], json!(0));
+    assert!(svg["text"].as_str().unwrap_or_default().contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    page.settle().await;
+    assert_eq!(page.js("return window.alerted;", vec![]).await, json!(false));
+    page.close().await;
+}
+
+#[tokio::test]
+async fn outcomes_keep_their_own_data_and_examples_open() {
+    let page = Page::open().await;
+    page.click("add-outcome").await;
+    assert!(page.attr("pooled-summary", "data-k").await.is_none(), "a new outcome starts empty");
+    page.paste("One\t4\t100\t9\t100\nTwo\t3\t80\t7\t82").await;
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("2"));
+    page.js("document.querySelectorAll(`[data-testid='outcome-tab']`)[0].click();", vec![]).await;
+    page.settle().await;
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("13"));
+
+    choose(&page, &[("examples", "zero-cells")]).await;
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("18"));
+    choose(&page, &[("examples", "subgroups")]).await;
+    let plot = page.text("forest-plot").await;
+    assert!(plot.contains("Test for subgroup differences"), "subgroups have their test");
+    assert!(plot.contains("Subtotal (95% CI)"));
+    page.screenshot("subgroups").await;
+    page.close().await;
+}
+
+#[tokio::test]
+async fn a_damaged_project_file_is_refused_and_the_work_kept() {
+    let page = Page::open().await;
+    let path = std::env::temp_dir().join(format!("grove-damaged-{}.json", std::process::id()));
+    std::fs::write(&path, "{\"version\": 1, \"outcomes\": [ {\"name\": ").expect("write file");
+    let input = page
+        .client
+        .find(fantoccini::Locator::Css("[data-testid='open-project']"))
+        .await
+        .expect("file input");
+    input.send_keys(&path.display().to_string()).await.expect("choose the file");
+    let notice = eventually("a notice", || async {
+        let n = page.count("notice").await;
+        if n > 0 { Some(page.text("notice").await) } else { None }
+    })
+    .await;
+    assert!(notice.contains("not a Grove project file"), "{notice}");
+    assert!(notice.contains("unchanged"), "{notice}");
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("13"));
+    let _ = std::fs::remove_file(path);
+    page.close().await;
+}
+
+#[tokio::test]
+async fn screenshots_of_a_large_analysis_and_the_dark_theme() {
+    let page = Page::open_sized(1400, 1800).await;
+    let mut text = String::new();
+    for i in 0..40u32 {
+        let n1 = 60 + (i * 37) % 400;
+        let n2 = 55 + (i * 53) % 420;
+        let e1 = 2 + (i * 7) % 25;
+        let e2 = 3 + (i * 11) % 31;
+        text.push_str(&format!("Trial {} et al.\t{}\t{}\t{}\t{}\t{}\n", i + 1, e1, n1, e2, n2, 1985 + i % 35));
+    }
+    page.paste(&text).await;
+    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("40"));
+    page.screenshot("forty-studies").await;
+    page.click("theme").await;
+    let theme = page.js("return document.querySelector('.app').dataset.theme;", vec![]).await;
+    assert_eq!(theme, json!("dark"));
+    let plot_background = page
+        .js("return document.querySelector(`[data-testid='forest-plot'] rect`).getAttribute('fill');", vec![])
+        .await;
+    assert_eq!(plot_background, json!("#ffffff"), "the plot stays print-friendly");
+    page.screenshot("dark").await;
+    page.close().await;
+}
