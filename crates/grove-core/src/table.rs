@@ -128,7 +128,12 @@ impl Table {
     }
     /// The same trial with the arms swapped (experimental becomes control).
     pub fn swapped(&self) -> Table {
-        Table { e1: self.e2, n1: self.n2, e2: self.e1, n2: self.n1 }
+        Table {
+            e1: self.e2,
+            n1: self.n2,
+            e2: self.e1,
+            n2: self.n1,
+        }
     }
 }
 
@@ -175,11 +180,21 @@ mod tests {
 
     #[test]
     fn rejects_zero_totals_and_excess_events() {
-        assert_eq!(Table::new(0, 0, 1, 2), Err(TableError::ZeroTotal(Arm::Experimental)));
-        assert_eq!(Table::new(0, 1, 0, 0), Err(TableError::ZeroTotal(Arm::Control)));
+        assert_eq!(
+            Table::new(0, 0, 1, 2),
+            Err(TableError::ZeroTotal(Arm::Experimental))
+        );
+        assert_eq!(
+            Table::new(0, 1, 0, 0),
+            Err(TableError::ZeroTotal(Arm::Control))
+        );
         assert_eq!(
             Table::new(1, 2, 3, 2),
-            Err(TableError::EventsExceedTotal { arm: Arm::Control, events: 3, total: 2 })
+            Err(TableError::EventsExceedTotal {
+                arm: Arm::Control,
+                events: 3,
+                total: 2
+            })
         );
     }
 

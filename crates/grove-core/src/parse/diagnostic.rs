@@ -59,7 +59,7 @@ impl Column {
 
 impl fmt::Display for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.heading().to_lowercase())
+        f.write_str(&self.heading().to_ascii_lowercase())
     }
 }
 

@@ -10,7 +10,7 @@ use super::Column;
 
 /// The column a header cell names, if any.
 pub(crate) fn recognise(cell: &str) -> Option<Column> {
-    let lower = cell.trim().to_lowercase();
+    let lower = cell.trim().to_ascii_lowercase();
     let compact: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
     if let Some(c) = exact(&compact) {
         return Some(c);
