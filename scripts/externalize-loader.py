@@ -1,10 +1,26 @@
-"""Trunk post-build hook: moves trunk's inline wasm loader into loader-<hash>.js.
+"""Trunk post-build hook: moves trunk's inline wasm loader into loader-<hash>.js and
+locks the page once the WebAssembly is running.
 
 Grove's Content-Security-Policy (index.html) allows scripts from the page's own origin
 only ("script-src 'self'"), so the inline <script type="module"> that trunk writes to
 start the WebAssembly would be refused. This hook writes that script to a file whose name
 carries a hash of its content and refers to it instead. Runs in TRUNK_STAGING_DIR.
+
+The policy in index.html lets the page fetch its own .wasm (connect-src 'self'); nothing
+else is fetched. Once the module is instantiated, the loader adds a second policy
+(LOCK) that forbids every further request: connections, scripts, styles, fonts, frames,
+workers; images only as data: URLs (the PNG export draws the plot from one). Browsers
+enforce every policy they are given, so from then on the page cannot reach the network.
 """
+
+LOCK = "default-src 'none'; img-src data:"
+LOCK_CODE = """
+// Loaded: from here on nothing may leave the page (see scripts/externalize-loader.py).
+const lock = document.createElement('meta');
+lock.httpEquiv = 'Content-Security-Policy';
+lock.content = "%s";
+document.head.append(lock);
+""" % LOCK
 
 import hashlib
 import os
@@ -22,6 +38,10 @@ match = pattern.search(html)
 if not match:
     sys.exit("externalize-loader: trunk's inline loader script was not found in index.html")
 code = match.group(1).strip() + "\n"
+if "await init(" not in code:
+    sys.exit("externalize-loader: trunk's loader no longer awaits init(); check where to lock")
+after_init = code.index("\n", code.index("await init(")) + 1
+code = code[:after_init] + LOCK_CODE + code[after_init:]
 name = "loader-%s.js" % hashlib.sha256(code.encode()).hexdigest()[:16]
 with open(os.path.join(staging, name), "w", encoding="utf-8") as f:
     f.write(code)

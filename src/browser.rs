@@ -199,9 +199,13 @@ pub fn download_png(
                     .unchecked_into();
                 context.scale(scale, scale).map_err(|e| fail(&e))?;
                 context
-                    .draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, width, height)
+                    .draw_image_with_html_image_element_and_dw_and_dh(
+                        &image, 0.0, 0.0, width, height,
+                    )
                     .map_err(|e| fail(&e))?;
-                let url = canvas.to_data_url_with_type("image/png").map_err(|e| fail(&e))?;
+                let url = canvas
+                    .to_data_url_with_type("image/png")
+                    .map_err(|e| fail(&e))?;
                 download(&url, &filename)
             })();
             done(result);
@@ -218,7 +222,13 @@ mod tests {
 
     #[test]
     fn data_urls_escape_everything_but_plain_characters() {
-        assert_eq!(data_url("text/csv", "a,b c\n"), "data:text/csv;charset=utf-8,a%2Cb%20c%0A");
-        assert_eq!(data_url("text/plain", "é"), "data:text/plain;charset=utf-8,%C3%A9");
+        assert_eq!(
+            data_url("text/csv", "a,b c\n"),
+            "data:text/csv;charset=utf-8,a%2Cb%20c%0A"
+        );
+        assert_eq!(
+            data_url("text/plain", "é"),
+            "data:text/plain;charset=utf-8,%C3%A9"
+        );
     }
 }

@@ -210,7 +210,9 @@ impl Project {
         let outcome = example.outcome();
         if let Some(i) = self.outcomes.iter().position(|o| *o == outcome) {
             self.active = i;
-        } else if Example::ALL.iter().any(|e| e.outcome() == *self.active()) || self.active().is_empty() {
+        } else if Example::ALL.iter().any(|e| e.outcome() == *self.active())
+            || self.active().is_empty()
+        {
             *self.active_mut() = outcome;
         } else {
             self.outcomes.push(outcome);
@@ -331,7 +333,11 @@ impl Outcome {
 
     /// Moves a row up (`-1`) or down (`+1`).
     pub fn move_row(&mut self, row: usize, up: bool) {
-        let other = if up { row.checked_sub(1) } else { Some(row + 1) };
+        let other = if up {
+            row.checked_sub(1)
+        } else {
+            Some(row + 1)
+        };
         if let Some(other) = other.filter(|o| *o < self.rows.len() && row < self.rows.len()) {
             self.rows.swap(row, other);
         }
@@ -397,7 +403,13 @@ mod tests {
                 assert!(r.validate(i + 1).is_ok(), "{e:?} row {}", i + 1);
             }
         }
-        assert!(Example::Subgroups.outcome().rows.iter().all(|r| !r.subgroup.is_empty()));
+        assert!(
+            Example::Subgroups
+                .outcome()
+                .rows
+                .iter()
+                .all(|r| !r.subgroup.is_empty())
+        );
     }
 
     #[test]
@@ -410,7 +422,11 @@ mod tests {
         o.paste(&base, "A\t1\t10\t2\t10", PasteMode::Replace);
         assert_eq!(o.rows.len(), 1);
         o.paste(&base, "", PasteMode::Replace);
-        assert_eq!(o.rows.len(), 1, "an empty paste leaves one empty row to type in");
+        assert_eq!(
+            o.rows.len(),
+            1,
+            "an empty paste leaves one empty row to type in"
+        );
     }
 
     #[test]
@@ -447,7 +463,11 @@ mod tests {
         let s = o.options.settings;
         assert_eq!(
             (s.method, s.tau2, s.mh),
-            (Method::MantelHaenszel, Tau2Estimator::DerSimonianLaird, MhCorrection::RevMan5)
+            (
+                Method::MantelHaenszel,
+                Tau2Estimator::DerSimonianLaird,
+                MhCorrection::RevMan5
+            )
         );
         assert_eq!(o.options.models, ModelView::Random);
     }
@@ -464,7 +484,11 @@ mod tests {
         p.remove_outcome(0);
         assert_eq!(p.outcomes.len(), 1);
         p.load_example(Example::Subgroups);
-        assert_eq!(p.outcomes.len(), 2, "typed data is kept: the example opens beside it");
+        assert_eq!(
+            p.outcomes.len(),
+            2,
+            "typed data is kept: the example opens beside it"
+        );
     }
 
     #[test]
@@ -474,7 +498,10 @@ mod tests {
         p.active_mut().rows[0].study = "<script>alert(1)</script>".to_owned();
         let back = Project::from_json(&p.to_json()).expect("round trip");
         assert_eq!(back, p);
-        assert!(matches!(Project::from_json("{"), Err(ProjectError::Malformed(_))));
+        assert!(matches!(
+            Project::from_json("{"),
+            Err(ProjectError::Malformed(_))
+        ));
         assert!(matches!(
             Project::from_json(r#"{"version": 99}"#),
             Err(ProjectError::NewerVersion(99))

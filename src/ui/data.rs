@@ -12,11 +12,9 @@ use leptos::prelude::*;
 pub fn DataPanel() -> impl IntoView {
     let state = expect_context::<State>();
     let mode = RwSignal::new(PasteMode::Replace);
-    let text = RwSignal::new(String::new());
 
     let on_paste_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
-        text.set(value.clone());
         let base = state
             .paste
             .with_untracked(|s| s.base.clone())
@@ -27,10 +25,13 @@ pub fn DataPanel() -> impl IntoView {
         } else {
             let mode = mode.get_untracked();
             let mut diagnostics = Vec::new();
-            state.project.update(|p| diagnostics = p.active_mut().paste(&base, &value, mode));
+            state
+                .project
+                .update(|p| diagnostics = p.active_mut().paste(&base, &value, mode));
             diagnostics
         };
         state.paste.set(PasteSession {
+            text: value,
             base: Some(base),
             diagnostics,
         });
@@ -38,8 +39,10 @@ pub fn DataPanel() -> impl IntoView {
     // Leaving the paste area ends the paste: the rows are in the table now.
     let on_paste_done = move |_| {
         if state.paste.with_untracked(|s| s.base.is_some()) {
-            text.set(String::new());
-            state.paste.update(|s| s.base = None);
+            state.paste.update(|s| {
+                s.text.clear();
+                s.base = None;
+            });
         }
     };
     let mode_radio = move |value: PasteMode, label: &'static str, testid: &'static str| {
@@ -62,7 +65,7 @@ pub fn DataPanel() -> impl IntoView {
         <label class="block" for="paste-area">"Paste rows here"</label>
         <textarea id="paste-area" data-testid="data-input" rows="4" spellcheck="false"
             placeholder="Aronson\t4\t123\t11\t139"
-            prop:value=move || text.get()
+            prop:value=move || state.paste.with(|s| s.text.clone())
             on:input=on_paste_input
             on:blur=on_paste_done></textarea>
         <fieldset class="paste-mode">
@@ -199,7 +202,11 @@ fn DataRow(row: usize) -> impl IntoView {
 #[component]
 fn Diagnostics() -> impl IntoView {
     let state = expect_context::<State>();
-    let problems = Memo::new(move |_| state.report.with(|r| r.diagnostics().cloned().collect::<Vec<Diagnostic>>()));
+    let problems = Memo::new(move |_| {
+        state
+            .report
+            .with(|r| r.diagnostics().cloned().collect::<Vec<Diagnostic>>())
+    });
     view! {
         <div data-testid="diagnostics" aria-live="polite">
             {move || {

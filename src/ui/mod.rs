@@ -45,6 +45,8 @@ pub struct Notice {
 /// pasted block instead of appending it again.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PasteSession {
+    /// The text in the paste area.
+    pub text: String,
     /// Rows before this paste, `None` when no paste is under way.
     pub base: Option<Vec<RawRow>>,
     /// Problems with the pasted text's structure.

@@ -14,28 +14,53 @@ pub const PNG_SCALE: f64 = 300.0 / 96.0;
 fn file_stem(name: &str) -> String {
     let stem: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let stem = stem.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
-    if stem.is_empty() { "grove".to_owned() } else { stem }
+    let stem = stem
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if stem.is_empty() {
+        "grove".to_owned()
+    } else {
+        stem
+    }
 }
 
 /// The plot and its exports.
 #[component]
 pub fn PlotPanel() -> impl IntoView {
     let state = expect_context::<State>();
-    let page_svg = Memo::new(move |_| state.layout.with(|l| l.to_svg_with(&[("data-testid", "forest-plot")])));
+    let page_svg = Memo::new(move |_| {
+        state
+            .layout
+            .with(|l| l.to_svg_with(&[("data-testid", "forest-plot")]))
+    });
     let file_svg = Memo::new(move |_| state.layout.with(|l| l.to_svg()));
     let stem = Memo::new(move |_| state.project.with(|p| file_stem(&p.active().name)));
     let source = Memo::new(move |_| state.project.with(|p| p.active().source.clone()));
     let png = move |_| {
         let (w, h) = state.layout.with_untracked(|l| (l.width, l.height));
         let name = format!("{}-forest.png", stem.get_untracked());
-        browser::download_png(&file_svg.get_untracked(), w, h, PNG_SCALE, &name, move |r| {
-            if let Err(why) = r {
-                state.say(format!("The PNG was not made: {why}."), true);
-            }
-        });
+        browser::download_png(
+            &file_svg.get_untracked(),
+            w,
+            h,
+            PNG_SCALE,
+            &name,
+            move |r| {
+                if let Err(why) = r {
+                    state.say(format!("The PNG was not made: {why}."), true);
+                }
+            },
+        );
     };
     view! {
         <h2 id="plot-heading">"Forest plot"</h2>
@@ -60,22 +85,34 @@ pub fn ProjectFiles() -> impl IntoView {
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
     let save = move |_| {
         let json = state.project.with_untracked(Project::to_json);
-        if let Err(why) = browser::download(&browser::data_url("application/json", &json), "grove-project.json") {
+        if let Err(why) = browser::download(
+            &browser::data_url("application/json", &json),
+            "grove-project.json",
+        ) {
             state.say(format!("The project was not saved: {why}."), true);
         }
     };
     let open = move |ev: leptos::ev::Event| {
-        let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+        let Some(el) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
             return;
         };
         browser::read_file(&el, move |text| {
-            match text.map_err(|e| e.to_string()).and_then(|t| Project::from_json(&t).map_err(|e| e.to_string())) {
+            match text
+                .map_err(|e| e.to_string())
+                .and_then(|t| Project::from_json(&t).map_err(|e| e.to_string()))
+            {
                 Ok(project) => {
                     state.project.set(project);
                     state.paste.set(PasteSession::default());
                     state.say("Project opened.", false);
                 }
-                Err(why) => state.say(format!("The file was not opened: {why}. Your current work is unchanged."), true),
+                Err(why) => state.say(
+                    format!("The file was not opened: {why}. Your current work is unchanged."),
+                    true,
+                ),
             }
         });
         el.set_value("");
@@ -97,7 +134,10 @@ mod tests {
     #[test]
     fn file_names_are_plain() {
         assert_eq!(file_stem("Tuberculosis"), "tuberculosis");
-        assert_eq!(file_stem("Adverse events (serious)"), "adverse-events-serious");
+        assert_eq!(
+            file_stem("Adverse events (serious)"),
+            "adverse-events-serious"
+        );
         assert_eq!(file_stem("<>"), "grove");
     }
 }

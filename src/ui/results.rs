@@ -166,13 +166,19 @@ fn Heterogeneity() -> impl IntoView {
 #[component]
 fn Sentence() -> impl IntoView {
     let state = expect_context::<State>();
-    let sentence = Memo::new(move |_| state.report.with(|r| r.sentence().map_err(|e| e.to_string())));
+    let sentence = Memo::new(move |_| {
+        state
+            .report
+            .with(|r| r.sentence().map_err(|e| e.to_string()))
+    });
     // What was last copied and how it went; shown only while the sentence is unchanged.
     let copied = RwSignal::new(None::<(String, Result<(), String>)>);
     let copy = move |_| {
         if let Ok(text) = sentence.get_untracked() {
             let sent = text.clone();
-            browser::copy_text(&text, move |r| copied.set(Some((sent, r.map_err(|e| e.to_string())))));
+            browser::copy_text(&text, move |r| {
+                copied.set(Some((sent, r.map_err(|e| e.to_string()))))
+            });
         }
     };
     view! {
@@ -228,7 +234,8 @@ fn StudyTable() -> impl IntoView {
                         Ok(e) => (format::effect(natural(m, e.yi)), interval(m, e.ci(0.95))),
                         Err(why) => ("Not estimable".to_owned(), why.to_string()),
                     };
-                    let w = |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
+                    let w =
+                        |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
                     view! {
                         <tr>
                             <th scope="row">{r.label(s)}</th>

@@ -17,7 +17,11 @@ trait Choice: Copy + PartialEq + Send + Sync + 'static {
 }
 
 impl Choice for Measure {
-    const ALL: &'static [Self] = &[Measure::RiskRatio, Measure::OddsRatio, Measure::RiskDifference];
+    const ALL: &'static [Self] = &[
+        Measure::RiskRatio,
+        Measure::OddsRatio,
+        Measure::RiskDifference,
+    ];
     fn value(self) -> &'static str {
         grove_core::report::abbreviation(self)
     }
@@ -26,15 +30,25 @@ impl Choice for Measure {
     }
     fn explain(self) -> &'static str {
         match self {
-            Measure::RiskRatio => "The risk of the event with the experimental treatment divided by the risk with control; below 1 means fewer events. Pooled on the log scale.",
-            Measure::OddsRatio => "The odds of the event with the experimental treatment divided by the odds with control; close to the risk ratio when events are rare. Pooled on the log scale.",
-            Measure::RiskDifference => "The risk with the experimental treatment minus the risk with control: an absolute difference, directly giving the number needed to treat.",
+            Measure::RiskRatio => {
+                "The risk of the event with the experimental treatment divided by the risk with control; below 1 means fewer events. Pooled on the log scale."
+            }
+            Measure::OddsRatio => {
+                "The odds of the event with the experimental treatment divided by the odds with control; close to the risk ratio when events are rare. Pooled on the log scale."
+            }
+            Measure::RiskDifference => {
+                "The risk with the experimental treatment minus the risk with control: an absolute difference, directly giving the number needed to treat."
+            }
         }
     }
 }
 
 impl Choice for Method {
-    const ALL: &'static [Self] = &[Method::InverseVariance, Method::MantelHaenszel, Method::Peto];
+    const ALL: &'static [Self] = &[
+        Method::InverseVariance,
+        Method::MantelHaenszel,
+        Method::Peto,
+    ];
     fn value(self) -> &'static str {
         match self {
             Method::InverseVariance => "IV",
@@ -51,9 +65,15 @@ impl Choice for Method {
     }
     fn explain(self) -> &'static str {
         match self {
-            Method::InverseVariance => "Each trial is weighted by the inverse of its variance (metafor rma).",
-            Method::MantelHaenszel => "Weights from the 2×2 counts, reliable when events are few (Mantel & Haenszel 1959; RevMan's default). With random effects the trials are pooled by inverse variance with the chosen tau² estimator, as RevMan does.",
-            Method::Peto => "Peto's one-step odds ratio (Yusuf et al. 1985): suited to rare events in balanced arms with modest effects.",
+            Method::InverseVariance => {
+                "Each trial is weighted by the inverse of its variance (metafor rma)."
+            }
+            Method::MantelHaenszel => {
+                "Weights from the 2×2 counts, reliable when events are few (Mantel & Haenszel 1959; RevMan's default). With random effects the trials are pooled by inverse variance with the chosen tau² estimator, as RevMan does."
+            }
+            Method::Peto => {
+                "Peto's one-step odds ratio (Yusuf et al. 1985): suited to rare events in balanced arms with modest effects."
+            }
         }
     }
 }
@@ -77,8 +97,12 @@ impl Choice for ModelView {
     fn explain(self) -> &'static str {
         match self {
             ModelView::Common => "Assumes every trial estimates one and the same true effect.",
-            ModelView::Random => "Lets the true effect differ between trials; tau² is the variance of those true effects.",
-            ModelView::Both => "Shows the common-effect and the random-effects results together; the random-effects one is the headline.",
+            ModelView::Random => {
+                "Lets the true effect differ between trials; tau² is the variance of those true effects."
+            }
+            ModelView::Both => {
+                "Shows the common-effect and the random-effects results together; the random-effects one is the headline."
+            }
         }
     }
 }
@@ -102,14 +126,28 @@ impl Choice for Tau2Estimator {
     }
     fn explain(self) -> &'static str {
         match self {
-            Tau2Estimator::DerSimonianLaird => "Method of moments from Cochran's Q (DerSimonian & Laird 1986); RevMan's estimator, known to underestimate tau² when it is large.",
-            Tau2Estimator::RestrictedMaximumLikelihood => "Maximises the restricted likelihood (Viechtbauer 2005); metafor's default and a good general choice.",
-            Tau2Estimator::PauleMandel => "Sets the generalised Q statistic equal to its degrees of freedom (Paule & Mandel 1982); recommended by Veroniki et al. (2016).",
-            Tau2Estimator::MaximumLikelihood => "Maximises the full likelihood; biased downwards with few trials.",
-            Tau2Estimator::HunterSchmidt => "Hunter & Schmidt (2004): a simple moment estimator, biased downwards.",
-            Tau2Estimator::SidikJonkman => "Sidik & Jonkman (2005): a two-step estimator that is never zero.",
+            Tau2Estimator::DerSimonianLaird => {
+                "Method of moments from Cochran's Q (DerSimonian & Laird 1986); RevMan's estimator, known to underestimate tau² when it is large."
+            }
+            Tau2Estimator::RestrictedMaximumLikelihood => {
+                "Maximises the restricted likelihood (Viechtbauer 2005); metafor's default and a good general choice."
+            }
+            Tau2Estimator::PauleMandel => {
+                "Sets the generalised Q statistic equal to its degrees of freedom (Paule & Mandel 1982); recommended by Veroniki et al. (2016)."
+            }
+            Tau2Estimator::MaximumLikelihood => {
+                "Maximises the full likelihood; biased downwards with few trials."
+            }
+            Tau2Estimator::HunterSchmidt => {
+                "Hunter & Schmidt (2004): a simple moment estimator, biased downwards."
+            }
+            Tau2Estimator::SidikJonkman => {
+                "Sidik & Jonkman (2005): a two-step estimator that is never zero."
+            }
             Tau2Estimator::Hedges => "Hedges (1983): an unweighted method of moments.",
-            Tau2Estimator::EmpiricalBayes => "Morris (1983): empirical Bayes, equal to Paule-Mandel for these models.",
+            Tau2Estimator::EmpiricalBayes => {
+                "Morris (1983): empirical Bayes, equal to Paule-Mandel for these models."
+            }
         }
     }
 }
@@ -130,20 +168,23 @@ impl Choice for CiMethod {
     }
     fn explain(self) -> &'static str {
         match self {
-            CiMethod::Wald => "Estimate ± 1.96 standard errors, tested with z: the classic interval, too narrow when trials are few.",
-            CiMethod::HartungKnapp => "Rescales the standard error by the spread of the trials and uses t with k−1 df (Hartung & Knapp 2001; Sidik & Jonkman 2002): better coverage with few trials.",
+            CiMethod::Wald => {
+                "Estimate ± 1.96 standard errors, tested with z: the classic interval, too narrow when trials are few."
+            }
+            CiMethod::HartungKnapp => {
+                "Rescales the standard error by the spread of the trials and uses t with k−1 df (Hartung & Knapp 2001; Sidik & Jonkman 2002): better coverage with few trials."
+            }
         }
     }
 }
 
 impl Choice for CorrectionScope {
-    const ALL: &'static [Self] =
-        &[
-            CorrectionScope::StudiesWithZero,
-            CorrectionScope::IfAnyStudyHasZero,
-            CorrectionScope::AllStudies,
-            CorrectionScope::None,
-        ];
+    const ALL: &'static [Self] = &[
+        CorrectionScope::StudiesWithZero,
+        CorrectionScope::IfAnyStudyHasZero,
+        CorrectionScope::AllStudies,
+        CorrectionScope::None,
+    ];
     fn value(self) -> &'static str {
         match self {
             CorrectionScope::StudiesWithZero => "only0",
@@ -162,10 +203,16 @@ impl Choice for CorrectionScope {
     }
     fn explain(self) -> &'static str {
         match self {
-            CorrectionScope::StudiesWithZero => "The increment is added to the four cells of trials that have a zero cell (metafor and RevMan default). Trials without events in either arm are left out of ratios.",
+            CorrectionScope::StudiesWithZero => {
+                "The increment is added to the four cells of trials that have a zero cell (metafor and RevMan default). Trials without events in either arm are left out of ratios."
+            }
             CorrectionScope::AllStudies => "The increment is added to every cell of every trial.",
-            CorrectionScope::IfAnyStudyHasZero => "The increment is added to every cell of every trial, but only when at least one trial has a zero cell.",
-            CorrectionScope::None => "No correction: a trial with a zero cell has no ratio estimate and is left out.",
+            CorrectionScope::IfAnyStudyHasZero => {
+                "The increment is added to every cell of every trial, but only when at least one trial has a zero cell."
+            }
+            CorrectionScope::None => {
+                "No correction: a trial with a zero cell has no ratio estimate and is left out."
+            }
         }
     }
 }
@@ -186,8 +233,12 @@ impl Choice for MhCorrection {
     }
     fn explain(self) -> &'static str {
         match self {
-            MhCorrection::RawCounts => "The Mantel-Haenszel estimate uses the counts as they are; it needs no correction.",
-            MhCorrection::RevMan5 => "As RevMan 5: the zero-cell increment is added inside Mantel-Haenszel too.",
+            MhCorrection::RawCounts => {
+                "The Mantel-Haenszel estimate uses the counts as they are; it needs no correction."
+            }
+            MhCorrection::RevMan5 => {
+                "As RevMan 5: the zero-cell increment is added inside Mantel-Haenszel too."
+            }
         }
     }
 }
@@ -197,7 +248,10 @@ type Entry = (&'static str, &'static str, &'static str);
 
 /// The entries of a [`Choice`], for a [`ChoiceSelect`].
 fn entries<T: Choice>() -> Vec<Entry> {
-    T::ALL.iter().map(|c| (c.value(), c.label(), c.explain())).collect()
+    T::ALL
+        .iter()
+        .map(|c| (c.value(), c.label(), c.explain()))
+        .collect()
 }
 
 /// The choice of `T` whose value is `value`.
@@ -223,7 +277,11 @@ fn ChoiceSelect(
         let entries = entries.clone();
         move || {
             let now = current.get();
-            entries.iter().find(|e| e.0 == now).map(|e| e.2).unwrap_or_default()
+            entries
+                .iter()
+                .find(|e| e.0 == now)
+                .map(|e| e.2)
+                .unwrap_or_default()
         }
     };
     view! {
@@ -251,7 +309,10 @@ pub fn SettingsPanel() -> impl IntoView {
     let s = move || options.get().settings;
     let random_shown = Signal::derive(move || options.get().models != ModelView::Common);
 
-    let text_field = move |label: &'static str, testid: &'static str, get: fn(&ReportOptions) -> String, put: fn(&mut ReportOptions, String)| {
+    let text_field = move |label: &'static str,
+                           testid: &'static str,
+                           get: fn(&ReportOptions) -> String,
+                           put: fn(&mut ReportOptions, String)| {
         view! {
             <label class="text-setting">
                 <span>{label}</span>

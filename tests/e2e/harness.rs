@@ -40,6 +40,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -72,7 +73,9 @@ pub fn site() -> &'static Site {
                 std::thread::spawn(move || serve_one(stream, &root));
             }
         });
-        Site { url: format!("http://127.0.0.1:{port}/") }
+        Site {
+            url: format!("http://127.0.0.1:{port}/"),
+        }
     })
 }
 
@@ -81,6 +84,7 @@ pub struct Page {
     /// The WebDriver client.
     pub client: Client,
     driver: Child,
+    profile: PathBuf,
 }
 
 impl Page {
@@ -91,6 +95,8 @@ impl Page {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            // Its own process group, so that Chromium goes with it when a test fails.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -114,14 +120,33 @@ impl Page {
             Value::Object(map) => map,
             _ => unreachable!("capabilities are an object"),
         };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
+        // ChromeDriver may accept connections a moment before it serves sessions.
+        let mut attempt = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt < 20 => {
+                    attempt += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("WebDriver session: {e}"),
+            }
+        };
+        let page = Page {
+            client,
+            driver,
+            profile,
+        };
+        page.client
+            .goto(&site.url)
             .await
-            .expect("WebDriver session");
-        let page = Page { client, driver };
-        page.client.goto(&site.url).await.expect("navigate to the page");
+            .expect("navigate to the page");
         page.wait_for("forest-plot").await;
         page
     }
@@ -150,7 +175,10 @@ impl Page {
 
     /// Runs JavaScript in the page and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// The value of attribute `name` on the first element with this testid.
@@ -166,8 +194,12 @@ impl Page {
 
     /// A numeric `data-*` attribute of `pooled-summary`.
     pub async fn summary_number(&self, name: &str) -> f64 {
-        let raw = self.attr("pooled-summary", name).await.unwrap_or_else(|| panic!("pooled-summary has no {name}"));
-        raw.parse().unwrap_or_else(|_| panic!("pooled-summary {name}={raw:?} is not a number"))
+        let raw = self
+            .attr("pooled-summary", name)
+            .await
+            .unwrap_or_else(|| panic!("pooled-summary has no {name}"));
+        raw.parse()
+            .unwrap_or_else(|_| panic!("pooled-summary {name}={raw:?} is not a number"))
     }
 
     /// The text content of the first element with this testid.
@@ -178,13 +210,18 @@ impl Page {
                 vec![json!(testid)],
             )
             .await;
-        v.as_str().unwrap_or_else(|| panic!("no [data-testid={testid}]")).to_owned()
+        v.as_str()
+            .unwrap_or_else(|| panic!("no [data-testid={testid}]"))
+            .to_owned()
     }
 
     /// How many elements carry this testid.
     pub async fn count(&self, testid: &str) -> usize {
         let v = self
-            .js("return document.querySelectorAll(`[data-testid='${arguments[0]}']`).length;", vec![json!(testid)])
+            .js(
+                "return document.querySelectorAll(`[data-testid='${arguments[0]}']`).length;",
+                vec![json!(testid)],
+            )
             .await;
         v.as_u64().unwrap_or(0) as usize
     }
@@ -199,23 +236,17 @@ impl Page {
         self.settle().await;
     }
 
-    /// Chooses `value` in the select with this testid and fires `change`.
-    pub async fn select(&self, testid: &str, value: &str) {
-        let ok = self
-            .js(
-                "const e = document.querySelector(`[data-testid='${arguments[0]}']`); if (!e) return 'missing'; if (![...e.options].some(o => o.value === arguments[1])) return 'no option'; e.value = arguments[1]; e.dispatchEvent(new Event('change', {bubbles: true})); return 'ok';",
-                vec![json!(testid), json!(value)],
-            )
-            .await;
-        assert_eq!(ok, json!("ok"), "select {testid} = {value}");
-        self.settle().await;
-    }
-
     /// Clicks the first element with this testid.
     pub async fn click(&self, testid: &str) {
         let css = format!("[data-testid='{testid}']");
-        let el = self.client.find(Locator::Css(&css)).await.unwrap_or_else(|e| panic!("no {testid}: {e}"));
-        el.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
+        let el = self
+            .client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no {testid}: {e}"));
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("click {testid}: {e}"));
         self.settle().await;
     }
 
@@ -240,10 +271,36 @@ impl Page {
         path
     }
 
+    /// Saves a screenshot of the first element with this testid as
+    /// `target/screenshots/<name>.png` and returns its path.
+    pub async fn screenshot_of(&self, testid: &str, name: &str) -> PathBuf {
+        let css = format!("[data-testid='{testid}']");
+        let el = self
+            .client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no {testid}: {e}"));
+        self.js(
+            "document.querySelector(`[data-testid='${arguments[0]}']`).scrollIntoView({block: 'start'});",
+            vec![json!(testid)],
+        )
+        .await;
+        let png = el.screenshot().await.expect("element screenshot");
+        let dir = workspace_root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
     /// Messages the browser logged at level SEVERE (console errors, CSP violations,
     /// failed loads, uncaught exceptions) since the last call.
     pub async fn console_errors(&self) -> Vec<String> {
-        let logs = self.client.issue_cmd(BrowserLog).await.expect("read the browser log");
+        let logs = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("read the browser log");
         logs.as_array()
             .into_iter()
             .flatten()
@@ -253,16 +310,20 @@ impl Page {
     }
 
     /// Ends the session and stops its ChromeDriver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Drop stops the driver and the browser.
     }
 }
 
 impl Drop for Page {
+    /// Stops ChromeDriver and every browser process it started, and removes the profile.
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -292,7 +353,11 @@ pub fn workspace_root() -> PathBuf {
 struct BrowserLog;
 
 impl WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
     }
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
@@ -307,7 +372,11 @@ fn chromium_binary() -> String {
 fn dist_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("GROVE_DIST") {
         let p = PathBuf::from(dir);
-        return if p.is_absolute() { p } else { workspace_root().join(p) };
+        return if p.is_absolute() {
+            p
+        } else {
+            workspace_root().join(p)
+        };
     }
     let dist = workspace_root().join("target/e2e-dist");
     let status = Command::new("trunk")
@@ -321,13 +390,19 @@ fn dist_dir() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 fn wait_for_port(port: u16) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < PATIENCE, "chromedriver did not listen on {port}");
+        assert!(
+            start.elapsed() < PATIENCE,
+            "chromedriver did not listen on {port}"
+        );
         std::thread::sleep(Duration::from_millis(25));
     }
 }
@@ -355,10 +430,18 @@ fn serve_one(stream: TcpStream, root: &Path) {
     let target = parts.next().unwrap_or("/");
     let path = target.split(['?', '#']).next().unwrap_or("/");
     let relative = path.trim_start_matches('/');
-    let relative = if relative.is_empty() { "index.html" } else { relative };
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
     let file = root.join(relative);
     let inside = !relative.split('/').any(|c| c == "..");
-    let body = if inside { std::fs::read(&file).ok() } else { None };
+    let body = if inside {
+        std::fs::read(&file).ok()
+    } else {
+        None
+    };
     let mut stream = stream;
     let _ = match body {
         Some(bytes) => {
@@ -367,9 +450,16 @@ fn serve_one(stream: TcpStream, root: &Path) {
                 content_type(&file),
                 bytes.len()
             );
-            stream.write_all(head.as_bytes()).and_then(|_| if method == "HEAD" { Ok(()) } else { stream.write_all(&bytes) })
+            stream.write_all(head.as_bytes()).and_then(|_| {
+                if method == "HEAD" {
+                    Ok(())
+                } else {
+                    stream.write_all(&bytes)
+                }
+            })
         }
-        None => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+        None => stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
     };
     let _ = stream.flush();
     let _ = reader.read(&mut [0u8; 0]);

@@ -32,7 +32,9 @@ fn reference_files() -> Vec<String> {
 /// The studies of a reference file as tab-separated text with a header, as a
 /// spreadsheet would copy them.
 fn as_pasted_text(file: &Value) -> String {
-    let mut text = String::from("Study\tYear\tExperimental events\tExperimental total\tControl events\tControl total\tSubgroup\n");
+    let mut text = String::from(
+        "Study\tYear\tExperimental events\tExperimental total\tControl events\tControl total\tSubgroup\n",
+    );
     for s in file["studies"].as_array().expect("studies") {
         let cell = |v: &Value| match v {
             Value::Null => String::new(),
@@ -54,7 +56,8 @@ fn as_pasted_text(file: &Value) -> String {
 }
 
 fn agrees(actual: f64, expected: f64, tolerance: f64) -> bool {
-    (actual - expected).abs() <= tolerance * expected.abs() || (actual - expected).abs() <= NEAR_ZERO
+    (actual - expected).abs() <= tolerance * expected.abs()
+        || (actual - expected).abs() <= NEAR_ZERO
 }
 
 /// Sets several selects at once (one render), as the settings panel offers them.
@@ -79,17 +82,36 @@ async fn choose(page: &Page, settings: &[(&str, &str)]) {
 #[tokio::test]
 async fn the_example_renders_without_console_errors() {
     let page = Page::open().await;
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("13"));
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
     let plot = page.text("forest-plot").await;
-    for name in ["Aronson", "Comstock & Webster", "TPT Madras", "Favours vaccine"] {
+    for name in [
+        "Aronson",
+        "Comstock & Webster",
+        "TPT Madras",
+        "Favours vaccine",
+    ] {
         assert!(plot.contains(name), "the plot shows {name}");
     }
     let squares = page
-        .js("return document.querySelectorAll(`[data-testid='forest-plot'] polygon`).length;", vec![])
+        .js(
+            "return document.querySelectorAll(`[data-testid='forest-plot'] polygon`).length;",
+            vec![],
+        )
         .await;
-    assert!(squares.as_u64().unwrap_or(0) >= 14, "13 squares and a diamond");
-    assert!(page.text("sentence").await.starts_with("RR 0.49 (95% CI 0.34 to 0.70; 13 trials, 357,347 participants"));
+    assert!(
+        squares.as_u64().unwrap_or(0) >= 14,
+        "13 squares and a diamond"
+    );
+    assert!(
+        page.text("sentence")
+            .await
+            .starts_with("RR 0.49 (95% CI 0.34 to 0.70; 13 trials, 357,347 participants")
+    );
     page.screenshot("example").await;
+    page.screenshot_of("forest-plot", "example-plot").await;
     let errors = page.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     page.close().await;
@@ -117,7 +139,10 @@ async fn every_reference_analysis_shows_metafors_pooled_values() {
                 settings.push(("tau2", t));
             }
             choose(&page, &settings).await;
-            let iterative = matches!(analysis["tau2_method"].as_str(), Some("REML" | "ML" | "PM" | "EB"));
+            let iterative = matches!(
+                analysis["tau2_method"].as_str(),
+                Some("REML" | "ML" | "PM" | "EB")
+            );
             let tolerance = if iterative { ITERATIVE } else { CLOSED_FORM };
             let natural = |x: f64| if measure == "RD" { x } else { x.exp() };
             let pooled = &analysis["pooled"];
@@ -141,12 +166,19 @@ async fn every_reference_analysis_shows_metafors_pooled_values() {
                 };
                 checked += 1;
                 if !ok {
-                    failures.push(format!("{name} {id} {attribute}: page {shown:?}, metafor {expected:?}"));
+                    failures.push(format!(
+                        "{name} {id} {attribute}: page {shown:?}, metafor {expected:?}"
+                    ));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} values disagree:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} values disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked > 2000, "only {checked} values checked");
     page.close().await;
 }
@@ -156,44 +188,104 @@ async fn each_setting_changes_what_it_should() {
     let page = Page::open().await;
     let bcg = reference("bcg.json");
     let pooled = |id: &str| {
-        bcg["analyses"].as_array().expect("analyses").iter().find(|a| a["id"] == id).expect("analysis")["pooled"].clone()
+        bcg["analyses"]
+            .as_array()
+            .expect("analyses")
+            .iter()
+            .find(|a| a["id"] == id)
+            .expect("analysis")["pooled"]
+            .clone()
     };
     let estimate = || page.summary_number("data-estimate");
 
     choose(&page, &[("measure", "OR")]).await;
-    let want = pooled("OR/IV/random/REML/z")["estimate"].as_f64().expect("estimate").exp();
+    let want = pooled("OR/IV/random/REML/z")["estimate"]
+        .as_f64()
+        .expect("estimate")
+        .exp();
     assert!(agrees(estimate().await, want, ITERATIVE), "odds ratio");
     assert!(page.text("forest-plot").await.contains("Odds Ratio"));
 
     choose(&page, &[("measure", "RR"), ("model", "common")]).await;
-    let want = pooled("RR/IV/common")["estimate"].as_f64().expect("estimate").exp();
+    let want = pooled("RR/IV/common")["estimate"]
+        .as_f64()
+        .expect("estimate")
+        .exp();
     assert!(agrees(estimate().await, want, CLOSED_FORM), "common effect");
     assert_eq!(page.summary_number("data-tau2").await, 0.0);
-    assert!(!page.text("forest-plot").await.contains("Prediction interval"), "no prediction interval without random effects");
+    assert!(
+        !page
+            .text("forest-plot")
+            .await
+            .contains("Prediction interval"),
+        "no prediction interval without random effects"
+    );
 
     choose(&page, &[("model", "random"), ("tau2", "DL")]).await;
     let want = pooled("RR/IV/random/DL/z")["tau2"].as_f64().expect("tau2");
-    assert!(agrees(page.summary_number("data-tau2").await, want, CLOSED_FORM), "DerSimonian-Laird");
+    assert!(
+        agrees(page.summary_number("data-tau2").await, want, CLOSED_FORM),
+        "DerSimonian-Laird"
+    );
 
     let width = |lo: f64, hi: f64| hi.ln() - lo.ln();
-    let wald = width(page.summary_number("data-ci-lower").await, page.summary_number("data-ci-upper").await);
+    let wald = width(
+        page.summary_number("data-ci-lower").await,
+        page.summary_number("data-ci-upper").await,
+    );
     choose(&page, &[("ci-method", "HK")]).await;
-    let hk = width(page.summary_number("data-ci-lower").await, page.summary_number("data-ci-upper").await);
+    let hk = width(
+        page.summary_number("data-ci-lower").await,
+        page.summary_number("data-ci-upper").await,
+    );
     let want = pooled("RR/IV/random/DL/HK");
-    assert!(agrees(page.summary_number("data-ci-upper").await, want["ci_upper"].as_f64().expect("ci").exp(), CLOSED_FORM));
+    assert!(agrees(
+        page.summary_number("data-ci-upper").await,
+        want["ci_upper"].as_f64().expect("ci").exp(),
+        CLOSED_FORM
+    ));
     assert!(hk > wald, "the Hartung-Knapp interval is wider here");
-    assert!(page.text("forest-plot").await.contains("t = "), "the footer reports t");
+    assert!(
+        page.text("forest-plot").await.contains("t = "),
+        "the footer reports t"
+    );
 
-    choose(&page, &[("method", "MH"), ("model", "common"), ("ci-method", "z")]).await;
-    let want = pooled("RR/MH/common")["estimate"].as_f64().expect("estimate").exp();
-    assert!(agrees(estimate().await, want, CLOSED_FORM), "Mantel-Haenszel");
-    assert!(page.text("forest-plot").await.contains("M-H, Common, 95% CI"));
+    choose(
+        &page,
+        &[("method", "MH"), ("model", "common"), ("ci-method", "z")],
+    )
+    .await;
+    let want = pooled("RR/MH/common")["estimate"]
+        .as_f64()
+        .expect("estimate")
+        .exp();
+    assert!(
+        agrees(estimate().await, want, CLOSED_FORM),
+        "Mantel-Haenszel"
+    );
+    assert!(
+        page.text("forest-plot")
+            .await
+            .contains("M-H, Common, 95% CI")
+    );
 
     choose(&page, &[("method", "Peto")]).await;
-    assert_eq!(page.attr("measure", "value").await, None, "value is a property, read below");
-    let measure = page.js("return document.querySelector(`[data-testid='measure']`).value;", vec![]).await;
+    assert_eq!(
+        page.attr("measure", "value").await,
+        None,
+        "value is a property, read below"
+    );
+    let measure = page
+        .js(
+            "return document.querySelector(`[data-testid='measure']`).value;",
+            vec![],
+        )
+        .await;
     assert_eq!(measure, json!("OR"), "Peto's method implies odds ratios");
-    let want = pooled("OR/Peto/common")["estimate"].as_f64().expect("estimate").exp();
+    let want = pooled("OR/Peto/common")["estimate"]
+        .as_f64()
+        .expect("estimate")
+        .exp();
     assert!(agrees(estimate().await, want, CLOSED_FORM), "Peto");
 
     choose(&page, &[("method", "IV"), ("model", "both")]).await;
@@ -201,12 +293,27 @@ async fn each_setting_changes_what_it_should() {
     assert!(plot.contains("Weight (common)") && plot.contains("Weight (random)"));
     assert!(plot.contains("Prediction interval"));
     page.click("prediction").await;
-    assert!(!page.text("forest-plot").await.contains("Prediction interval"), "the checkbox hides it");
+    assert!(
+        !page
+            .text("forest-plot")
+            .await
+            .contains("Prediction interval"),
+        "the checkbox hides it"
+    );
 
     page.click("revman5").await;
-    let method = page.js("return document.querySelector(`[data-testid='method']`).value;", vec![]).await;
+    let method = page
+        .js(
+            "return document.querySelector(`[data-testid='method']`).value;",
+            vec![],
+        )
+        .await;
     assert_eq!(method, json!("MH"));
-    assert!(page.text("forest-plot").await.contains("M-H, Random, 95% CI"));
+    assert!(
+        page.text("forest-plot")
+            .await
+            .contains("M-H, Random, 95% CI")
+    );
 
     let errors = page.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
@@ -218,10 +325,16 @@ async fn bad_rows_are_shown_on_their_cells_and_good_rows_kept() {
     let page = Page::open().await;
     page.paste("Alpha\t4\t100\t9\t100\nBeta\tabc\t100\t9\t100\nGamma\t3\t80\t7\t82\nDelta\t12\t10\t4\t90\nEpsilon\t6\t120\t11\t118")
         .await;
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("3"));
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("3")
+    );
     assert_eq!(page.count("diagnostic").await, 2);
     let problems = page.text("diagnostics").await;
-    assert!(problems.contains("Row 2, Experimental events"), "{problems}");
+    assert!(
+        problems.contains("Row 2, Experimental events"),
+        "{problems}"
+    );
     assert!(problems.contains("Row 4"), "{problems}");
     assert!(page.text("exclusions").await.contains("Row 2"));
     let typed = page
@@ -242,7 +355,10 @@ async fn bad_rows_are_shown_on_their_cells_and_good_rows_kept() {
     )
     .await;
     page.settle().await;
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("4"));
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("4")
+    );
     assert_eq!(page.count("diagnostic").await, 1);
     page.close().await;
 }
@@ -250,18 +366,32 @@ async fn bad_rows_are_shown_on_their_cells_and_good_rows_kept() {
 #[tokio::test]
 async fn the_project_survives_a_reload() {
     let page = Page::open().await;
-    page.paste("One\t4\t100\t9\t100\nTwo\t3\t80\t7\t82\nThree\t6\t120\t11\t118").await;
+    page.paste("One\t4\t100\t9\t100\nTwo\t3\t80\t7\t82\nThree\t6\t120\t11\t118")
+        .await;
     choose(&page, &[("measure", "OR")]).await;
     let before = page.summary_number("data-estimate").await;
     page.click("add-outcome").await;
     page.paste("Four\t1\t50\t5\t50\nFive\t2\t60\t6\t60").await;
     page.reload().await;
     assert_eq!(page.count("outcome-tab").await, 2);
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("2"), "the second outcome is shown");
-    page.js("document.querySelectorAll(`[data-testid='outcome-tab']`)[0].click();", vec![]).await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("2"),
+        "the second outcome is shown"
+    );
+    page.js(
+        "document.querySelectorAll(`[data-testid='outcome-tab']`)[0].click();",
+        vec![],
+    )
+    .await;
     page.settle().await;
     assert_eq!(page.summary_number("data-estimate").await, before);
-    let measure = page.js("return document.querySelector(`[data-testid='measure']`).value;", vec![]).await;
+    let measure = page
+        .js(
+            "return document.querySelector(`[data-testid='measure']`).value;",
+            vec![],
+        )
+        .await;
     assert_eq!(measure, json!("OR"));
     page.close().await;
 }
@@ -297,60 +427,132 @@ async fn the_exported_svg_is_standalone_and_holds_every_study() {
     assert_eq!(svg["namespace"], json!("http://www.w3.org/2000/svg"));
     assert_eq!(svg["name"], json!("svg"));
     assert_eq!(svg["scripts"], json!(0));
-    assert_eq!(svg["external"], json!(false), "nothing refers outside the file");
+    assert_eq!(
+        svg["external"],
+        json!(false),
+        "nothing refers outside the file"
+    );
     let texts: Vec<String> = serde_json::from_value(svg["texts"].clone()).expect("texts");
     let bcg = reference("bcg.json");
     for s in bcg["studies"].as_array().expect("studies") {
         let name = s["study"].as_str().expect("name");
-        assert!(texts.iter().any(|t| t.starts_with(name)), "{name} is in the export");
+        assert!(
+            texts.iter().any(|t| t.starts_with(name)),
+            "{name} is in the export"
+        );
     }
-    let on_screen = page
-        .js("return document.querySelector(`[data-testid='forest-plot']`).outerHTML.replace(' data-testid=\"forest-plot\"', '');", vec![])
+    let same = page
+        .js(
+            "const shown = document.querySelector(`[data-testid='forest-plot']`).cloneNode(true);
+             shown.removeAttribute('data-testid');
+             const href = document.querySelector(`[data-testid='export-svg']`).getAttribute('href');
+             const text = decodeURIComponent(href.slice(href.indexOf(',') + 1));
+             const file = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+             return file.isEqualNode(shown);",
+            vec![],
+        )
         .await;
-    assert_eq!(on_screen.as_str(), svg["text"].as_str().map(|t| t.trim()), "the export is the plot on screen");
+    assert_eq!(
+        same,
+        json!(true),
+        "the export is the plot on screen, node for node"
+    );
     page.close().await;
 }
 
 #[tokio::test]
 async fn markup_in_a_study_name_stays_text() {
     let page = Page::open().await;
-    page.js("window.alerted = false; window.alert = () => { window.alerted = true; };", vec![]).await;
+    page.js(
+        "window.alerted = false; window.alert = () => { window.alerted = true; };",
+        vec![],
+    )
+    .await;
     let evil = "<script>alert(1)</script>";
-    page.paste(&format!("{evil}\t4\t100\t9\t100\n<img src=x onerror=alert(2)>\t3\t80\t7\t82")).await;
+    page.paste(&format!(
+        "{evil}\t4\t100\t9\t100\n<img src=x onerror=alert(2)>\t3\t80\t7\t82"
+    ))
+    .await;
     let plot = page.text("forest-plot").await;
     assert!(plot.contains(evil), "the name is shown as typed");
     let injected = page
         .js("return document.querySelectorAll(`[data-testid='forest-plot'] script, [data-testid='forest-plot'] img, main img`).length;", vec![])
         .await;
     assert_eq!(injected, json!(0));
-    let cell = page.js("return document.querySelector(`input[aria-label='Row 1, Study']`).value;", vec![]).await;
+    let cell = page
+        .js(
+            "return document.querySelector(`input[aria-label='Row 1, Study']`).value;",
+            vec![],
+        )
+        .await;
     assert_eq!(cell, json!(evil));
     let svg = exported_svg(&page).await;
     assert_eq!(svg["scripts"], json!(0));
-    assert!(svg["text"].as_str().unwrap_or_default().contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        svg["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
     page.settle().await;
-    assert_eq!(page.js("return window.alerted;", vec![]).await, json!(false));
+    assert_eq!(
+        page.js("return window.alerted;", vec![]).await,
+        json!(false)
+    );
     page.close().await;
 }
 
 #[tokio::test]
 async fn outcomes_keep_their_own_data_and_examples_open() {
-    let page = Page::open().await;
+    let page = Page::open_sized(1400, 1400).await;
     page.click("add-outcome").await;
-    assert!(page.attr("pooled-summary", "data-k").await.is_none(), "a new outcome starts empty");
+    assert!(
+        page.attr("pooled-summary", "data-k").await.is_none(),
+        "a new outcome starts empty"
+    );
     page.paste("One\t4\t100\t9\t100\nTwo\t3\t80\t7\t82").await;
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("2"));
-    page.js("document.querySelectorAll(`[data-testid='outcome-tab']`)[0].click();", vec![]).await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("2")
+    );
+    page.js(
+        "document.querySelectorAll(`[data-testid='outcome-tab']`)[0].click();",
+        vec![],
+    )
+    .await;
     page.settle().await;
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("13"));
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
 
     choose(&page, &[("examples", "zero-cells")]).await;
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("18"));
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("17"),
+        "one of 18 trials has no events"
+    );
+    assert!(page.text("exclusions").await.contains("not estimable"));
     choose(&page, &[("examples", "subgroups")]).await;
     let plot = page.text("forest-plot").await;
-    assert!(plot.contains("Test for subgroup differences"), "subgroups have their test");
+    assert!(
+        plot.contains("Test for subgroup differences"),
+        "subgroups have their test"
+    );
     assert!(plot.contains("Subtotal (95% CI)"));
-    page.screenshot("subgroups").await;
+    page.screenshot_of("forest-plot", "subgroups-plot").await;
+    page.click("paste-append").await;
+    let pasted = page
+        .js(
+            "return document.querySelector(`[data-testid='data-input']`).value;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        pasted,
+        json!(""),
+        "an example opens with an empty paste area"
+    );
     page.close().await;
 }
 
@@ -364,40 +566,97 @@ async fn a_damaged_project_file_is_refused_and_the_work_kept() {
         .find(fantoccini::Locator::Css("[data-testid='open-project']"))
         .await
         .expect("file input");
-    input.send_keys(&path.display().to_string()).await.expect("choose the file");
+    input
+        .send_keys(&path.display().to_string())
+        .await
+        .expect("choose the file");
     let notice = eventually("a notice", || async {
         let n = page.count("notice").await;
-        if n > 0 { Some(page.text("notice").await) } else { None }
+        if n > 0 {
+            Some(page.text("notice").await)
+        } else {
+            None
+        }
     })
     .await;
     assert!(notice.contains("not a Grove project file"), "{notice}");
     assert!(notice.contains("unchanged"), "{notice}");
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("13"));
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
     let _ = std::fs::remove_file(path);
     page.close().await;
 }
 
 #[tokio::test]
 async fn screenshots_of_a_large_analysis_and_the_dark_theme() {
-    let page = Page::open_sized(1400, 1800).await;
+    let page = Page::open_sized(1400, 1600).await;
     let mut text = String::new();
     for i in 0..40u32 {
         let n1 = 60 + (i * 37) % 400;
         let n2 = 55 + (i * 53) % 420;
         let e1 = 2 + (i * 7) % 25;
         let e2 = 3 + (i * 11) % 31;
-        text.push_str(&format!("Trial {} et al.\t{}\t{}\t{}\t{}\t{}\n", i + 1, e1, n1, e2, n2, 1985 + i % 35));
+        text.push_str(&format!(
+            "Trial {} et al.\t{}\t{}\t{}\t{}\t{}\n",
+            i + 1,
+            e1,
+            n1,
+            e2,
+            n2,
+            1985 + i % 35
+        ));
     }
     page.paste(&text).await;
-    assert_eq!(page.attr("pooled-summary", "data-k").await.as_deref(), Some("40"));
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("40")
+    );
     page.screenshot("forty-studies").await;
+    page.screenshot_of("forest-plot", "forty-studies-plot")
+        .await;
     page.click("theme").await;
-    let theme = page.js("return document.querySelector('.app').dataset.theme;", vec![]).await;
+    let theme = page
+        .js(
+            "return document.querySelector('.app').dataset.theme;",
+            vec![],
+        )
+        .await;
     assert_eq!(theme, json!("dark"));
     let plot_background = page
         .js("return document.querySelector(`[data-testid='forest-plot'] rect`).getAttribute('fill');", vec![])
         .await;
-    assert_eq!(plot_background, json!("#ffffff"), "the plot stays print-friendly");
+    assert_eq!(
+        plot_background,
+        json!("#ffffff"),
+        "the plot stays print-friendly"
+    );
     page.screenshot("dark").await;
+    page.close().await;
+}
+
+#[tokio::test]
+async fn nothing_leaves_the_page_after_load() {
+    let page = Page::open().await;
+    let outcome = page
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/index.html').then(() => done('fetched'), () => done('refused'));",
+            vec![],
+        )
+        .await
+        .expect("script ran");
+    assert_eq!(
+        outcome,
+        json!("refused"),
+        "the page cannot fetch even its own files once running"
+    );
+    let errors = page.console_errors().await;
+    assert!(
+        errors.iter().any(|e| e.contains("Content Security Policy")),
+        "the refusal is the policy's: {errors:#?}"
+    );
     page.close().await;
 }
