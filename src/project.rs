@@ -486,8 +486,22 @@ mod tests {
         p.load_example(Example::Subgroups);
         assert_eq!(
             p.outcomes.len(),
+            1,
+            "an empty outcome gives way to the example"
+        );
+        p.active_mut().rows[0].study = "Typed by hand".to_owned();
+        p.load_example(Example::Bcg);
+        assert_eq!(
+            p.outcomes.len(),
             2,
             "typed data is kept: the example opens beside it"
+        );
+        assert_eq!(p.active, 1);
+        p.load_example(Example::Bcg);
+        assert_eq!(
+            p.outcomes.len(),
+            2,
+            "an example already open is shown, not added again"
         );
     }
 
