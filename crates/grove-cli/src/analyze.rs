@@ -2,8 +2,10 @@
 
 use crate::{CiArg, MeasureArg, MethodArg, ModelArg, Tau2Arg};
 use grove_core::analysis::{Analysis, analyze};
+use grove_core::forest::{self, PlotOptions};
 use grove_core::format;
 use grove_core::parse::{Diagnostic, Parsed, parse};
+use grove_core::report::{ModelView, Report, ReportOptions};
 use grove_core::rma::{Fit, Model, Undefined};
 use grove_core::{CiMethod, Measure, Method, Settings, Study, Tau2Estimator};
 use serde::Serialize;
@@ -36,6 +38,9 @@ pub(crate) struct Args {
     /// Print the results as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Also write the forest plot, as the web page draws it, to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    svg: Option<PathBuf>,
 }
 
 impl Args {
@@ -112,6 +117,22 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
     let analysis = analyze(&studies, &settings);
     let model = args.model();
+    if let Some(path) = &args.svg {
+        let options = ReportOptions {
+            settings,
+            models: match model {
+                Model::Common => ModelView::Common,
+                Model::Random => ModelView::Random,
+            },
+            ..ReportOptions::default()
+        };
+        let report = Report::new(&parsed.raw_rows(), &options);
+        let svg = forest::layout(&report.forest(), &PlotOptions::default()).to_svg();
+        if let Err(e) = std::fs::write(path, svg) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
     if args.json {
         match serde_json::to_string_pretty(&Output::new(&studies, &analysis, model)) {
             Ok(json) => println!("{json}"),

@@ -362,3 +362,30 @@ fn validate_fails_on_an_altered_file() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn writes_the_forest_plot_as_svg() {
+    let bcg = reference("bcg.json");
+    let path = std::env::temp_dir().join(format!("grove-cli-{}.svg", std::process::id()));
+    let out = grove(
+        &[
+            "analyze",
+            "-",
+            "--measure",
+            "or",
+            "--svg",
+            &path.display().to_string(),
+        ],
+        &as_tsv(&bcg),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(&path).expect("SVG written");
+    let _ = std::fs::remove_file(&path);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.ends_with("</svg>"));
+    assert!(svg.contains("Odds Ratio"));
+    for s in bcg["studies"].as_array().expect("studies") {
+        let name = s["study"].as_str().expect("name").replace('&', "&amp;");
+        assert!(svg.contains(&name), "{name} is in the plot");
+    }
+}
