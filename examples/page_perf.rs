@@ -7,7 +7,8 @@
 //!   paint;
 //! - one edit → results and plot updated (budgets 16 ms at 50 studies, 100 ms at 1,000):
 //!   from dispatching `input` on a table cell to the end of the work it triggers, layout
-//!   included; the median and the worst of 15 edits.
+//!   included; the median and the worst of 15 edits; and how much of it the browser
+//!   spends parsing and laying out the plot's SVG.
 
 #[path = "../tests/e2e/harness.rs"]
 #[allow(dead_code)]
@@ -53,7 +54,11 @@ async fn main() {
     }
     println!("navigation → example plot in the DOM / first contentful paint (ms), 5 fresh loads:");
     for (mounted, paint) in &loads {
-        println!("  {:>7.1} / {:>7.1}", mounted.unwrap_or(f64::NAN), paint.unwrap_or(f64::NAN));
+        println!(
+            "  {:>7.1} / {:>7.1}",
+            mounted.unwrap_or(f64::NAN),
+            paint.unwrap_or(f64::NAN)
+        );
     }
 
     let page = Page::open().await;
@@ -82,9 +87,32 @@ async fn main() {
             )
             .await
             .expect("timed edits");
-        let mut t: Vec<f64> = timings.as_array().into_iter().flatten().filter_map(|v| v.as_f64()).collect();
+        let mut t: Vec<f64> = timings
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_f64())
+            .collect();
         t.sort_by(f64::total_cmp);
-        let k_shown = page.attr("pooled-summary", "data-k").await.unwrap_or_default();
+        let parts = page
+            .js(
+                "const box = document.querySelector('.plot-scroll');
+                 const html = box.innerHTML;
+                 let t0 = performance.now();
+                 for (let i = 0; i < 5; i++) { box.innerHTML = html; document.body.getBoundingClientRect(); }
+                 return [(performance.now() - t0) / 5, html.length];",
+                vec![],
+            )
+            .await;
+        println!(
+            "  of which the browser's parsing and layout of the plot's SVG ({} characters): {:.1} ms",
+            parts[1],
+            parts[0].as_f64().unwrap_or(f64::NAN)
+        );
+        let k_shown = page
+            .attr("pooled-summary", "data-k")
+            .await
+            .unwrap_or_default();
         println!(
             "one edit at {k} studies (k shown: {k_shown}): median {:.1} ms, worst {:.1} ms over {} edits",
             t.get(t.len() / 2).copied().unwrap_or(f64::NAN),

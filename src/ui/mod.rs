@@ -14,6 +14,9 @@ use grove_core::parse::{Diagnostic, RawRow};
 use grove_core::report::Report;
 use leptos::prelude::*;
 
+/// How long typing must pause before the project is saved to the browser's storage.
+pub const SAVE_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Light or dark page (the plot itself stays white, print-friendly).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Theme {
@@ -129,10 +132,30 @@ pub fn App() -> impl IntoView {
     provide_context(state);
 
     // Effects: keep the project and theme in the browser as they change.
-    Effect::new(move |_| {
-        let json = state.project.with(Project::to_json);
+    // Saving waits until typing pauses (the results are on screen first) and happens at
+    // once when the page is left, so a reload never loses an edit.
+    let save = move || {
+        let json = state.project.with_untracked(Project::to_json);
         if let Err(why) = browser::store(browser::PROJECT_KEY, &json) {
             state.say(format!("Not saved: {why}."), true);
+        }
+    };
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |first: Option<()>| {
+        state.project.track();
+        if first.is_none() {
+            return;
+        }
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        pending.set_value(set_timeout_with_handle(save, SAVE_DELAY).ok());
+    });
+    let _flush = window_event_listener(leptos::ev::pagehide, move |_| {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+            pending.set_value(None);
+            save();
         }
     });
     Effect::new(move |_| {

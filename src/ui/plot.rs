@@ -43,36 +43,44 @@ pub fn PlotPanel() -> impl IntoView {
             .layout
             .with(|l| l.to_svg_with(&[("data-testid", "forest-plot")]))
     });
-    let file_svg = Memo::new(move |_| state.layout.with(|l| l.to_svg()));
+    // Exports are written when asked for, not on every edit: a click puts the file into
+    // the link's `href` just before the browser follows it.
+    let file_svg = move || state.layout.with_untracked(|l| l.to_svg());
+    let fill_href = |ev: &leptos::ev::MouseEvent, href: String| {
+        if let Some(a) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = a.set_attribute("href", &href);
+        }
+    };
+    let svg_click = move |ev: leptos::ev::MouseEvent| {
+        fill_href(&ev, browser::data_url("image/svg+xml", &file_svg()));
+    };
+    let csv_click = move |ev: leptos::ev::MouseEvent| {
+        let csv = state.report.with_untracked(|r| r.csv());
+        fill_href(&ev, browser::data_url("text/csv", &csv));
+    };
     let stem = Memo::new(move |_| state.project.with(|p| file_stem(&p.active().name)));
     let source = Memo::new(move |_| state.project.with(|p| p.active().source.clone()));
     let png = move |_| {
         let (w, h) = state.layout.with_untracked(|l| (l.width, l.height));
         let name = format!("{}-forest.png", stem.get_untracked());
-        browser::download_png(
-            &file_svg.get_untracked(),
-            w,
-            h,
-            PNG_SCALE,
-            &name,
-            move |r| {
-                if let Err(why) = r {
-                    state.say(format!("The PNG was not made: {why}."), true);
-                }
-            },
-        );
+        browser::download_png(&file_svg(), w, h, PNG_SCALE, &name, move |r| {
+            if let Err(why) = r {
+                state.say(format!("The PNG was not made: {why}."), true);
+            }
+        });
     };
     view! {
         <h2 id="plot-heading">"Forest plot"</h2>
         <div class="plot-scroll" inner_html=move || page_svg.get()></div>
         <p class="source">{move || source.get()}</p>
         <div class="exports" role="group" aria-label="Export">
-            <a class="button" data-testid="export-svg"
-                href=move || browser::data_url("image/svg+xml", &file_svg.get())
+            <a class="button" data-testid="export-svg" href="#" on:click=svg_click
                 download=move || format!("{}-forest.svg", stem.get())>"SVG"</a>
             <button type="button" data-testid="export-png" on:click=png>"PNG (300 dpi)"</button>
-            <a class="button" data-testid="export-csv"
-                href=move || state.report.with(|r| browser::data_url("text/csv", &r.csv()))
+            <a class="button" data-testid="export-csv" href="#" on:click=csv_click
                 download=move || format!("{}-results.csv", stem.get())>"CSV"</a>
         </div>
     }

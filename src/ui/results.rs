@@ -8,6 +8,7 @@ use grove_core::format;
 use grove_core::report::{self, ModelView, natural};
 use grove_core::rma::{Fit, Interval, Model};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The results panel.
 #[component]
@@ -222,8 +223,13 @@ fn Exclusions() -> impl IntoView {
 #[component]
 fn StudyTable() -> impl IntoView {
     let state = expect_context::<State>();
+    // Rows are built only while the table is open: a closed table costs an edit nothing.
+    let open = RwSignal::new(false);
     let rows = move || {
-        state.report.with(|r| {
+        if !open.get() {
+            return None;
+        }
+        Some(state.report.with(|r| {
             let m = r.options.settings.measure;
             r.analysis
                 .studies
@@ -247,10 +253,17 @@ fn StudyTable() -> impl IntoView {
                     }
                 })
                 .collect_view()
-        })
+        }))
+    };
+    let toggle = move |ev: leptos::ev::Event| {
+        let is_open = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
+            .is_some_and(|d| d.open());
+        open.set(is_open);
     };
     view! {
-        <details class="study-table">
+        <details class="study-table" on:toggle=toggle>
             <summary>"Per-study results"</summary>
             <table class="numbers">
                 <thead><tr>

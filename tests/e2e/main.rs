@@ -400,7 +400,9 @@ async fn the_project_survives_a_reload() {
 /// XML parser as a standalone document.
 async fn exported_svg(page: &Page) -> Value {
     page.js(
-        "const href = document.querySelector(`[data-testid='export-svg']`).getAttribute('href');
+        "const link = document.querySelector(`[data-testid='export-svg']`);
+         link.click();
+         const href = link.getAttribute('href');
          const prefix = 'data:image/svg+xml;charset=utf-8,';
          if (!href.startsWith(prefix)) return {error: 'not an SVG data URL'};
          const text = decodeURIComponent(href.slice(prefix.length));
@@ -445,7 +447,9 @@ async fn the_exported_svg_is_standalone_and_holds_every_study() {
         .js(
             "const shown = document.querySelector(`[data-testid='forest-plot']`).cloneNode(true);
              shown.removeAttribute('data-testid');
-             const href = document.querySelector(`[data-testid='export-svg']`).getAttribute('href');
+             const link = document.querySelector(`[data-testid='export-svg']`);
+             link.click();
+             const href = link.getAttribute('href');
              const text = decodeURIComponent(href.slice(href.indexOf(',') + 1));
              const file = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
              return file.isEqualNode(shown);",

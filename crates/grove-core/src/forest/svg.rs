@@ -2,7 +2,7 @@
 //! external fonts or images), white background, so that the file shown on the page opens
 //! unchanged in Inkscape, Word and PowerPoint.
 
-use super::{Anchor, Layout, Shape};
+use super::{Anchor, Ink, Layout, Shape};
 use std::fmt::Write;
 
 /// The font stack named in the file: metric-compatible faces exist on every system.
@@ -22,7 +22,8 @@ impl Layout {
         // Writing into a String cannot fail.
         let _ = write!(
             out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="grove-forest-title grove-forest-desc" font-family="{font}" font-size="{size}">"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="grove-forest-title grove-forest-desc" font-family="{font}" font-size="{size}" fill="{ink}">"#,
+            ink = Ink::Text.hex(),
             font = escape(FONT_FAMILY),
             size = num(self.font_size),
         );
@@ -65,10 +66,10 @@ fn shape_svg(out: &mut String, shape: &Shape) {
             let weight = if *bold { r#" font-weight="bold""# } else { "" };
             let _ = write!(
                 out,
-                r#"<text x="{}" y="{}"{anchor}{weight} fill="{}">"#,
+                r#"<text x="{}" y="{}"{anchor}{weight}{}>"#,
                 num(*x),
                 num(*y),
-                ink.hex()
+                fill(*ink)
             );
             if let Some(full) = full {
                 let _ = write!(out, "<title>{}</title>", escape(full));
@@ -102,8 +103,17 @@ fn shape_svg(out: &mut String, shape: &Shape) {
                 }
                 let _ = write!(out, "{},{}", num(*x), num(*y));
             }
-            let _ = write!(out, r#"" fill="{}"/>"#, ink.hex());
+            let _ = write!(out, r#""{}/>"#, fill(*ink));
         }
+    }
+}
+
+/// The fill attribute of a shape: none when it is the document's (black, set on the root).
+fn fill(ink: Ink) -> String {
+    if ink.hex() == Ink::Text.hex() {
+        String::new()
+    } else {
+        format!(r#" fill="{}""#, ink.hex())
     }
 }
 
