@@ -7,8 +7,7 @@
 //!   paint;
 //! - one edit → results and plot updated (budgets 16 ms at 50 studies, 100 ms at 1,000):
 //!   from dispatching `input` on a table cell to the end of the work it triggers, layout
-//!   included; the median and the worst of 15 edits; and how much of it the browser
-//!   spends parsing and laying out the plot's SVG.
+//!   included; the median and the worst of 15 edits.
 
 #[path = "../tests/e2e/harness.rs"]
 #[allow(dead_code)]
@@ -94,21 +93,6 @@ async fn main() {
             .filter_map(|v| v.as_f64())
             .collect();
         t.sort_by(f64::total_cmp);
-        let parts = page
-            .js(
-                "const box = document.querySelector('.plot-scroll');
-                 const html = box.innerHTML;
-                 let t0 = performance.now();
-                 for (let i = 0; i < 5; i++) { box.innerHTML = html; document.body.getBoundingClientRect(); }
-                 return [(performance.now() - t0) / 5, html.length];",
-                vec![],
-            )
-            .await;
-        println!(
-            "  of which the browser's parsing and layout of the plot's SVG ({} characters): {:.1} ms",
-            parts[1],
-            parts[0].as_f64().unwrap_or(f64::NAN)
-        );
         let k_shown = page
             .attr("pooled-summary", "data-k")
             .await

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod project;
+pub mod tables;
 pub mod ui;
 
 pub use ui::App;

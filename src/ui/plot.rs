@@ -4,7 +4,11 @@
 use super::{PasteSession, State};
 use crate::browser;
 use crate::project::Project;
+use grove_core::forest::{
+    ARIA_LABELLEDBY, BACKGROUND, DESC_ID, FONT_FAMILY, Layout, TEXT_FILL, TITLE_ID,
+};
 use leptos::prelude::*;
+use leptos::svg;
 use wasm_bindgen::JsCast;
 
 /// Resolution of PNG exports: 300 dots per inch for a plot measured at 96 CSS px per inch.
@@ -38,11 +42,6 @@ fn file_stem(name: &str) -> String {
 #[component]
 pub fn PlotPanel() -> impl IntoView {
     let state = expect_context::<State>();
-    let page_svg = Memo::new(move |_| {
-        state
-            .layout
-            .with(|l| l.to_svg_with(&[("data-testid", "forest-plot")]))
-    });
     // Exports are written when asked for, not on every edit: a click puts the file into
     // the link's `href` just before the browser follows it.
     let file_svg = move || state.layout.with_untracked(|l| l.to_svg());
@@ -74,7 +73,7 @@ pub fn PlotPanel() -> impl IntoView {
     };
     view! {
         <h2 id="plot-heading">"Forest plot"</h2>
-        <div class="plot-scroll" inner_html=move || page_svg.get()></div>
+        <div class="plot-scroll"><ForestSvg/></div>
         <p class="source">{move || source.get()}</p>
         <div class="exports" role="group" aria-label="Export">
             <a class="button" data-testid="export-svg" href="#" on:click=svg_click
@@ -84,6 +83,56 @@ pub fn PlotPanel() -> impl IntoView {
                 download=move || format!("{}-results.csv", stem.get())>"CSV"</a>
         </div>
     }
+}
+
+/// The forest plot: the exported document, element for element, with each group of
+/// shapes ([`Layout::groups`]) a `<g>` of its own whose content is a memo. An edit
+/// usually changes a few groups (one study's row, the weights, the squares, the pooled
+/// rows), and only those are rewritten and laid out again.
+#[component]
+fn ForestSvg() -> impl IntoView {
+    let layout = expect_context::<State>().layout;
+    let root = Memo::new(move |_| layout.with(Layout::root));
+    let root_attr = move |name: &'static str| {
+        move || root.with(|r| r.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
+    };
+    let groups = Memo::new(move |_| layout.with(|l| l.groups.len()));
+    svg::svg()
+        .attr("data-testid", "forest-plot")
+        .attr("version", "1.1")
+        .attr("width", root_attr("width"))
+        .attr("height", root_attr("height"))
+        .attr("viewBox", root_attr("viewBox"))
+        .attr("role", "img")
+        .attr("aria-labelledby", ARIA_LABELLEDBY)
+        .attr("font-family", FONT_FAMILY)
+        .attr("font-size", root_attr("font-size"))
+        .attr("fill", TEXT_FILL)
+        .child((
+            svg::title()
+                .attr("id", TITLE_ID)
+                .child(move || layout.with(|l| l.title.clone())),
+            svg::desc()
+                .attr("id", DESC_ID)
+                .child(move || layout.with(|l| l.description.clone())),
+            svg::rect()
+                .attr("width", "100%")
+                .attr("height", "100%")
+                .attr("fill", BACKGROUND),
+            view! {
+                <For each=move || 0..groups.get() key=|i| *i let:index>
+                    <ShapeGroup index=index/>
+                </For>
+            },
+        ))
+}
+
+/// One group of the plot's shapes.
+#[component]
+fn ShapeGroup(index: usize) -> impl IntoView {
+    let layout = expect_context::<State>().layout;
+    let content = Memo::new(move |_| layout.with(|l| l.group_svg(index)));
+    svg::g().inner_html(move || content.get())
 }
 
 /// Saving the project to a file and opening one.

@@ -3,10 +3,9 @@
 //! [`Report`](grove_core::report::Report); nothing is computed here.
 
 use super::State;
-use crate::browser;
+use crate::{browser, tables};
 use grove_core::format;
-use grove_core::report::{self, ModelView, natural};
-use grove_core::rma::{Fit, Interval, Model};
+use grove_core::report;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -22,14 +21,6 @@ pub fn ResultsPanel() -> impl IntoView {
         <Exclusions/>
         <StudyTable/>
     }
-}
-
-fn interval(measure: grove_core::Measure, i: Interval) -> String {
-    format!(
-        "{} to {}",
-        format::effect(natural(measure, i.lower)),
-        format::effect(natural(measure, i.upper))
-    )
 }
 
 #[component]
@@ -65,103 +56,15 @@ fn Headline() -> impl IntoView {
 #[component]
 fn PooledTable() -> impl IntoView {
     let state = expect_context::<State>();
-    let rows = move || {
-        state.report.with(|r| {
-            let m = r.options.settings.measure;
-            r.options
-                .models
-                .models()
-                .iter()
-                .map(|&model| {
-                    let name = report::model_name(model);
-                    match r.fit(model) {
-                        Ok(f) => {
-                            let stat = match f.pooled.df {
-                                Some(df) => format!("t = {} (df {df})", format::stat(f.pooled.stat)),
-                                None => format!("z = {}", format::stat(f.pooled.stat)),
-                            };
-                            view! {
-                                <tr>
-                                    <th scope="row">{name}</th>
-                                    <td>{format::effect(natural(m, f.pooled.estimate))}</td>
-                                    <td>{interval(m, f.pooled.ci)}</td>
-                                    <td>{stat}</td>
-                                    <td>{format::p_value(f.pooled.p)}</td>
-                                </tr>
-                            }
-                            .into_any()
-                        }
-                        Err(why) => view! {
-                            <tr><th scope="row">{name}</th><td colspan="4" class="undefined">{format!("Not estimable: {why}")}</td></tr>
-                        }
-                        .into_any(),
-                    }
-                })
-                .collect_view()
-        })
-    };
-    view! {
-        <table class="numbers">
-            <caption>"Pooled effect"</caption>
-            <thead><tr><th scope="col">"Model"</th><th scope="col">"Estimate"</th><th scope="col">"95% CI"</th><th scope="col">"Test"</th><th scope="col">"P"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
-}
-
-fn ci_text(ci: Option<Interval>, f: fn(f64) -> String) -> String {
-    match ci {
-        Some(i) => format!(" (95% CI {} to {})", f(i.lower), f(i.upper)),
-        None => String::new(),
-    }
+    let html = Memo::new(move |_| state.report.with(tables::pooled));
+    view! { <div class="pooled" inner_html=move || html.get()></div> }
 }
 
 #[component]
 fn Heterogeneity() -> impl IntoView {
     let state = expect_context::<State>();
-    let content = move || {
-        state.report.with(|r| {
-            let m = r.options.settings.measure;
-            let shows_random = r.options.models != ModelView::Common;
-            let fit: Option<&Fit> = if shows_random { r.fit(Model::Random).as_ref().ok() } else { r.fit(Model::Common).as_ref().ok() };
-            let Some(f) = fit else {
-                return view! { <p class="undefined">"Heterogeneity needs a pooled estimate."</p> }.into_any();
-            };
-            let h = &f.heterogeneity;
-            if f.pooled.k < 2 {
-                return view! { <p class="undefined">"Heterogeneity is not defined for one trial."</p> }.into_any();
-            }
-            let tau_rows = shows_random.then(|| {
-                let estimator = grove_core::Tau2Estimator::code(r.options.settings.tau2);
-                view! {
-                    <tr><th scope="row">{format!("tau² ({estimator})")}</th><td>{format::tau2(h.tau2)}{ci_text(h.tau2_ci, format::tau2)}</td></tr>
-                    <tr><th scope="row">"tau"</th><td>{format::tau2(h.tau2.max(0.0).sqrt())}</td></tr>
-                }
-            });
-            let prediction = shows_random.then(|| match &f.prediction {
-                Some(p) => view! {
-                    <tr><th scope="row">"Prediction interval (t, k−2 df)"</th>
-                        <td>{p.t.map(|t| interval(m, t)).unwrap_or_else(|| "not defined for fewer than 3 trials".to_owned())}</td></tr>
-                    <tr><th scope="row">"Prediction interval (metafor predict)"</th><td>{interval(m, p.normal)}</td></tr>
-                }.into_any(),
-                None => view! { <tr><th scope="row">"Prediction interval"</th><td class="undefined">"not defined"</td></tr> }.into_any(),
-            });
-            view! {
-                <table class="numbers">
-                    <caption>"Heterogeneity"</caption>
-                    <tbody>
-                        {tau_rows}
-                        <tr><th scope="row">"Chi² (Q)"</th><td>{format!("{}, df = {} ({})", format::stat(h.q), h.df, format::p_value(h.q_p))}</td></tr>
-                        <tr><th scope="row">"I²"</th><td>{format!("{:.1}%", h.i2)}{ci_text(h.i2_ci, |x| format!("{x:.1}%"))}</td></tr>
-                        <tr><th scope="row">"H²"</th><td>{format::stat(h.h2)}{ci_text(h.h2_ci, format::stat)}</td></tr>
-                        {prediction}
-                    </tbody>
-                </table>
-            }
-            .into_any()
-        })
-    };
-    view! { <div class="heterogeneity">{content}</div> }
+    let html = Memo::new(move |_| state.report.with(tables::heterogeneity));
+    view! { <div class="heterogeneity" inner_html=move || html.get()></div> }
 }
 
 #[component]
@@ -223,37 +126,14 @@ fn Exclusions() -> impl IntoView {
 #[component]
 fn StudyTable() -> impl IntoView {
     let state = expect_context::<State>();
-    // Rows are built only while the table is open: a closed table costs an edit nothing.
+    // Built only while the table is open: a closed table costs an edit nothing.
     let open = RwSignal::new(false);
-    let rows = move || {
-        if !open.get() {
-            return None;
+    let html = move || {
+        if open.get() {
+            state.report.with(tables::studies)
+        } else {
+            String::new()
         }
-        Some(state.report.with(|r| {
-            let m = r.options.settings.measure;
-            r.analysis
-                .studies
-                .iter()
-                .enumerate()
-                .map(|(s, result)| {
-                    let (estimate, ci) = match &result.effect {
-                        Ok(e) => (format::effect(natural(m, e.yi)), interval(m, e.ci(0.95))),
-                        Err(why) => ("Not estimable".to_owned(), why.to_string()),
-                    };
-                    let w =
-                        |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
-                    view! {
-                        <tr>
-                            <th scope="row">{r.label(s)}</th>
-                            <td>{estimate}</td>
-                            <td>{ci}</td>
-                            <td>{w(result.weight_common)}</td>
-                            <td>{w(result.weight_random)}</td>
-                        </tr>
-                    }
-                })
-                .collect_view()
-        }))
     };
     let toggle = move |ev: leptos::ev::Event| {
         let is_open = ev
@@ -265,13 +145,7 @@ fn StudyTable() -> impl IntoView {
     view! {
         <details class="study-table" on:toggle=toggle>
             <summary>"Per-study results"</summary>
-            <table class="numbers">
-                <thead><tr>
-                    <th scope="col">"Study"</th><th scope="col">"Estimate"</th><th scope="col">"95% CI"</th>
-                    <th scope="col">"Weight (common)"</th><th scope="col">"Weight (random)"</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div inner_html=html></div>
         </details>
     }
 }

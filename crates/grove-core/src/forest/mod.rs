@@ -15,6 +15,7 @@ mod svg;
 pub mod text;
 
 pub use axis::{Axis, DIFFERENCE_LIMITS, RATIO_LIMITS, Scale};
+pub use svg::{ARIA_LABELLEDBY, BACKGROUND, DESC_ID, FONT_FAMILY, TEXT_FILL, TITLE_ID, escape};
 
 use crate::format;
 use crate::settings::Measure;
@@ -195,6 +196,29 @@ pub struct RowBox {
     pub arrows: [bool; 2],
 }
 
+/// Shapes of one kind, drawn together: the frame (headers, pooled rows, axis, notes)
+/// first, then the studies' columns, intervals and squares (over their lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Layer {
+    /// Headers, subgroup headings, pooled rows, axis, notes.
+    Frame,
+    /// Study labels.
+    Labels,
+    /// Events and totals.
+    Counts,
+    /// Weights.
+    Weights,
+    /// Effect with CI, as text.
+    Effects,
+    /// Confidence-interval lines and arrows.
+    Intervals,
+    /// Squares.
+    Marks,
+}
+
+/// Most shapes in one group of [`Layout::groups`].
+pub const GROUP_SIZE: usize = 32;
+
 /// Text alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Anchor {
@@ -294,8 +318,12 @@ pub struct Layout {
     pub axis: Axis,
     /// Every row, top to bottom.
     pub rows: Vec<RowBox>,
-    /// What to draw.
+    /// What to draw, in drawing order.
     pub shapes: Vec<Shape>,
+    /// Consecutive runs of `shapes` drawn as one `<g>` each: shapes of one [`Layer`], at
+    /// most [`GROUP_SIZE`]. An edit usually changes few groups (one study's row, the
+    /// weights, the squares), so the page replaces only those.
+    pub groups: Vec<std::ops::Range<usize>>,
     /// Accessible title.
     pub title: String,
     /// Accessible description.
@@ -352,7 +380,8 @@ struct Builder<'a> {
     width: f64,
     y: f64,
     rows: Vec<RowBox>,
-    shapes: Vec<Shape>,
+    shapes: Vec<(Layer, Shape)>,
+    layer: Layer,
     max_weight: f64,
 }
 
@@ -458,6 +487,7 @@ impl<'a> Builder<'a> {
             y: PAD,
             rows: Vec::new(),
             shapes: Vec::new(),
+            layer: Layer::Frame,
             max_weight,
         }
     }
@@ -509,16 +539,32 @@ impl<'a> Builder<'a> {
         }
         self.y += PAD;
         let title = format!("Forest plot: {}", measure_title(self.spec.measure));
+        // Layers in drawing order; within a layer, top to bottom.
+        self.shapes.sort_by_key(|(layer, _)| *layer);
+        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+        for (i, (layer, _)) in self.shapes.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if g.len() < GROUP_SIZE && self.shapes[g.start].0 == *layer => {
+                    g.end = i + 1
+                }
+                _ => groups.push(i..i + 1),
+            }
+        }
         Layout {
             width: self.width.ceil(),
             height: self.y.ceil(),
             font_size: self.o.font_size,
             axis: self.axis,
             rows: self.rows,
-            shapes: self.shapes,
+            shapes: self.shapes.into_iter().map(|(_, shape)| shape).collect(),
+            groups,
             title,
             description: self.spec.description.clone(),
         }
+    }
+
+    fn push(&mut self, shape: Shape) {
+        self.shapes.push((self.layer, shape));
     }
 
     fn baseline(&self) -> f64 {
@@ -527,7 +573,7 @@ impl<'a> Builder<'a> {
 
     fn text(&mut self, x: f64, text: &str, anchor: Anchor, bold: bool, ink: Ink) {
         let y = self.baseline();
-        self.shapes.push(Shape::Text {
+        self.push(Shape::Text {
             x,
             y,
             text: text.to_owned(),
@@ -542,7 +588,7 @@ impl<'a> Builder<'a> {
         let max = self.cols.label_width - indent;
         let cut = text::truncate(text, self.o.font_size, bold, max.max(self.o.font_size));
         let y = self.baseline();
-        self.shapes.push(Shape::Text {
+        self.push(Shape::Text {
             x: self.cols.study + indent,
             y,
             text: cut.clone().unwrap_or_else(|| text.to_owned()),
@@ -615,7 +661,7 @@ impl<'a> Builder<'a> {
     }
 
     fn rule(&mut self, y: f64) {
-        self.shapes.push(Shape::Line {
+        self.push(Shape::Line {
             x1: PAD,
             y1: y,
             x2: self.width - PAD,
@@ -654,7 +700,9 @@ impl<'a> Builder<'a> {
     }
 
     fn study(&mut self, s: &StudyRow, indent: f64) {
+        self.layer = Layer::Labels;
         self.label(&s.label, false, indent);
+        self.layer = Layer::Counts;
         for i in 0..2 {
             let [ex, tx] = self.cols.arm[i];
             self.text(
@@ -672,12 +720,14 @@ impl<'a> Builder<'a> {
                 Ink::Text,
             );
         }
+        self.layer = Layer::Weights;
         self.weights(&s.weights, false);
         let ink = if s.effect.is_ok() {
             Ink::Text
         } else {
             Ink::Muted
         };
+        self.layer = Layer::Effects;
         self.text(
             self.cols.effect,
             &estimate_text(&s.effect),
@@ -685,15 +735,17 @@ impl<'a> Builder<'a> {
             false,
             ink,
         );
+        self.layer = Layer::Intervals;
         let (marker, arrows) = match &s.effect {
             Ok(e) => {
                 let arrows = self.interval(e.lower, e.upper, Ink::Text, 1.0);
+                self.layer = Layer::Marks;
                 let marker = match self.axis.position(e.value) {
                     Some(x) => {
                         let side = self.square_side(s.marker_weight);
                         let yc = self.y + self.o.row_height / 2.0;
                         let h = side / 2.0;
-                        self.shapes.push(Shape::Polygon {
+                        self.push(Shape::Polygon {
                             points: vec![
                                 (x - h, yc - h),
                                 (x + h, yc - h),
@@ -710,6 +762,7 @@ impl<'a> Builder<'a> {
             }
             Err(_) => (Marker::None, [false; 2]),
         };
+        self.layer = Layer::Frame;
         self.row(RowKind::Study, marker, arrows);
     }
 
@@ -735,7 +788,7 @@ impl<'a> Builder<'a> {
         ];
         let (x1, x2) = (self.axis.clamped(lower), self.axis.clamped(upper));
         if x2 > x1 {
-            self.shapes.push(Shape::Line {
+            self.push(Shape::Line {
                 x1,
                 y1: yc,
                 x2,
@@ -745,7 +798,7 @@ impl<'a> Builder<'a> {
             });
         }
         if past[0] {
-            self.shapes.push(Shape::Polygon {
+            self.push(Shape::Polygon {
                 points: vec![
                     (x1, yc),
                     (x1 + ARROW, yc - ARROW * 0.6),
@@ -755,7 +808,7 @@ impl<'a> Builder<'a> {
             });
         }
         if past[1] {
-            self.shapes.push(Shape::Polygon {
+            self.push(Shape::Polygon {
                 points: vec![
                     (x2, yc),
                     (x2 - ARROW, yc - ARROW * 0.6),
@@ -808,7 +861,7 @@ impl<'a> Builder<'a> {
                 );
                 let yc = self.y + self.o.row_height / 2.0;
                 let h = DIAMOND_HEIGHT / 2.0;
-                self.shapes.push(Shape::Polygon {
+                self.push(Shape::Polygon {
                     points: vec![(l, yc), (x, yc - h), (r, yc), (x, yc + h)],
                     ink: Ink::Pooled,
                 });
@@ -837,7 +890,7 @@ impl<'a> Builder<'a> {
                 let (l, r) = (self.axis.clamped(e.lower), self.axis.clamped(e.upper));
                 for (x, past) in [(l, arrows[0]), (r, arrows[1])] {
                     if !past {
-                        self.shapes.push(Shape::Line {
+                        self.push(Shape::Line {
                             x1: x,
                             y1: yc - 4.0,
                             x2: x,
@@ -863,7 +916,7 @@ impl<'a> Builder<'a> {
     fn axis_and_labels(&mut self, top: f64, bottom: f64) {
         let axis = self.axis.clone();
         let null_x = axis.clamped(axis.null);
-        self.shapes.push(Shape::Line {
+        self.push(Shape::Line {
             x1: null_x,
             y1: top,
             x2: null_x,
@@ -872,7 +925,7 @@ impl<'a> Builder<'a> {
             width: 0.75,
         });
         let y = bottom + 2.0;
-        self.shapes.push(Shape::Line {
+        self.push(Shape::Line {
             x1: axis.x0,
             y1: y,
             x2: axis.x0 + axis.width,
@@ -882,7 +935,7 @@ impl<'a> Builder<'a> {
         });
         for t in &axis.ticks {
             let x = axis.clamped(*t);
-            self.shapes.push(Shape::Line {
+            self.push(Shape::Line {
                 x1: x,
                 y1: y,
                 x2: x,

@@ -7,42 +7,71 @@ use std::fmt::Write;
 
 /// The font stack named in the file: metric-compatible faces exist on every system.
 pub const FONT_FAMILY: &str = "Arial, Helvetica, 'Liberation Sans', sans-serif";
+/// Id of the plot's `<title>`.
+pub const TITLE_ID: &str = "grove-forest-title";
+/// Id of the plot's `<desc>`.
+pub const DESC_ID: &str = "grove-forest-desc";
+/// Fill of the background rectangle: the plot is white in every theme.
+pub const BACKGROUND: &str = "#ffffff";
+/// The root's `aria-labelledby`: the title and the description.
+pub const ARIA_LABELLEDBY: &str = "grove-forest-title grove-forest-desc";
+/// The root's fill, inherited by text and black shapes.
+pub const TEXT_FILL: &str = "#000000";
 
 impl Layout {
-    /// The standalone SVG document for this layout.
-    pub fn to_svg(&self) -> String {
-        self.to_svg_with(&[])
+    /// The attributes of the root `<svg>` element, values unescaped.
+    pub fn root(&self) -> Vec<(&'static str, String)> {
+        let (w, h) = (num(self.width), num(self.height));
+        vec![
+            ("xmlns", "http://www.w3.org/2000/svg".to_owned()),
+            ("version", "1.1".to_owned()),
+            ("width", w.clone()),
+            ("height", h.clone()),
+            ("viewBox", format!("0 0 {w} {h}")),
+            ("role", "img".to_owned()),
+            ("aria-labelledby", ARIA_LABELLEDBY.to_owned()),
+            ("font-family", FONT_FAMILY.to_owned()),
+            ("font-size", num(self.font_size)),
+            ("fill", TEXT_FILL.to_owned()),
+        ]
     }
 
-    /// The same document with extra attributes on the root element (for example a test
-    /// hook on the page); names are written as given, values escaped.
-    pub fn to_svg_with(&self, attributes: &[(&str, &str)]) -> String {
+    /// The standalone SVG document for this layout.
+    pub fn to_svg(&self) -> String {
         let mut out = String::with_capacity(256 + self.shapes.len() * 96);
-        let (w, h) = (num(self.width), num(self.height));
+        out.push_str("<svg");
         // Writing into a String cannot fail.
-        let _ = write!(
-            out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="grove-forest-title grove-forest-desc" font-family="{font}" font-size="{size}" fill="{ink}">"#,
-            ink = Ink::Text.hex(),
-            font = escape(FONT_FAMILY),
-            size = num(self.font_size),
-        );
-        out.pop();
-        for (name, value) in attributes {
-            let _ = write!(out, r#" {name}="{}""#, escape(value));
+        for (name, value) in self.root() {
+            let _ = write!(out, r#" {name}="{}""#, escape(&value));
         }
         out.push('>');
         let _ = write!(
             out,
-            r#"<title id="grove-forest-title">{}</title><desc id="grove-forest-desc">{}</desc>"#,
+            r#"<title id="{TITLE_ID}">{}</title><desc id="{DESC_ID}">{}</desc>"#,
             escape(&self.title),
             escape(&self.description)
         );
-        out.push_str(r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-        for shape in &self.shapes {
-            shape_svg(&mut out, shape);
+        let _ = write!(
+            out,
+            r#"<rect width="100%" height="100%" fill="{BACKGROUND}"/>"#
+        );
+        for i in 0..self.groups.len() {
+            out.push_str("<g>");
+            out.push_str(&self.group_svg(i));
+            out.push_str("</g>");
         }
         out.push_str("</svg>");
+        out
+    }
+
+    /// The SVG text of the shapes in group `i` of [`Layout::groups`] (the content of its
+    /// `<g>`); empty when there is no such group.
+    pub fn group_svg(&self, i: usize) -> String {
+        let mut out = String::new();
+        let range = self.groups.get(i).cloned().unwrap_or(0..0);
+        for shape in self.shapes.get(range).unwrap_or_default() {
+            shape_svg(&mut out, shape);
+        }
         out
     }
 }
@@ -110,7 +139,7 @@ fn shape_svg(out: &mut String, shape: &Shape) {
 
 /// The fill attribute of a shape: none when it is the document's (black, set on the root).
 fn fill(ink: Ink) -> String {
-    if ink.hex() == Ink::Text.hex() {
+    if ink.hex() == TEXT_FILL {
         String::new()
     } else {
         format!(r#" fill="{}""#, ink.hex())

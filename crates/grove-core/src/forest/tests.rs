@@ -310,3 +310,58 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn groups_cover_every_shape_once_in_order_and_hold_one_layer() {
+    let studies = (0..70)
+        .map(|i| study(&format!("S{i}"), 0.8, 0.5, 1.3, 1.0 + f64::from(i)))
+        .collect();
+    let l = layout(&spec(studies), &PlotOptions::default());
+    let mut next = 0;
+    for g in &l.groups {
+        assert_eq!(g.start, next);
+        assert!(!g.is_empty() && g.len() <= GROUP_SIZE);
+        next = g.end;
+    }
+    assert_eq!(next, l.shapes.len());
+    let joined: String = (0..l.groups.len())
+        .map(|i| format!("<g>{}</g>", l.group_svg(i)))
+        .collect();
+    assert!(
+        l.to_svg().contains(&joined),
+        "the file is made of the groups"
+    );
+}
+
+#[test]
+fn an_edit_to_one_study_changes_few_groups() {
+    let mut studies: Vec<StudyRow> = (0..200)
+        .map(|i| study(&format!("S{i}"), 0.8, 0.5, 1.3, 0.5))
+        .collect();
+    let before = layout(&spec(studies.clone()), &PlotOptions::default());
+    studies[100].events[0] = 7;
+    studies[100].effect = Ok(Estimate {
+        value: 0.9,
+        lower: 0.6,
+        upper: 1.35,
+    });
+    for (i, s) in studies.iter_mut().enumerate() {
+        s.weights = vec![Some(0.5 + if i == 100 { 0.1 } else { 0.0 })];
+    }
+    let after = layout(&spec(studies), &PlotOptions::default());
+    assert_eq!(before.groups.len(), after.groups.len());
+    let changed = (0..after.groups.len())
+        .filter(|&i| before.group_svg(i) != after.group_svg(i))
+        .count();
+    assert!(
+        changed * 4 < after.groups.len(),
+        "{changed} of {} groups changed",
+        after.groups.len()
+    );
+}
+
+#[test]
+fn text_fill_is_the_ink_of_text() {
+    assert_eq!(TEXT_FILL, Ink::Text.hex());
+    assert_eq!(ARIA_LABELLEDBY, format!("{TITLE_ID} {DESC_ID}"));
+}

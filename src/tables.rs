@@ -1,0 +1,215 @@
+//! The read-only result tables as HTML text, made from a [`Report`]: pooled effects,
+//! heterogeneity, per-study results. Plain functions, tested natively; the page puts
+//! their text into place. Every piece of text is escaped.
+
+use grove_core::forest::escape;
+use grove_core::format;
+use grove_core::report::{self, ModelView, Report, natural};
+use grove_core::rma::{Fit, Interval, Model};
+use grove_core::{Measure, Tau2Estimator};
+use std::fmt::Write;
+
+/// "0.34 to 0.70" on the natural scale.
+fn interval(measure: Measure, i: Interval) -> String {
+    format!(
+        "{} to {}",
+        format::effect(natural(measure, i.lower)),
+        format::effect(natural(measure, i.upper))
+    )
+}
+
+/// " (95% CI a to b)" or nothing.
+fn ci_text(ci: Option<Interval>, f: fn(f64) -> String) -> String {
+    match ci {
+        Some(i) => format!(" (95% CI {} to {})", f(i.lower), f(i.upper)),
+        None => String::new(),
+    }
+}
+
+fn row(out: &mut String, header: &str, cells: &[String]) {
+    let _ = write!(out, r#"<tr><th scope="row">{}</th>"#, escape(header));
+    for c in cells {
+        let _ = write!(out, "<td>{}</td>", escape(c));
+    }
+    out.push_str("</tr>");
+}
+
+fn undefined_row(out: &mut String, header: &str, span: usize, why: &str) {
+    let _ = write!(
+        out,
+        r#"<tr><th scope="row">{}</th><td colspan="{span}" class="undefined">{}</td></tr>"#,
+        escape(header),
+        escape(why)
+    );
+}
+
+/// The pooled estimate of each model shown: estimate, CI, test, P.
+pub fn pooled(r: &Report) -> String {
+    let m = r.options.settings.measure;
+    let mut out = String::from(
+        r#"<table class="numbers"><caption>Pooled effect</caption><thead><tr><th scope="col">Model</th><th scope="col">Estimate</th><th scope="col">95% CI</th><th scope="col">Test</th><th scope="col">P</th></tr></thead><tbody>"#,
+    );
+    for &model in r.options.models.models() {
+        let name = report::model_name(model);
+        match r.fit(model) {
+            Ok(f) => {
+                let stat = match f.pooled.df {
+                    Some(df) => format!("t = {} (df {df})", format::stat(f.pooled.stat)),
+                    None => format!("z = {}", format::stat(f.pooled.stat)),
+                };
+                row(
+                    &mut out,
+                    name,
+                    &[
+                        format::effect(natural(m, f.pooled.estimate)),
+                        interval(m, f.pooled.ci),
+                        stat,
+                        format::p_value(f.pooled.p),
+                    ],
+                );
+            }
+            Err(why) => undefined_row(&mut out, name, 4, &format!("Not estimable: {why}")),
+        }
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// Heterogeneity of the headline model: tau² and tau (random effects), Q, I², H² with
+/// their Q-profile CIs, and both prediction intervals.
+pub fn heterogeneity(r: &Report) -> String {
+    let m = r.options.settings.measure;
+    let random = r.options.models != ModelView::Common;
+    let model = if random { Model::Random } else { Model::Common };
+    let Ok(f): Result<&Fit, _> = r.fit(model).as_ref() else {
+        return r#"<p class="undefined">Heterogeneity needs a pooled estimate.</p>"#.to_owned();
+    };
+    if f.pooled.k < 2 {
+        return r#"<p class="undefined">Heterogeneity is not defined for one trial.</p>"#
+            .to_owned();
+    }
+    let h = &f.heterogeneity;
+    let mut out = String::from(r#"<table class="numbers"><caption>Heterogeneity</caption><tbody>"#);
+    if random {
+        let estimator = Tau2Estimator::code(r.options.settings.tau2);
+        row(
+            &mut out,
+            &format!("tau² ({estimator})"),
+            &[format::tau2(h.tau2) + &ci_text(h.tau2_ci, format::tau2)],
+        );
+        row(&mut out, "tau", &[format::tau2(h.tau2.max(0.0).sqrt())]);
+    }
+    row(
+        &mut out,
+        "Chi² (Q)",
+        &[format!(
+            "{}, df = {} ({})",
+            format::stat(h.q),
+            h.df,
+            format::p_value(h.q_p)
+        )],
+    );
+    let pct = |x: f64| format!("{x:.1}%");
+    row(&mut out, "I²", &[pct(h.i2) + &ci_text(h.i2_ci, pct)]);
+    row(
+        &mut out,
+        "H²",
+        &[format::stat(h.h2) + &ci_text(h.h2_ci, format::stat)],
+    );
+    if random {
+        match &f.prediction {
+            Some(p) => {
+                let t =
+                    p.t.map(|t| interval(m, t))
+                        .unwrap_or_else(|| "not defined for fewer than 3 trials".to_owned());
+                row(&mut out, "Prediction interval (t, k−2 df)", &[t]);
+                row(
+                    &mut out,
+                    "Prediction interval (metafor predict)",
+                    &[interval(m, p.normal)],
+                );
+            }
+            None => undefined_row(&mut out, "Prediction interval", 1, "not defined"),
+        }
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// One row per study: estimate, CI, weights (or why it is not estimable).
+pub fn studies(r: &Report) -> String {
+    let m = r.options.settings.measure;
+    let mut out = String::from(
+        r#"<table class="numbers"><thead><tr><th scope="col">Study</th><th scope="col">Estimate</th><th scope="col">95% CI</th><th scope="col">Weight (common)</th><th scope="col">Weight (random)</th></tr></thead><tbody>"#,
+    );
+    let weight = |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
+    for (s, result) in r.analysis.studies.iter().enumerate() {
+        let (estimate, ci) = match &result.effect {
+            Ok(e) => (format::effect(natural(m, e.yi)), interval(m, e.ci(0.95))),
+            Err(why) => ("Not estimable".to_owned(), why.to_string()),
+        };
+        row(
+            &mut out,
+            &r.label(s),
+            &[
+                estimate,
+                ci,
+                weight(result.weight_common),
+                weight(result.weight_random),
+            ],
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grove_core::parse::parse;
+    use grove_core::report::ReportOptions;
+
+    fn report(text: &str, options: ReportOptions) -> Report {
+        Report::new(&parse(text).raw_rows(), &options)
+    }
+
+    const TRIALS: &str =
+        "Aronson\t4\t123\t11\t139\nFerguson\t6\t306\t29\t303\nRosenthal\t3\t231\t11\t220";
+
+    #[test]
+    fn tables_hold_the_numbers_and_escape_names() {
+        let r = report(
+            &format!("<b>Evil</b> & co\t4\t123\t11\t139\n{TRIALS}"),
+            ReportOptions::default(),
+        );
+        let studies = studies(&r);
+        assert!(studies.contains("&lt;b&gt;Evil&lt;/b&gt; &amp; co"));
+        assert!(!studies.contains("<b>"));
+        assert_eq!(
+            studies.matches("<tr>").count(),
+            5,
+            "header and four studies"
+        );
+        let pooled = pooled(&r);
+        assert!(pooled.contains("Random effects") && pooled.contains("z = "));
+        let het = heterogeneity(&r);
+        assert!(het.contains("tau² (REML)") && het.contains("Prediction interval (t, k−2 df)"));
+    }
+
+    #[test]
+    fn undefined_results_are_said_in_words() {
+        let one = report("Aronson\t4\t123\t11\t139", ReportOptions::default());
+        assert!(
+            pooled(&one)
+                .contains("Not estimable: a random-effects model needs at least two studies")
+        );
+        assert!(heterogeneity(&one).contains("needs a pooled estimate"));
+        let common = ReportOptions {
+            models: ModelView::Common,
+            ..ReportOptions::default()
+        };
+        let one = report("Aronson\t4\t123\t11\t139", common);
+        assert!(heterogeneity(&one).contains("not defined for one trial"));
+        assert!(!pooled(&one).contains("NaN"));
+    }
+}
