@@ -191,18 +191,22 @@ pub fn App() -> impl IntoView {
             <NoticeBar/>
             <tabs::OutcomeTabs/>
             <main class="workspace" id="main">
-                <section class="panel data-panel" aria-labelledby="data-heading">
-                    <data::DataPanel/>
-                </section>
-                <section class="panel settings-panel" aria-labelledby="settings-heading">
-                    <settings::SettingsPanel/>
-                </section>
-                <section class="panel plot-panel" aria-labelledby="plot-heading">
-                    <plot::PlotPanel/>
-                </section>
-                <section class="panel results-panel" aria-labelledby="results-heading">
-                    <results::ResultsPanel/>
-                </section>
+                <div class="column entry">
+                    <section class="panel data-panel" aria-labelledby="data-heading">
+                        <data::DataPanel/>
+                    </section>
+                    <section class="panel settings-panel" aria-labelledby="settings-heading">
+                        <settings::SettingsPanel/>
+                    </section>
+                </div>
+                <div class="column output">
+                    <section class="panel plot-panel" aria-labelledby="plot-heading">
+                        <plot::PlotPanel/>
+                    </section>
+                    <section class="panel results-panel" aria-labelledby="results-heading">
+                        <results::ResultsPanel/>
+                    </section>
+                </div>
             </main>
         </div>
     }
