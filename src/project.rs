@@ -210,9 +210,7 @@ impl Project {
         let outcome = example.outcome();
         if let Some(i) = self.outcomes.iter().position(|o| *o == outcome) {
             self.active = i;
-        } else if Example::ALL.iter().any(|e| e.outcome() == *self.active())
-            || self.active().is_empty()
-        {
+        } else if self.active().holds_an_example() || self.active().is_empty() {
             *self.active_mut() = outcome;
         } else {
             self.outcomes.push(outcome);
@@ -295,7 +293,21 @@ impl Outcome {
     /// Loads pasted text: its rows replace `base` or follow it. Returns the problems
     /// with the text's structure (header, quotes, extra cells); problems with single
     /// cells stay with their rows.
+    ///
+    /// Pasting over an untouched example starts the user's own outcome: the example's
+    /// name, source and labels go (its settings stay). Any paste clears the source line,
+    /// which no longer describes the rows.
     pub fn paste(&mut self, base: &[RawRow], text: &str, mode: PasteMode) -> Vec<Diagnostic> {
+        if mode == PasteMode::Replace && self.holds_an_example() {
+            self.name = "My outcome".to_owned();
+            self.options = ReportOptions {
+                settings: self.options.settings,
+                models: self.options.models,
+                prediction: self.options.prediction,
+                ..ReportOptions::default()
+            };
+        }
+        self.source.clear();
         let parsed = parse::parse(text);
         let mut rows = match mode {
             PasteMode::Replace => Vec::new(),
@@ -307,6 +319,19 @@ impl Outcome {
         }
         self.rows = rows;
         parsed.diagnostics
+    }
+
+    /// Whether the rows, name, source and labels are a built-in example's, untouched
+    /// (its settings may have been changed).
+    pub fn holds_an_example(&self) -> bool {
+        Example::ALL.iter().any(|e| {
+            let example = e.outcome();
+            example.rows == self.rows
+                && example.name == self.name
+                && example.source == self.source
+                && example.options.arms == self.options.arms
+                && example.options.favours == self.options.favours
+        })
     }
 
     /// Sets one cell to what was typed.
@@ -421,12 +446,38 @@ mod tests {
         assert_eq!(o.rows[14].e1, "x");
         o.paste(&base, "A\t1\t10\t2\t10", PasteMode::Replace);
         assert_eq!(o.rows.len(), 1);
+        assert_eq!(
+            o.source, "",
+            "pasted rows are not the example's source any more"
+        );
+        assert_eq!(
+            o.options.arms[0], "Vaccinated",
+            "appending keeps the labels"
+        );
         o.paste(&base, "", PasteMode::Replace);
         assert_eq!(
             o.rows.len(),
             1,
             "an empty paste leaves one empty row to type in"
         );
+    }
+
+    #[test]
+    fn pasting_over_an_example_starts_the_users_own_outcome() {
+        let mut o = Example::Bcg.outcome();
+        o.options.settings.tau2 = Tau2Estimator::PauleMandel;
+        o.paste(&[], "A\t1\t10\t2\t10", PasteMode::Replace);
+        assert_eq!(o.name, "My outcome");
+        assert_eq!(o.options.arms, ReportOptions::default().arms);
+        assert_eq!(o.options.favours, ReportOptions::default().favours);
+        assert_eq!(
+            o.options.settings.tau2,
+            Tau2Estimator::PauleMandel,
+            "settings stay"
+        );
+        o.options.arms[0] = "Aspirin".to_owned();
+        o.paste(&[], "B\t1\t10\t2\t10", PasteMode::Replace);
+        assert_eq!(o.options.arms[0], "Aspirin", "the user's own labels stay");
     }
 
     #[test]
