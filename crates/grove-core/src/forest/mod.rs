@@ -217,7 +217,7 @@ pub enum Layer {
 }
 
 /// Most shapes in one group of [`Layout::groups`].
-pub const GROUP_SIZE: usize = 32;
+pub const GROUP_SIZE: usize = 16;
 
 /// Text alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
