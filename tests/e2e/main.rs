@@ -674,3 +674,56 @@ async fn nothing_leaves_the_page_after_load() {
     );
     page.close().await;
 }
+
+#[tokio::test]
+async fn png_export_and_copying_the_sentence() {
+    let page = Page::open().await;
+    // Capture what the page hands to the browser instead of downloading or copying it.
+    page.js(
+        "window.downloads = [];
+         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };
+         window.copied = null;
+         Object.defineProperty(navigator, 'clipboard', { value: { writeText: (t) => { window.copied = t; return Promise.resolve(); } } });",
+        vec![],
+    )
+    .await;
+    page.click("export-png").await;
+    let png = eventually("a PNG download", || async {
+        let d = page.js("return window.downloads;", vec![]).await;
+        d.as_array().filter(|a| !a.is_empty()).cloned()
+    })
+    .await;
+    assert_eq!(png[0][0], json!("tuberculosis-forest.png"));
+    let size = page
+        .js(
+            "const href = window.downloads[0][1];
+             if (!href.startsWith('data:image/png;base64,')) return 'not a PNG data URL';
+             const bytes = Uint8Array.from(atob(href.slice(22, 22 + 40)), c => c.charCodeAt(0));
+             const view = new DataView(bytes.buffer);
+             const svg = document.querySelector(`[data-testid='forest-plot']`);
+             return [view.getUint32(16), view.getUint32(20), Number(svg.getAttribute('width')), Number(svg.getAttribute('height'))];",
+            vec![],
+        )
+        .await;
+    let n = |i: usize| {
+        size[i]
+            .as_f64()
+            .unwrap_or_else(|| panic!("PNG header: {size}"))
+    };
+    assert_eq!(n(0), (n(2) * 300.0 / 96.0).ceil(), "300 dpi width");
+    assert_eq!(n(1), (n(3) * 300.0 / 96.0).ceil(), "300 dpi height");
+
+    page.click("copy-sentence").await;
+    let copied = page.js("return window.copied;", vec![]).await;
+    assert_eq!(copied.as_str(), Some(page.text("sentence").await.as_str()));
+    let status = page
+        .js(
+            "return document.querySelector('.sentence .status').textContent;",
+            vec![],
+        )
+        .await;
+    assert_eq!(status, json!("Copied."));
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    page.close().await;
+}

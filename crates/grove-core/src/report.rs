@@ -292,13 +292,17 @@ impl Report {
             vec!["Weight (common)".to_owned(), "Weight (random)".to_owned()]
         };
         let groups = self.subgroup_sections();
-        let (sections, overall) = match groups {
-            Some(sections) => (sections, self.pooled_rows(None, "Total")),
+        let all: Vec<usize> = (0..self.studies.len()).collect();
+        let (sections, overall, overall_events) = match groups {
+            Some(sections) => (
+                sections,
+                self.pooled_rows(None, "Total"),
+                self.section(None, &all).total_events,
+            ),
             None => {
-                let all: Vec<usize> = (0..self.studies.len()).collect();
                 let mut section = self.section(None, &all);
                 section.pooled = self.pooled_rows(None, "Total");
-                (vec![section], Vec::new())
+                (vec![section], Vec::new(), None)
             }
         };
         let mut footer = Vec::new();
@@ -319,6 +323,7 @@ impl Report {
             weight_headers,
             sections,
             overall,
+            overall_events,
             prediction,
             footer,
             description: self.description(),

@@ -96,6 +96,8 @@ pub struct ForestSpec {
     /// Overall pooled rows when there are subgroups (without subgroups the single
     /// section's pooled rows are the overall ones).
     pub overall: Vec<PooledRow>,
+    /// Events per arm over all subgroups, shown under the overall rows.
+    pub overall_events: Option<[u64; 2]>,
     /// Prediction interval for a new study, shown under the pooled rows.
     pub prediction: Option<Result<Estimate, String>>,
     /// Footer lines: heterogeneity, overall effect, subgroup differences.
@@ -528,6 +530,9 @@ impl<'a> Builder<'a> {
         for p in &self.spec.overall {
             self.pooled(p);
         }
+        if let Some(events) = self.spec.overall_events {
+            self.total_events(events, 0.0);
+        }
         if let Some(prediction) = &self.spec.prediction {
             self.prediction(prediction);
         }
@@ -684,12 +689,7 @@ impl<'a> Builder<'a> {
             self.pooled(p);
         }
         if let Some(events) = section.total_events {
-            self.label("Total events", false, indent);
-            for (i, e) in events.iter().enumerate() {
-                let x = self.cols.arm[i][0];
-                self.text(x, &format::count(*e), Anchor::End, false, Ink::Text);
-            }
-            self.row(RowKind::TotalEvents, Marker::None, [false; 2]);
+            self.total_events(events, indent);
         }
         for note in &section.notes {
             self.note(note, true);
@@ -697,6 +697,15 @@ impl<'a> Builder<'a> {
         if several {
             self.y += self.o.row_height / 2.0;
         }
+    }
+
+    fn total_events(&mut self, events: [u64; 2], indent: f64) {
+        self.label("Total events", false, indent);
+        for (i, e) in events.iter().enumerate() {
+            let x = self.cols.arm[i][0];
+            self.text(x, &format::count(*e), Anchor::End, false, Ink::Text);
+        }
+        self.row(RowKind::TotalEvents, Marker::None, [false; 2]);
     }
 
     fn study(&mut self, s: &StudyRow, indent: f64) {

@@ -40,6 +40,7 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
             notes: vec![],
         }],
         overall: vec![],
+        overall_events: None,
         prediction: Some(Ok(Estimate {
             value: 0.49,
             lower: 0.14,
