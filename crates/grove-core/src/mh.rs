@@ -23,8 +23,8 @@
 //! measures (studies with no events in either arm left out), as RevMan 5 does.
 
 use crate::dist;
-use crate::effect::{DoubleZeroPolicy, EffectSize, Interval, NotEstimable, effect_sizes_with};
-use crate::rma::{CONFIDENCE_LEVEL, Fit, Heterogeneity, Model, Pooled, Undefined};
+use crate::effect::{DoubleZeroPolicy, EffectSize, NotEstimable, effect_sizes_with};
+use crate::rma::{Fit, Heterogeneity, Model, Pooled, Undefined};
 use crate::settings::{CorrectionScope, Measure, MhCorrection, Settings};
 use crate::table::Table;
 
@@ -53,7 +53,6 @@ pub fn mantel_haenszel(
         .iter()
         .map(|t| counts(t, measure, settings, any_zero))
         .collect();
-    let z = dist::normal_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0);
 
     let (beta, se, raw_weights) = match measure {
         Measure::OddsRatio => {
@@ -135,19 +134,7 @@ pub fn mantel_haenszel(
     if !beta.is_finite() || !se.is_finite() {
         return Err(Undefined::ZeroTotalWeight);
     }
-    let stat = beta / se;
-    let pooled = Pooled {
-        estimate: beta,
-        se,
-        ci: Interval {
-            lower: beta - z * se,
-            upper: beta + z * se,
-        },
-        stat,
-        p: dist::normal_two_sided_p(stat),
-        df: None,
-        k: tables.len(),
-    };
+    let pooled = Pooled::new(beta, se, tables.len(), None);
     let heterogeneity = q_around(beta, &effects);
     Ok(Fit {
         model: Model::Common,

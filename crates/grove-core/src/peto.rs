@@ -14,8 +14,8 @@
 //! `Vi` in percent of `Σ Vi`.
 
 use crate::dist;
-use crate::effect::{EffectSize, Interval, NotEstimable};
-use crate::rma::{CONFIDENCE_LEVEL, Fit, Heterogeneity, Model, Pooled, Undefined};
+use crate::effect::{EffectSize, NotEstimable};
+use crate::rma::{Fit, Heterogeneity, Model, Pooled, Undefined};
 use crate::settings::{CorrectionScope, ZeroCellCorrection};
 use crate::table::Table;
 
@@ -48,20 +48,7 @@ pub fn peto_with(tables: &[Table], correction: ZeroCellCorrection) -> Result<Fit
     let sum_oe: f64 = parts.iter().map(|p| p.0).sum();
     let beta = sum_oe / sum_v;
     let se = (1.0 / sum_v).sqrt();
-    let z = dist::normal_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0);
-    let stat = beta / se;
-    let pooled = Pooled {
-        estimate: beta,
-        se,
-        ci: Interval {
-            lower: beta - z * se,
-            upper: beta + z * se,
-        },
-        stat,
-        p: dist::normal_two_sided_p(stat),
-        df: None,
-        k: tables.len(),
-    };
+    let pooled = Pooled::new(beta, se, tables.len(), None);
     let k_pos = parts.iter().filter(|p| p.1 > 0.0).count();
     let k_yi = study_effects(tables, correction)
         .iter()

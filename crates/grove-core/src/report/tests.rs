@@ -156,7 +156,11 @@ fn subgroups_make_sections_with_subtotals_and_a_test() {
             .all(|s| s.pooled[0].label == "Subtotal (95% CI)")
     );
     assert_eq!(spec.overall[0].label, "Total (95% CI)");
-    assert_eq!(spec.overall_events, Some([1065, 1510]), "events over all subgroups");
+    assert_eq!(
+        spec.overall_events,
+        Some([1065, 1510]),
+        "events over all subgroups"
+    );
     assert!(
         spec.footer
             .iter()

@@ -76,6 +76,30 @@ pub struct Pooled {
 }
 
 impl Pooled {
+    /// A pooled estimate with its 95% CI and test of no effect: normal quantile and z test
+    /// when `df` is `None` (metafor `test="z"`), t quantile and t test with `df` degrees of
+    /// freedom otherwise (`test="knha"`): `ci.lb <- beta - crit * se`, `pval <- 2 * pt(abs(zval), df, lower.tail=FALSE)`.
+    pub fn new(estimate: f64, se: f64, k: usize, df: Option<f64>) -> Pooled {
+        let stat = estimate / se;
+        let crit = critical_value(df);
+        let p = match df {
+            Some(d) => dist::t_two_sided_p(stat, d),
+            None => dist::normal_two_sided_p(stat),
+        };
+        Pooled {
+            estimate,
+            se,
+            ci: Interval {
+                lower: estimate - crit * se,
+                upper: estimate + crit * se,
+            },
+            stat,
+            p,
+            df,
+            k,
+        }
+    }
+
     /// The test of no effect, `(stat, p)`.
     ///
     /// # Errors
@@ -191,6 +215,16 @@ impl fmt::Display for Undefined {
 
 impl std::error::Error for Undefined {}
 
+/// The two-sided 95% critical value: the normal quantile (`df = None`) or Student's t with
+/// `df` degrees of freedom (metafor `crit <- qnorm(level)` / `qt(level, df)`).
+pub(crate) fn critical_value(df: Option<f64>) -> f64 {
+    let level = 1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0;
+    match df {
+        Some(d) => dist::t_quantile(level, d),
+        None => dist::normal_quantile(level),
+    }
+}
+
 /// A fitted model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fit {
@@ -251,11 +285,8 @@ pub fn fit(
     let sw: f64 = wi.iter().sum();
     let beta = wi.iter().zip(yi).map(|(w, y)| w * y).sum::<f64>() / sw;
     let mut vb = 1.0 / sw;
-    let (crit, df) = match ci {
-        CiMethod::Wald => (
-            dist::normal_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0),
-            None,
-        ),
+    let df = match ci {
+        CiMethod::Wald => None,
         CiMethod::HartungKnapp => {
             // metafor: RSS.knha <- sum(wi*(yi - beta)^2);
             // s2w <- if (RSS.knha <= .Machine$double.eps) 0 else RSS.knha / (k-p)
@@ -266,31 +297,11 @@ pub fn fit(
                 rss / (k - 1) as f64
             };
             vb *= s2w;
-            let ddf = (k - 1) as f64;
-            (
-                dist::t_quantile(1.0 - (1.0 - CONFIDENCE_LEVEL) / 2.0, ddf),
-                Some(ddf),
-            )
+            Some((k - 1) as f64)
         }
     };
     let se = vb.sqrt();
-    let stat = beta / se;
-    let p = match df {
-        Some(d) => dist::t_two_sided_p(stat, d),
-        None => dist::normal_two_sided_p(stat),
-    };
-    let pooled = Pooled {
-        estimate: beta,
-        se,
-        ci: Interval {
-            lower: beta - crit * se,
-            upper: beta + crit * se,
-        },
-        stat,
-        p,
-        df,
-        k,
-    };
+    let pooled = Pooled::new(beta, se, k, df);
 
     let base = heterogeneity_q(yi, vi);
     let (i2, h2) = match model {
@@ -332,7 +343,7 @@ pub fn fit(
     };
     let prediction = match model {
         Model::Common => None,
-        Model::Random => Some(prediction(beta, se, tau2_value, crit, k)),
+        Model::Random => Some(prediction(beta, se, tau2_value, critical_value(df), k)),
     };
     let weights = wi.iter().map(|w| 100.0 * w / sw).collect();
     Ok(Fit {
