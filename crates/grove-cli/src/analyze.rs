@@ -267,6 +267,44 @@ fn text_report(studies: &[Study], analysis: &Analysis, model: Model) -> String {
         Ok(fit) => out.push_str(&pooled_text(fit, label, &natural)),
         Err(why) => out.push_str(&format!("Pooled: not available ({why})\n")),
     }
+    if let Some(subgroups) = &analysis.subgroups {
+        out.push_str("\nSubgroups\n");
+        for group in &subgroups.groups {
+            let fit = match model {
+                Model::Common => &group.common,
+                Model::Random => &group.random,
+            };
+            let line = match fit {
+                Ok(f) => format!(
+                    "{label} {} ({} studies); I² = {}",
+                    format::effect_with_ci(
+                        natural(f.pooled.estimate),
+                        natural(f.pooled.ci.lower),
+                        natural(f.pooled.ci.upper)
+                    ),
+                    f.pooled.k,
+                    format::whole_percent(f.heterogeneity.i2)
+                ),
+                Err(why) => format!("not available ({why})"),
+            };
+            out.push_str(&format!("  {}: {line}\n", group.name));
+        }
+        let test = match model {
+            Model::Common => &subgroups.test_common,
+            Model::Random => &subgroups.test_random,
+        };
+        match test {
+            Ok(t) => out.push_str(&format!(
+                "Test for subgroup differences: Q = {}, df = {}, {}\n",
+                format::stat(t.q),
+                t.df,
+                format::p_value(t.p)
+            )),
+            Err(why) => out.push_str(&format!(
+                "Test for subgroup differences: not available ({why})\n"
+            )),
+        }
+    }
     out
 }
 

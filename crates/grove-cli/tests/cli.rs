@@ -389,3 +389,20 @@ fn writes_the_forest_plot_as_svg() {
         assert!(svg.contains(&name), "{name} is in the plot");
     }
 }
+
+#[test]
+fn text_report_lists_subgroups_and_their_test() {
+    let input = "Study\tExperimental events\tExperimental total\tControl events\tControl total\tSubgroup\n\
+                 A\t4\t123\t11\t139\tearly\nB\t6\t306\t29\t303\tearly\n\
+                 C\t62\t13598\t248\t12867\tlate\nD\t33\t5069\t47\t5808\tlate\n";
+    let out = grove(&["analyze", "-", "--model", "common"], input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("Subgroups"), "{report}");
+    assert!(report.contains("  early: RR "), "{report}");
+    assert!(report.contains("  late: RR "), "{report}");
+    assert!(
+        report.contains("Test for subgroup differences: Q = "),
+        "{report}"
+    );
+}
