@@ -22,7 +22,6 @@
 //! the zero-cell correction is also added to the counts of the sums for the ratio
 //! measures (studies with no events in either arm left out), as RevMan 5 does.
 
-use crate::dist;
 use crate::effect::{DoubleZeroPolicy, EffectSize, NotEstimable, effect_sizes_with};
 use crate::rma::{Fit, Heterogeneity, Model, Pooled, Undefined};
 use crate::settings::{CorrectionScope, Measure, MhCorrection, Settings};
@@ -162,34 +161,15 @@ pub fn study_effects(
 pub(crate) fn q_around(beta: f64, effects: &[Result<EffectSize, NotEstimable>]) -> Heterogeneity {
     let ok: Vec<&EffectSize> = effects.iter().filter_map(|e| e.as_ref().ok()).collect();
     let k_yi = ok.len();
-    let (q, q_p, i2, h2) = if k_yi > 1 {
-        let q = ok
-            .iter()
+    let q = if k_yi > 1 {
+        ok.iter()
             .map(|e| (e.yi - beta).powi(2) / e.vi)
             .sum::<f64>()
-            .max(0.0);
-        let df = (k_yi - 1) as f64;
-        let i2 = if q > 0.0 {
-            (100.0 * (q - df) / q).max(0.0)
-        } else {
-            0.0
-        };
-        (q, dist::chi2_sf(q, df), i2, q / df)
+            .max(0.0)
     } else {
-        (0.0, 1.0, 0.0, 1.0)
+        0.0
     };
-    Heterogeneity {
-        q,
-        df: k_yi.saturating_sub(1),
-        q_p,
-        i2,
-        h2,
-        tau2: 0.0,
-        se_tau2: None,
-        tau2_ci: None,
-        i2_ci: None,
-        h2_ci: None,
-    }
+    Heterogeneity::common(q, k_yi, true)
 }
 
 /// Weights in percent of their sum (all zero when the sum is zero).

@@ -13,7 +13,6 @@
 //! drop00=TRUE)`): `yi = (ai - Ei)/Vi`, `vi = 1/Vi` on the corrected counts. Weights:
 //! `Vi` in percent of `Σ Vi`.
 
-use crate::dist;
 use crate::effect::{EffectSize, NotEstimable};
 use crate::rma::{Fit, Heterogeneity, Model, Pooled, Undefined};
 use crate::settings::{CorrectionScope, ZeroCellCorrection};
@@ -58,29 +57,7 @@ pub fn peto_with(tables: &[Table], correction: ZeroCellCorrection) -> Result<Fit
     let q = (positive.clone().map(|(oe, v)| oe * oe / v).sum::<f64>()
         - sum_oe * sum_oe / positive.map(|p| p.1).sum::<f64>())
     .max(0.0);
-    let (q_p, i2, h2) = if k_pos > 1 && k_yi > 1 {
-        let df = (k_yi - 1) as f64;
-        let i2 = if q > 0.0 {
-            (100.0 * (q - df) / q).max(0.0)
-        } else {
-            0.0
-        };
-        (dist::chi2_sf(q, df), i2, q / df)
-    } else {
-        (1.0, 0.0, 1.0)
-    };
-    let heterogeneity = Heterogeneity {
-        q,
-        df: k_yi.saturating_sub(1),
-        q_p,
-        i2,
-        h2,
-        tau2: 0.0,
-        se_tau2: None,
-        tau2_ci: None,
-        i2_ci: None,
-        h2_ci: None,
-    };
+    let heterogeneity = Heterogeneity::common(q, k_yi, k_pos > 1);
     let weights = parts.iter().map(|p| 100.0 * p.1 / sum_v).collect();
     Ok(Fit {
         model: Model::Common,

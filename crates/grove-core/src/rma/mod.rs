@@ -215,6 +215,38 @@ impl fmt::Display for Undefined {
 
 impl std::error::Error for Undefined {}
 
+impl Heterogeneity {
+    /// Heterogeneity of a common-effect fit from Cochran's `q` over `k_yi` studies with an
+    /// estimate (metafor `rma.mh`/`rma.peto`: `I2 <- max(0, 100*(QE-(k.yi-1))/QE)`,
+    /// `H2 <- QE/(k.yi-1)`, `QEp <- pchisq(QE, df=k.yi-1, lower.tail=FALSE)`). When not
+    /// `defined` (fewer than two such studies) P is 1, I² 0 and H² 1, as metafor reports.
+    pub(crate) fn common(q: f64, k_yi: usize, defined: bool) -> Heterogeneity {
+        let (q_p, i2, h2) = if defined && k_yi > 1 {
+            let df = (k_yi - 1) as f64;
+            let i2 = if q > 0.0 {
+                (100.0 * (q - df) / q).max(0.0)
+            } else {
+                0.0
+            };
+            (dist::chi2_sf(q, df), i2, q / df)
+        } else {
+            (1.0, 0.0, 1.0)
+        };
+        Heterogeneity {
+            q,
+            df: k_yi.saturating_sub(1),
+            q_p,
+            i2,
+            h2,
+            tau2: 0.0,
+            se_tau2: None,
+            tau2_ci: None,
+            i2_ci: None,
+            h2_ci: None,
+        }
+    }
+}
+
 /// The two-sided 95% critical value: the normal quantile (`df = None`) or Student's t with
 /// `df` degrees of freedom (metafor `crit <- qnorm(level)` / `qt(level, df)`).
 pub(crate) fn critical_value(df: Option<f64>) -> f64 {
