@@ -181,13 +181,19 @@ impl Page {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Evaluates `expression` on the first element with this testid, bound to `e`
+    /// (`null` when there is none); `arg` is `arguments[1]`.
+    async fn on_testid(&self, testid: &str, expression: &str, arg: Value) -> Value {
+        let script = format!(
+            "const e = document.querySelector(`[data-testid='${{arguments[0]}}']`); return e ? {expression} : null;"
+        );
+        self.js(&script, vec![json!(testid), arg]).await
+    }
+
     /// The value of attribute `name` on the first element with this testid.
     pub async fn attr(&self, testid: &str, name: &str) -> Option<String> {
         let v = self
-            .js(
-                "const e = document.querySelector(`[data-testid='${arguments[0]}']`); return e ? e.getAttribute(arguments[1]) : null;",
-                vec![json!(testid), json!(name)],
-            )
+            .on_testid(testid, "e.getAttribute(arguments[1])", json!(name))
             .await;
         v.as_str().map(str::to_owned)
     }
@@ -204,12 +210,7 @@ impl Page {
 
     /// The text content of the first element with this testid.
     pub async fn text(&self, testid: &str) -> String {
-        let v = self
-            .js(
-                "const e = document.querySelector(`[data-testid='${arguments[0]}']`); return e ? e.textContent : null;",
-                vec![json!(testid)],
-            )
-            .await;
+        let v = self.on_testid(testid, "e.textContent", Value::Null).await;
         v.as_str()
             .unwrap_or_else(|| panic!("no [data-testid={testid}]"))
             .to_owned()
