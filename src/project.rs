@@ -8,7 +8,7 @@
 
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
 use grove_core::report::{ModelView, ReportOptions};
-use grove_core::{Measure, Method, MhCorrection, Settings, Tau2Estimator};
+use grove_core::{Convention, Measure, Method, Settings, Tau2Estimator};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -388,15 +388,15 @@ impl Outcome {
     }
 
     /// RevMan 5's defaults for dichotomous data: Mantel-Haenszel, random effects by
-    /// DerSimonian-Laird, Wald CIs, 0.5 added to zero cells also inside MH, no prediction
-    /// interval. The measure is kept.
+    /// DerSimonian-Laird, Wald CIs, 0.5 added to studies with a zero cell, RevMan 5's
+    /// conventions ([`Convention::RevMan5`]), no prediction interval. The measure is kept.
     pub fn apply_revman5(&mut self) {
         let measure = self.options.settings.measure;
         self.options.settings = Settings {
             measure,
             method: Method::MantelHaenszel,
             tau2: Tau2Estimator::DerSimonianLaird,
-            mh: MhCorrection::RevMan5,
+            convention: Convention::RevMan5,
             ..Settings::default()
         };
         self.options.models = ModelView::Random;
@@ -513,11 +513,11 @@ mod tests {
         o.apply_revman5();
         let s = o.options.settings;
         assert_eq!(
-            (s.method, s.tau2, s.mh),
+            (s.method, s.tau2, s.convention),
             (
                 Method::MantelHaenszel,
                 Tau2Estimator::DerSimonianLaird,
-                MhCorrection::RevMan5
+                Convention::RevMan5
             )
         );
         assert_eq!(o.options.models, ModelView::Random);

@@ -4,7 +4,7 @@
 use super::State;
 use crate::project::Outcome;
 use grove_core::report::{ModelView, ReportOptions};
-use grove_core::{CiMethod, CorrectionScope, Measure, Method, MhCorrection, Tau2Estimator};
+use grove_core::{CiMethod, Convention, CorrectionScope, Measure, Method, Tau2Estimator};
 use leptos::prelude::*;
 
 /// A setting offered as a `<select>`: its option values (stable, used by tests) and the
@@ -217,29 +217,16 @@ impl Choice for CorrectionScope {
     }
 }
 
-impl Choice for MhCorrection {
-    const ALL: &'static [Self] = &[MhCorrection::RawCounts, MhCorrection::RevMan5];
+impl Choice for Convention {
+    const ALL: &'static [Self] = &Convention::ALL;
     fn value(self) -> &'static str {
-        match self {
-            MhCorrection::RawCounts => "raw",
-            MhCorrection::RevMan5 => "revman5",
-        }
+        self.code()
     }
     fn label(self) -> &'static str {
-        match self {
-            MhCorrection::RawCounts => "Raw counts (metafor)",
-            MhCorrection::RevMan5 => "Corrected counts (RevMan 5)",
-        }
+        Convention::label(self)
     }
     fn explain(self) -> &'static str {
-        match self {
-            MhCorrection::RawCounts => {
-                "The Mantel-Haenszel estimate uses the counts as they are; it needs no correction."
-            }
-            MhCorrection::RevMan5 => {
-                "As RevMan 5: the zero-cell increment is added inside Mantel-Haenszel too."
-            }
-        }
+        self.explanation()
     }
 }
 
@@ -367,13 +354,12 @@ pub fn SettingsPanel() -> impl IntoView {
                     }/>
                 <p class="explain">"Added to each cell of the trials chosen above (0.5 by convention)."</p>
             </div>
-            <ChoiceSelect label="Mantel-Haenszel counts" testid="mh-correction" entries={entries::<MhCorrection>()}
-                current=Signal::derive(move || s().mh.value())
-                set={Callback::new(move |v: String| if let Some(c) = parse::<MhCorrection>(&v) { edit(&|o| o.options.settings.mh = c) })}
-                disabled=Signal::derive(move || s().method != Method::MantelHaenszel)/>
+            <ChoiceSelect label="Conventions" testid="convention" entries={entries::<Convention>()}
+                current=Signal::derive(move || s().convention.value())
+                set={Callback::new(move |v: String| if let Some(c) = parse::<Convention>(&v) { edit(&|o| o.options.settings.convention = c) })}/>
             <div class="setting">
                 <button type="button" data-testid="revman5" on:click=move |_| edit(&|o| o.apply_revman5())>"RevMan 5 compatible"</button>
-                <p class="explain">"Mantel-Haenszel, random effects by DerSimonian-Laird, Wald intervals, 0.5 added to zero cells inside Mantel-Haenszel, no prediction interval: the numbers RevMan 5 prints."</p>
+                <p class="explain">"Mantel-Haenszel, random effects by DerSimonian-Laird, Wald intervals, 0.5 added to studies with a zero cell, RevMan 5's conventions, no prediction interval: the numbers RevMan 5 prints."</p>
             </div>
         </div>
         <h3>"Labels"</h3>

@@ -7,8 +7,15 @@
 //! - Mantel-Haenszel / Peto: common = [`mantel_haenszel`] / [`peto`]; random =
 //!   inverse-variance random effects on the same per-study `yi`/`vi` that enter their Q
 //!   (metafor's `rma.mh`/`rma.peto` estimates with double zeros dropped). This is the
-//!   choice metafor users make (`rma(yi, vi)` after `rma.mh`); RevMan instead computes
-//!   DerSimonian-Laird tau² from the MH-based Q, which differs slightly.
+//!   choice metafor users make (`rma(yi, vi)` after `rma.mh`).
+//! - RevMan 5 ([`Convention::RevMan5`]) with DerSimonian-Laird: the random-effects
+//!   model after Mantel-Haenszel or Peto takes tau² from the heterogeneity statistic of
+//!   that method (Q about the MH or Peto estimate, reported as "Chi²"):
+//!   `tau2 = max(0, (Q - df) / (Σ wi - Σ wi²/Σ wi))`, `wi = 1/vi`, then pools
+//!   `yi` with weights `1/(vi + tau2)`; its heterogeneity is that same Q ("Statistical
+//!   methods in RevMan 5", Deeks & Higgins 2010; every random-effects MH outcome of
+//!   `tests/revman/`, e.g. `CD013656StatsDataOnly.rm5`). With another estimator the
+//!   inverse-variance fit above is used, since RevMan offers none.
 //!
 //! The Hartung-Knapp method is defined for random-effects models (metafor warns
 //! otherwise), so the common-effect model always uses the Wald interval.
@@ -19,7 +26,9 @@ use crate::effect::{self, EffectSize, NotEstimable};
 use crate::mh::{self, mantel_haenszel};
 use crate::peto::{self, peto_with};
 use crate::rma::{self, Fit, Model, Undefined};
-use crate::settings::{CiMethod, Measure, Method, Settings};
+use crate::settings::{
+    CiMethod, Convention, Measure, Method, Settings, Tau2Estimator, ZeroCellCorrection,
+};
 use crate::subgroup::{self, Subgroups};
 use crate::table::{Study, Table};
 
@@ -119,7 +128,7 @@ pub(crate) fn pool(tables: &[Table], settings: &Settings) -> Pooling {
     let measure = settings.measure;
     let (effects, common) = match settings.method {
         Method::InverseVariance => {
-            let effects = effect::effect_sizes(tables, measure, settings.correction);
+            let effects = effect::effect_sizes_for(tables, settings);
             let (yi, vi) = split(&effects);
             let common = rma::fit(&yi, &vi, Model::Common, settings.tau2, CiMethod::Wald);
             (effects, common)
@@ -140,19 +149,60 @@ pub(crate) fn pool(tables: &[Table], settings: &Settings) -> Pooling {
                     random: Err(why),
                 };
             }
+            // RevMan 5 computes Peto's per-study estimates from the raw counts, which
+            // need no correction (`CD009865StatsDataOnly.rm5`).
+            let correction = match settings.convention {
+                Convention::Metafor => settings.correction,
+                Convention::RevMan5 => ZeroCellCorrection {
+                    scope: crate::settings::CorrectionScope::None,
+                    ..settings.correction
+                },
+            };
             (
-                peto::study_effects(tables, settings.correction),
-                peto_with(tables, settings.correction),
+                peto::study_effects(tables, correction),
+                peto_with(tables, correction),
             )
         }
     };
     let (yi, vi) = split(&effects);
-    let random = rma::fit(&yi, &vi, Model::Random, settings.tau2, settings.ci);
+    let revman_dl = settings.convention == Convention::RevMan5
+        && settings.tau2 == Tau2Estimator::DerSimonianLaird
+        && settings.method != Method::InverseVariance;
+    let random = match &common {
+        Ok(c) if revman_dl => random_from_q(&yi, &vi, &c.heterogeneity, settings.ci),
+        _ => rma::fit(&yi, &vi, Model::Random, settings.tau2, settings.ci),
+    };
     Pooling {
         effects,
         common,
         random,
     }
+}
+
+/// RevMan 5's random-effects model after Mantel-Haenszel or Peto pooling (see the module
+/// documentation): DerSimonian-Laird's tau² from the method's own Q.
+fn random_from_q(
+    yi: &[f64],
+    vi: &[f64],
+    common: &rma::Heterogeneity,
+    ci: CiMethod,
+) -> Result<Fit, Undefined> {
+    let sw: f64 = vi.iter().map(|v| 1.0 / v).sum();
+    let sw2: f64 = vi.iter().map(|v| 1.0 / (v * v)).sum();
+    let df = common.df as f64;
+    // tau2 <- max(0, (QE - (k-1)) / (sum(wi) - sum(wi^2)/sum(wi)))
+    let tau2 = if yi.len() > 1 {
+        ((common.q - df) / (sw - sw2 / sw)).max(0.0)
+    } else {
+        0.0
+    };
+    let mut fit = rma::fit_with_tau2(yi, vi, tau2, ci)?;
+    // The heterogeneity reported is the method's own: its Q, df and P; I² and H² follow
+    // from tau² as for any random-effects fit, which for this tau² is
+    // I² = (Q - df)/Q and H² = Q/df.
+    fit.heterogeneity.q = common.q;
+    fit.heterogeneity.q_p = common.q_p;
+    Ok(fit)
 }
 
 fn split(effects: &[Result<EffectSize, NotEstimable>]) -> (Vec<f64>, Vec<f64>) {
@@ -188,7 +238,6 @@ fn weights_per_study(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::MhCorrection;
 
     fn study(e1: u64, n1: u64, e2: u64, n2: u64) -> Study {
         Study {
@@ -238,7 +287,7 @@ mod tests {
             ..Settings::default()
         };
         let revman = Settings {
-            mh: MhCorrection::RevMan5,
+            convention: Convention::RevMan5,
             ..raw
         };
         assert_eq!(

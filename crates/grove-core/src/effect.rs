@@ -15,13 +15,20 @@
 //! | RR | `log(p1i) - log(p2i)` | `1/ai - 1/n1i + 1/ci - 1/n2i` |
 //! | OR | `log(p1i/(1-p1i)) - log(p2i/(1-p2i))` | `1/ai + 1/bi + 1/ci + 1/di` |
 //! | RD | `p1i - p2i` | `p1i(1-p1i)/n1i + p2i(1-p2i)/n2i` |
+//!
+//! # RevMan 5 ([`Convention::RevMan5`])
+//! Ratios as above. A risk difference keeps its estimate from the raw counts and takes
+//! only its variance from the corrected cells (`ai bi/n1i³ + ci di/n2i³`, the same
+//! formula), so that a study with no events in either arm has the estimate 0 with an
+//! interval around it. Evidence: `tests/revman/CD008625StatsDataOnly.rm5`, outcome 1.3
+//! (0/13 vs 0/12: RD 0, VAR 0.0053047 = 0.5·13.5/14³ + 0.5·12.5/13³).
 
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::dist;
-use crate::settings::{CorrectionScope, Measure, ZeroCellCorrection};
+use crate::settings::{Convention, Measure, Settings, ZeroCellCorrection};
 use crate::table::Table;
 
 /// A closed interval on the analysis scale (log scale for ratio measures).
@@ -120,7 +127,7 @@ impl DoubleZeroPolicy {
 /// [`DoubleZeroPolicy::for_measure`].
 ///
 /// `any_zero_in_set` says whether some study of the analysed set has a zero cell; it
-/// matters only for [`CorrectionScope::IfAnyStudyHasZero`] (metafor `to="if0all"`).
+/// matters only for [`crate::settings::CorrectionScope::IfAnyStudyHasZero`] (metafor `to="if0all"`).
 ///
 /// # Errors
 /// [`NotEstimable`] when the estimate or its variance is undefined.
@@ -144,10 +151,12 @@ pub fn effect_size(
         correction,
         any_zero_in_set,
         DoubleZeroPolicy::for_measure(measure),
+        Convention::Metafor,
     )
 }
 
-/// [`effect_size`] with an explicit double-zero policy (metafor `drop00`).
+/// [`effect_size`] with an explicit double-zero policy (metafor `drop00`) and convention
+/// (see the module documentation).
 ///
 /// # Errors
 /// [`NotEstimable`] when the estimate or its variance is undefined.
@@ -157,19 +166,12 @@ pub fn effect_size_with(
     correction: ZeroCellCorrection,
     any_zero_in_set: bool,
     double_zero: DoubleZeroPolicy,
+    convention: Convention,
 ) -> Result<EffectSize, NotEstimable> {
     if double_zero == DoubleZeroPolicy::Drop && table.is_double_zero() {
         return Err(NotEstimable::DoubleZero);
     }
-    // metafor escalc: `to="all"` adds to every study, `"only0"` to studies with a zero
-    // cell (`id0 <- ai == 0 | ci == 0 | bi == 0 | di == 0`), `"if0all"` to every study
-    // when any has one, `"none"` to none.
-    let add = match correction.scope {
-        CorrectionScope::AllStudies => correction.increment,
-        CorrectionScope::StudiesWithZero if table.has_zero_cell() => correction.increment,
-        CorrectionScope::IfAnyStudyHasZero if any_zero_in_set => correction.increment,
-        _ => 0.0,
-    };
+    let add = correction.added_to(table, any_zero_in_set);
     let ai = table.ai() as f64 + add;
     let bi = table.bi() as f64 + add;
     let ci = table.ci() as f64 + add;
@@ -190,7 +192,17 @@ pub fn effect_size_with(
             1.0 / ai + 1.0 / bi + 1.0 / ci + 1.0 / di,
         ),
         // metafor (vtype="LS"): yi <- p1i - p2i; vi <- p1i(1-p1i)/n1i + p2i(1-p2i)/n2i
-        Measure::RiskDifference => (p1i - p2i, p1i * (1.0 - p1i) / n1i + p2i * (1.0 - p2i) / n2i),
+        Measure::RiskDifference => {
+            let vi = p1i * (1.0 - p1i) / n1i + p2i * (1.0 - p2i) / n2i;
+            let yi = match convention {
+                Convention::Metafor => p1i - p2i,
+                // RevMan 5: the estimate from the raw counts, the variance as above.
+                Convention::RevMan5 => {
+                    table.ai() as f64 / table.n1() as f64 - table.ci() as f64 / table.n2() as f64
+                }
+            };
+            (yi, vi)
+        }
     };
     if !yi.is_finite() || !vi.is_finite() {
         return Err(NotEstimable::ZeroCellUncorrected);
@@ -202,7 +214,7 @@ pub fn effect_size_with(
 }
 
 /// Effect sizes of a set of studies, in input order ([`effect_size`] for each, with
-/// `any_zero_in_set` computed over the set).
+/// `any_zero_in_set` computed over the set), as metafor computes them.
 pub fn effect_sizes(
     tables: &[Table],
     measure: Measure,
@@ -213,15 +225,32 @@ pub fn effect_sizes(
         measure,
         correction,
         DoubleZeroPolicy::for_measure(measure),
+        Convention::Metafor,
     )
 }
 
-/// [`effect_sizes`] with an explicit double-zero policy.
+/// Effect sizes for an analysis with these settings: measure, correction and convention
+/// from `settings`, double zeros by [`DoubleZeroPolicy::for_measure`].
+pub fn effect_sizes_for(
+    tables: &[Table],
+    settings: &Settings,
+) -> Vec<Result<EffectSize, NotEstimable>> {
+    effect_sizes_with(
+        tables,
+        settings.measure,
+        settings.correction,
+        DoubleZeroPolicy::for_measure(settings.measure),
+        settings.convention,
+    )
+}
+
+/// [`effect_sizes`] with an explicit double-zero policy and convention.
 pub fn effect_sizes_with(
     tables: &[Table],
     measure: Measure,
     correction: ZeroCellCorrection,
     double_zero: DoubleZeroPolicy,
+    convention: Convention,
 ) -> Vec<Result<EffectSize, NotEstimable>> {
     // metafor computes id0 after drop00 has set dropped studies to NA.
     let any_zero = tables.iter().any(|t| {
@@ -229,13 +258,14 @@ pub fn effect_sizes_with(
     });
     tables
         .iter()
-        .map(|t| effect_size_with(t, measure, correction, any_zero, double_zero))
+        .map(|t| effect_size_with(t, measure, correction, any_zero, double_zero, convention))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::CorrectionScope;
 
     fn t(e1: u64, n1: u64, e2: u64, n2: u64) -> Table {
         Table::new(e1, n1, e2, n2).unwrap()

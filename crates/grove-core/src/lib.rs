@@ -19,6 +19,7 @@ pub mod mh;
 pub mod parse;
 pub mod peto;
 pub mod report;
+pub mod review;
 pub mod rma;
 pub mod sensitivity;
 pub mod settings;
@@ -27,7 +28,7 @@ pub mod table;
 pub mod validate;
 
 pub use settings::{
-    CiMethod, CorrectionScope, Measure, Method, MhCorrection, Settings, Tau2Estimator,
+    CiMethod, Convention, CorrectionScope, Measure, Method, Settings, Tau2Estimator,
     ZeroCellCorrection,
 };
 pub use table::{Arm, Study, Table, TableError};

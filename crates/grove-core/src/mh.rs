@@ -18,20 +18,34 @@
 //! dropped: metafor's `drop00=TRUE`), `df = k.yi - 1` with `k.yi` the number of studies
 //! with an estimate; I² and H² from Q as for the common-effect model.
 //!
-//! By default the MH sums use the raw counts (metafor). With [`MhCorrection::RevMan5`]
-//! the zero-cell correction is also added to the counts of the sums for the ratio
-//! measures (studies with no events in either arm left out), as RevMan 5 does.
+//! # RevMan 5 ([`Convention::RevMan5`])
+//! By default the MH sums use the raw counts (metafor). RevMan 5 differs in four ways,
+//! each checked against the results stored in the review files of `tests/revman/`:
+//! - ratios: the zero-cell correction is added to the cells of the studies it applies
+//!   to inside the MH sums, and double-zero studies are left out of them (every RR and
+//!   OR outcome with a zero cell, e.g. `CD003188StatsDataOnly.rm5`);
+//! - risk difference: the estimate and the weights `n1i n2i/Ni` use the raw counts, and
+//!   the variance is Greenland & Robins' (1985)
+//!   `Var(RD_MH) = Σ (ai bi n2i³ + ci di n1i³)/(n1i n2i Ni²) / (Σ n1i n2i/Ni)²`
+//!   with the corrected cells (and their totals) of the studies with a zero cell, where
+//!   metafor uses Sato, Greenland & Robins (1989) on raw counts
+//!   (`CD008625StatsDataOnly.rm5`, outcome 14.3: 0/17 vs 0/18 and 3/18 vs 3/15 give
+//!   RD −0.0161 [−0.1567, 0.1245]);
+//! - a single study's pooled result is that study's own estimate and variance
+//!   (outcomes 9.3 and 13.3 of the same file, one study with no events);
+//! - double-zero studies enter Q for the risk difference (estimate 0), as they do in
+//!   inverse-variance pooling, and are left out for the ratios.
 
 use crate::effect::{DoubleZeroPolicy, EffectSize, NotEstimable, effect_sizes_with};
 use crate::rma::{Fit, Heterogeneity, Model, Pooled, Undefined};
-use crate::settings::{CorrectionScope, Measure, MhCorrection, Settings};
+use crate::settings::{Convention, Measure, Settings};
 use crate::table::Table;
 
 /// Mantel-Haenszel common-effect pooling (metafor `rma.mh(measure=...)`).
 ///
 /// `settings.correction` applies to the per-study estimates behind Q (and, with
-/// [`MhCorrection::RevMan5`], to the counts in the MH sums); `settings.mh` selects
-/// raw or corrected counts.
+/// [`Convention::RevMan5`], to the counts in the MH sums as the module documentation
+/// says).
 ///
 /// # Errors
 /// [`Undefined::NoStudies`] for no tables; [`Undefined::ZeroTotalWeight`] when the ratio
@@ -45,6 +59,27 @@ pub fn mantel_haenszel(
         return Err(Undefined::NoStudies);
     }
     let effects = study_effects(tables, measure, settings);
+    let revman = settings.convention == Convention::RevMan5;
+    if revman && let [table] = tables {
+        // RevMan 5: one study's pooled result is its own estimate.
+        let e = crate::effect::effect_sizes_for(
+            &[*table],
+            &Settings {
+                measure,
+                ..*settings
+            },
+        );
+        let Some(Ok(own)) = e.first() else {
+            return Err(Undefined::ZeroTotalWeight);
+        };
+        return Ok(Fit {
+            model: Model::Common,
+            pooled: Pooled::new(own.yi, own.se(), 1, None),
+            heterogeneity: Heterogeneity::common(0.0, 1, false),
+            weights: vec![100.0],
+            prediction: None,
+        });
+    }
     let any_zero = tables
         .iter()
         .any(|t| t.has_zero_cell() && !t.is_double_zero());
@@ -116,17 +151,32 @@ pub fn mantel_haenszel(
                 return Err(Undefined::ZeroTotalWeight);
             }
             let beta = num / den;
-            for &[ai, bi, ci, di] in &cells {
-                let (n1, n2) = (ai + bi, ci + di);
-                let ni = n1 + n2;
-                // sum(ci*(n1i/Ni)^2 - ai*(n2i/Ni)^2 + (n1i/Ni)*(n2i/Ni)*(n2i-n1i)/2)
-                a += ci * (n1 / ni).powi(2) - ai * (n2 / ni).powi(2)
-                    + (n1 / ni) * (n2 / ni) * (n2 - n1) / 2.0;
-                // sum(ai*(n2i-ci)/Ni + ci*(n1i-ai)/Ni)/2
-                b += ai * (n2 - ci) / ni + ci * (n1 - ai) / ni;
-            }
-            // se <- sqrt((beta * A + B/2) / sum(n1i*(n2i/Ni))^2)  (Sato, Greenland & Robins 1989)
-            let se = ((beta * a + b / 2.0) / (den * den)).sqrt();
+            let se = if revman {
+                // Greenland & Robins (1985), on the corrected cells of studies with a
+                // zero cell: sum((ai*bi*n2i^3 + ci*di*n1i^3)/(n1i*n2i*Ni^2)) / W^2
+                let v: f64 = tables
+                    .iter()
+                    .map(|t| {
+                        let [ai, bi, ci, di] = corrected(t, settings, any_zero);
+                        let (n1, n2) = (ai + bi, ci + di);
+                        let ni = n1 + n2;
+                        (ai * bi * n2.powi(3) + ci * di * n1.powi(3)) / (n1 * n2 * ni * ni)
+                    })
+                    .sum();
+                v.sqrt() / den
+            } else {
+                for &[ai, bi, ci, di] in &cells {
+                    let (n1, n2) = (ai + bi, ci + di);
+                    let ni = n1 + n2;
+                    // sum(ci*(n1i/Ni)^2 - ai*(n2i/Ni)^2 + (n1i/Ni)*(n2i/Ni)*(n2i-n1i)/2)
+                    a += ci * (n1 / ni).powi(2) - ai * (n2 / ni).powi(2)
+                        + (n1 / ni) * (n2 / ni) * (n2 - n1) / 2.0;
+                    // sum(ai*(n2i-ci)/Ni + ci*(n1i-ai)/Ni)/2
+                    b += ai * (n2 - ci) / ni + ci * (n1 - ai) / ni;
+                }
+                // se <- sqrt((beta * A + B/2) / sum(n1i*(n2i/Ni))^2)  (Sato, Greenland & Robins 1989)
+                ((beta * a + b / 2.0) / (den * den)).sqrt()
+            };
             (beta, se, w)
         }
     };
@@ -145,13 +195,24 @@ pub fn mantel_haenszel(
 }
 
 /// The per-study estimates behind Q for Mantel-Haenszel: metafor `rma.mh` computes
-/// `yi`/`vi` with `escalc(add, to, drop00=TRUE)`.
+/// `yi`/`vi` with `escalc(add, to, drop00=TRUE)`; RevMan 5 keeps double-zero studies for
+/// the risk difference (see the module documentation).
 pub fn study_effects(
     tables: &[Table],
     measure: Measure,
     settings: &Settings,
 ) -> Vec<Result<EffectSize, NotEstimable>> {
-    effect_sizes_with(tables, measure, settings.correction, DoubleZeroPolicy::Drop)
+    let double_zero = match settings.convention {
+        Convention::Metafor => DoubleZeroPolicy::Drop,
+        Convention::RevMan5 => DoubleZeroPolicy::for_measure(measure),
+    };
+    effect_sizes_with(
+        tables,
+        measure,
+        settings.correction,
+        double_zero,
+        settings.convention,
+    )
 }
 
 /// Cochran's Q of the estimable studies around a given pooled estimate, with I² and H²
@@ -183,25 +244,20 @@ pub(crate) fn percent(w: &[f64]) -> Vec<f64> {
 /// The counts `[ai, bi, ci, di]` that enter the MH sums.
 fn counts(t: &Table, measure: Measure, settings: &Settings, any_zero: bool) -> [f64; 4] {
     let raw = [t.ai() as f64, t.bi() as f64, t.ci() as f64, t.di() as f64];
-    match settings.mh {
-        MhCorrection::RawCounts => raw,
-        MhCorrection::RevMan5 => {
-            if !measure.is_ratio() {
-                return raw;
-            }
-            if t.is_double_zero() {
-                return [0.0; 4];
-            }
-            let c = settings.correction;
-            let add = match c.scope {
-                CorrectionScope::AllStudies => c.increment,
-                CorrectionScope::StudiesWithZero if t.has_zero_cell() => c.increment,
-                CorrectionScope::IfAnyStudyHasZero if any_zero => c.increment,
-                _ => 0.0,
-            };
-            raw.map(|x| x + add)
-        }
+    match settings.convention {
+        Convention::Metafor => raw,
+        // RevMan 5: the risk difference's estimate and weights use the raw counts.
+        Convention::RevMan5 if !measure.is_ratio() => raw,
+        Convention::RevMan5 if t.is_double_zero() => [0.0; 4],
+        Convention::RevMan5 => corrected(t, settings, any_zero),
     }
+}
+
+/// The cells with the zero-cell correction added where `settings.correction` applies it.
+fn corrected(t: &Table, settings: &Settings, any_zero: bool) -> [f64; 4] {
+    let raw = [t.ai() as f64, t.bi() as f64, t.ci() as f64, t.di() as f64];
+    let add = settings.correction.added_to(t, any_zero);
+    raw.map(|x| x + add)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 
 use crate::effect::{EffectSize, NotEstimable};
 use crate::rma::{Fit, Heterogeneity, Model, Pooled, Undefined};
-use crate::settings::{CorrectionScope, ZeroCellCorrection};
+use crate::settings::ZeroCellCorrection;
 use crate::table::Table;
 
 /// Peto's common-effect odds ratio (log scale) with metafor's heterogeneity statistics.
@@ -82,12 +82,7 @@ pub fn study_effects(
             if t.is_double_zero() {
                 return Err(NotEstimable::DoubleZero);
             }
-            let add = match correction.scope {
-                CorrectionScope::AllStudies => correction.increment,
-                CorrectionScope::StudiesWithZero if t.has_zero_cell() => correction.increment,
-                CorrectionScope::IfAnyStudyHasZero if any_zero => correction.increment,
-                _ => 0.0,
-            };
+            let add = correction.added_to(t, any_zero);
             let cells = [t.ai() as f64, t.bi() as f64, t.ci() as f64, t.di() as f64];
             let (oe, v) = o_minus_e_and_v(cells.map(|x| x + add));
             // yi <- (ai - Ei)/Vi; vi <- 1/Vi (infinite when Vi = 0: metafor sets NA)

@@ -156,6 +156,22 @@ pub struct ZeroCellCorrection {
     pub scope: CorrectionScope,
 }
 
+impl ZeroCellCorrection {
+    /// The amount added to each cell of `table` (metafor `escalc`: `to="all"` adds to
+    /// every study, `"only0"` to studies with a zero cell, `id0 <- ai == 0 | ci == 0 |
+    /// bi == 0 | di == 0`, `"if0all"` to every study when any study of the set has one,
+    /// `"none"` to none). `any_zero_in_set` says whether some study of the analysed set
+    /// has a zero cell.
+    pub fn added_to(&self, table: &crate::table::Table, any_zero_in_set: bool) -> f64 {
+        match self.scope {
+            CorrectionScope::AllStudies => self.increment,
+            CorrectionScope::StudiesWithZero if table.has_zero_cell() => self.increment,
+            CorrectionScope::IfAnyStudyHasZero if any_zero_in_set => self.increment,
+            _ => 0.0,
+        }
+    }
+}
+
 impl Default for ZeroCellCorrection {
     fn default() -> Self {
         ZeroCellCorrection {
@@ -165,15 +181,73 @@ impl Default for ZeroCellCorrection {
     }
 }
 
-/// Whether Mantel-Haenszel pooling uses the raw counts or the corrected ones.
+/// Whose conventions the numbers follow where metafor and RevMan 5 compute differently.
+///
+/// Both programs agree on inverse-variance pooling of ordinary tables; they differ in
+/// how zero cells enter a risk difference and the Mantel-Haenszel sums, and in how a
+/// random-effects model is fitted after Mantel-Haenszel or Peto pooling. Each rule is
+/// written where it is implemented ([`crate::effect`], [`crate::mh`],
+/// [`crate::analysis`]) with the RevMan 5 file that shows it (`tests/revman/`).
+///
+/// Project files written before this setting existed stored it as `mh` with the values
+/// `RawCounts` and `RevMan5`; both still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-pub enum MhCorrection {
-    /// Pool the raw counts (metafor's default, `rma.mh(correct=...)` does not apply).
+pub enum Convention {
+    /// R's metafor 3.8 (`escalc`, `rma.uni`, `rma.mh`, `rma.peto`).
     #[default]
-    RawCounts,
-    /// Add the zero-cell correction inside the MH sums and compute Q around the MH
-    /// estimate, as RevMan 5 does.
+    #[serde(alias = "RawCounts")]
+    Metafor,
+    /// RevMan 5 ("Statistical methods in RevMan 5", Deeks & Higgins 2010), as its
+    /// review files record it.
     RevMan5,
+}
+
+impl Convention {
+    /// Both conventions, in the order they are offered.
+    pub const ALL: [Convention; 2] = [Convention::Metafor, Convention::RevMan5];
+
+    /// Short stable code (`"metafor"`, `"revman5"`), used in files and on the command
+    /// line.
+    pub fn code(self) -> &'static str {
+        match self {
+            Convention::Metafor => "metafor",
+            Convention::RevMan5 => "revman5",
+        }
+    }
+
+    /// The convention with the given code, if any.
+    pub fn from_code(code: &str) -> Option<Convention> {
+        Convention::ALL
+            .into_iter()
+            .find(|c| c.code().eq_ignore_ascii_case(code))
+    }
+
+    /// Name shown where the setting is chosen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Convention::Metafor => "metafor (R)",
+            Convention::RevMan5 => "RevMan 5",
+        }
+    }
+
+    /// What choosing it changes, in one paragraph.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Convention::Metafor => {
+                "Numbers as R's metafor computes them: Mantel-Haenszel pools the raw \
+                 counts; a risk difference with a zero cell is computed from the \
+                 corrected counts; random effects after Mantel-Haenszel or Peto are an \
+                 inverse-variance fit with the chosen estimator."
+            }
+            Convention::RevMan5 => {
+                "Numbers as RevMan 5 computes them: 0.5 is added to the cells of a \
+                 study with a zero cell also inside the Mantel-Haenszel sums; a risk \
+                 difference keeps its raw estimate and takes its variance from the \
+                 corrected counts; random effects take DerSimonian-Laird's tau² from \
+                 the heterogeneity statistic of the Mantel-Haenszel or Peto analysis."
+            }
+        }
+    }
 }
 
 /// Everything that defines an analysis besides the data.
@@ -189,8 +263,9 @@ pub struct Settings {
     pub ci: CiMethod,
     /// Zero-cell continuity correction.
     pub correction: ZeroCellCorrection,
-    /// Mantel-Haenszel on raw or corrected counts.
-    pub mh: MhCorrection,
+    /// Whose conventions apply where metafor and RevMan 5 differ.
+    #[serde(alias = "mh")]
+    pub convention: Convention,
 }
 
 impl Default for Settings {
@@ -201,7 +276,7 @@ impl Default for Settings {
             tau2: Tau2Estimator::RestrictedMaximumLikelihood,
             ci: CiMethod::Wald,
             correction: ZeroCellCorrection::default(),
-            mh: MhCorrection::RawCounts,
+            convention: Convention::Metafor,
         }
     }
 }

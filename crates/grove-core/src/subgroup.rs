@@ -4,8 +4,12 @@
 //! # Test for subgroup differences (Borenstein et al. 2009, ch. 19; Cochrane Handbook
 //! §10.11.3.1; metafor `rma(estimates, sei=se, method="FE")`)
 //! `Q = Σ_g (θ_g - θ̄)² / se_g²` with `θ̄ = Σ θ_g/se_g² / Σ 1/se_g²`, over the subgroups
-//! whose fit exists, `df = G - 1`, `p = P(χ²_df > Q)`; done separately for the
-//! common-effect and the random-effects subgroup estimates.
+//! whose fit exists, `df = G - 1`, `p = P(χ²_df > Q)`, and
+//! `I² = max(0, 100 (Q - df)/Q)` (RevMan 5's `I2_Q`); done separately for the
+//! common-effect and the random-effects subgroup estimates. A subgroup of one study
+//! takes part with that study's estimate, as in metafor and RevMan 5.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -37,6 +41,8 @@ pub struct SubgroupTest {
     pub df: usize,
     /// `P(χ²_df > Q)`.
     pub p: f64,
+    /// I² of the subgroup estimates, percent: the share of their spread beyond chance.
+    pub i2: f64,
 }
 
 /// All subgroups and the tests across them.
@@ -53,17 +59,18 @@ pub struct Subgroups {
 /// Splits the studies by subgroup label (studies without one form a group with an empty
 /// name), pools each group with `settings`, and tests for differences.
 pub fn subgroups(studies: &[Study], settings: &Settings) -> Subgroups {
+    // Grouped by hashing, so that one subgroup per study stays linear.
+    let mut index: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (i, s) in studies.iter().enumerate() {
-        let name = s.subgroup.clone().unwrap_or_default();
-        match names.iter().position(|n| *n == name) {
-            Some(g) => members[g].push(i),
-            None => {
-                names.push(name);
-                members.push(vec![i]);
-            }
-        }
+        let name = s.subgroup.as_deref().unwrap_or_default();
+        let g = *index.entry(name).or_insert_with(|| {
+            names.push(name.to_owned());
+            members.push(Vec::new());
+            names.len() - 1
+        });
+        members[g].push(i);
     }
     let groups: Vec<SubgroupResult> = names
         .into_iter()
@@ -113,9 +120,15 @@ pub fn difference_test<'a>(
         .map(|((e, _), w)| w * (e - mean).powi(2))
         .sum::<f64>();
     let df = est.len() - 1;
+    let i2 = if q > 0.0 {
+        (100.0 * (q - df as f64) / q).max(0.0)
+    } else {
+        0.0
+    };
     Ok(SubgroupTest {
         q,
         df,
         p: dist::chi2_sf(q, df as f64),
+        i2,
     })
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use grove_core::analysis::{Analysis, analyze};
 use grove_core::rma::{Fit, Model};
 use grove_core::{
-    CiMethod, CorrectionScope, Interval, Measure, Method, MhCorrection, Settings, Study, Table,
+    CiMethod, Convention, CorrectionScope, Interval, Measure, Method, Settings, Study, Table,
     Tau2Estimator, ZeroCellCorrection,
 };
 use serde_json::Value;
@@ -141,7 +141,7 @@ fn settings(a: &Value) -> Result<(Settings, Model), String> {
         tau2,
         ci,
         correction,
-        mh: MhCorrection::RawCounts,
+        convention: Convention::Metafor,
     };
     Ok((s, model))
 }

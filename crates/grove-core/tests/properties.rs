@@ -5,8 +5,8 @@
 use grove_core::analysis::analyze;
 use grove_core::rma::{Model, fit};
 use grove_core::{
-    CiMethod, CorrectionScope, Measure, Method, MhCorrection, Settings, Study, Table,
-    Tau2Estimator, ZeroCellCorrection,
+    CiMethod, Convention, CorrectionScope, Measure, Method, Settings, Study, Table, Tau2Estimator,
+    ZeroCellCorrection,
 };
 use proptest::prelude::*;
 
@@ -57,16 +57,16 @@ fn settings() -> impl Strategy<Value = Settings> {
             Just(CorrectionScope::IfAnyStudyHasZero)
         ],
         prop_oneof![Just(0.5), Just(0.0), Just(0.01)],
-        prop_oneof![Just(MhCorrection::RawCounts), Just(MhCorrection::RevMan5)],
+        prop_oneof![Just(Convention::Metafor), Just(Convention::RevMan5)],
     )
         .prop_map(
-            |(measure, method, tau2, ci, scope, increment, mh)| Settings {
+            |(measure, method, tau2, ci, scope, increment, convention)| Settings {
                 measure,
                 method,
                 tau2,
                 ci,
                 correction: ZeroCellCorrection { increment, scope },
-                mh,
+                convention,
             },
         )
 }

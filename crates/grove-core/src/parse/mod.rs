@@ -25,6 +25,7 @@
 //!   trailing `.0`; see [`parse_count`].
 
 mod diagnostic;
+pub mod revman;
 mod header;
 mod number;
 mod split;

@@ -276,13 +276,15 @@ pub struct Fit {
 /// Fits the inverse-variance model to `yi` with sampling variances `vi`
 /// (metafor `rma.uni(yi, vi, method=..., test=...)` plus `confint()` and `predict()`).
 ///
-/// For [`Model::Common`] the `tau2` argument is ignored. With a single study the
-/// common-effect model is fitted as metafor does (Q = 0, I² = 0, H² = 1, and the Wald
-/// test even when Hartung-Knapp is asked for, since t would have 0 df).
+/// For [`Model::Common`] the `tau2` argument is ignored. A single study is fitted as
+/// metafor and RevMan 5 fit it, in either model: its own estimate and standard error,
+/// tau² = 0 (one study carries no information about the spread between studies: metafor
+/// fixes tau² at 0 when k = 1), Q = 0, I² = 0, H² = 1, no tau² interval, and the Wald
+/// test even when Hartung-Knapp is asked for, since t would have 0 df.
 ///
 /// # Errors
-/// [`Undefined`] when there is no study, one study for a random-effects model, invalid
-/// input, or the estimator fails (metafor stops with an error in the same cases).
+/// [`Undefined`] when there is no study, invalid input, or the estimator fails (metafor
+/// stops with an error in the same cases).
 ///
 /// ```
 /// use grove_core::rma::{fit, Model};
@@ -302,14 +304,44 @@ pub fn fit(
     let k = yi.len();
     let (tau2_value, se_tau2) = match model {
         Model::Common => (0.0, None),
+        // metafor: "tau2 fixed to 0 when k = 1".
+        Model::Random if k == 1 => (0.0, None),
         Model::Random => {
-            if k < 2 {
-                return Err(Undefined::OneStudy);
-            }
             let est = tau2::estimate(yi, vi, tau2)?;
             (est.tau2, Some(est.se))
         }
     };
+    Ok(fit_given(yi, vi, model, tau2_value, se_tau2, ci))
+}
+
+/// The random-effects model with a tau² given rather than estimated (RevMan 5's random
+/// effects after Mantel-Haenszel or Peto pooling, whose DerSimonian-Laird tau² comes from
+/// that method's Q). Heterogeneity as in [`fit`], from `yi` and `vi`.
+///
+/// # Errors
+/// As [`fit`]; also [`Undefined::Tau2NotEstimable`] when `tau2` is negative or not
+/// finite.
+pub fn fit_with_tau2(yi: &[f64], vi: &[f64], tau2: f64, ci: CiMethod) -> Result<Fit, Undefined> {
+    check_input(yi, vi)?;
+    if !(tau2.is_finite() && tau2 >= 0.0) {
+        return Err(Undefined::Tau2NotEstimable(format!(
+            "tau² = {tau2} is not a variance"
+        )));
+    }
+    let tau2 = if yi.len() == 1 { 0.0 } else { tau2 };
+    Ok(fit_given(yi, vi, Model::Random, tau2, None, ci))
+}
+
+/// The fit for valid input and a known tau² (0 for the common-effect model).
+fn fit_given(
+    yi: &[f64],
+    vi: &[f64],
+    model: Model,
+    tau2_value: f64,
+    se_tau2: Option<f64>,
+    ci: CiMethod,
+) -> Fit {
+    let k = yi.len();
     // metafor sets test="z" when k = 1 ("Cannot use test='knha' since k=1").
     let ci = if k == 1 { CiMethod::Wald } else { ci };
 
@@ -342,6 +374,7 @@ pub fn fit(
     };
     let (tau2_ci, i2_ci, h2_ci) = match model {
         Model::Common => (None, None, None),
+        Model::Random if k == 1 => (None, None, None),
         Model::Random => match qprofile::tau2_interval(yi, vi, tau2_value) {
             Some(iv) => {
                 let (il, hl) = base.from_tau2(iv.lower);
@@ -378,13 +411,13 @@ pub fn fit(
         Model::Random => Some(prediction(beta, se, tau2_value, critical_value(df), k)),
     };
     let weights = wi.iter().map(|w| 100.0 * w / sw).collect();
-    Ok(Fit {
+    Fit {
         model,
         pooled,
         heterogeneity,
         weights,
         prediction,
-    })
+    }
 }
 
 /// The tau² estimate alone (metafor `rma.uni(...)$tau2`, truncated at 0).
@@ -537,7 +570,6 @@ mod tests {
             .unwrap_err()
         };
         assert_eq!(e(&[], &[]), Undefined::NoStudies);
-        assert_eq!(e(&[1.0], &[1.0]), Undefined::OneStudy);
         assert_eq!(
             e(&[1.0], &[1.0, 2.0]),
             Undefined::LengthMismatch { yi: 1, vi: 2 }
@@ -550,6 +582,23 @@ mod tests {
             e(&[1.0, 2.0], &[0.0, 1.0]),
             Undefined::InvalidStudy { index: 0 }
         );
+    }
+
+    #[test]
+    fn one_study_is_its_own_estimate_with_tau2_zero_in_either_model() {
+        for model in [Model::Common, Model::Random] {
+            for ci in [CiMethod::Wald, CiMethod::HartungKnapp] {
+                let f = fit(&[0.4], &[0.09], model, Tau2Estimator::PauleMandel, ci).unwrap();
+                assert_eq!((f.pooled.estimate, f.pooled.se), (0.4, 0.3));
+                assert_eq!(f.pooled.df, None);
+                let h = &f.heterogeneity;
+                assert_eq!((h.q, h.df, h.i2, h.h2, h.tau2), (0.0, 0, 0.0, 1.0, 0.0));
+                assert_eq!(h.tau2_ci, None);
+            }
+        }
+        let f = fit_with_tau2(&[0.4], &[0.09], 0.7, CiMethod::Wald).unwrap();
+        assert_eq!(f.heterogeneity.tau2, 0.0);
+        assert!(fit_with_tau2(&[0.4, 0.1], &[0.09, 0.1], f64::NAN, CiMethod::Wald).is_err());
     }
 
     #[test]
