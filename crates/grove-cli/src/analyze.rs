@@ -1,13 +1,13 @@
 //! `grove analyze`: reads a trial table, runs the analysis, prints the results.
 
-use crate::{CiArg, MeasureArg, MethodArg, ModelArg, Tau2Arg};
-use grove_core::analysis::{Analysis, analyze};
+use crate::{CiArg, ConventionArg, MeasureArg, MethodArg, ModelArg, Tau2Arg};
+use grove_core::analysis::Analysis;
 use grove_core::forest::{self, PlotOptions};
 use grove_core::format;
 use grove_core::parse::{Diagnostic, Parsed, parse};
 use grove_core::report::{ModelView, Report, ReportOptions};
 use grove_core::rma::{Fit, Model, Undefined};
-use grove_core::{CiMethod, Measure, Method, Settings, Study, Tau2Estimator};
+use grove_core::{CiMethod, Convention, Measure, Method, Settings, Study, Tau2Estimator};
 use serde::Serialize;
 use std::io::Read;
 use std::path::PathBuf;
@@ -17,24 +17,33 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The table of trials (a text file: tab-, comma- or semicolon-separated, or
-    /// aligned with spaces); `-` reads standard input.
+    /// aligned with spaces), or a RevMan 5 review (`.rm5`, with `--outcome`); `-` reads
+    /// standard input.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Effect measure.
-    #[arg(long, value_enum, default_value = "rr")]
-    measure: MeasureArg,
-    /// Pooling method of the common-effect model.
-    #[arg(long, value_enum, default_value = "iv")]
-    method: MethodArg,
-    /// Model whose pooled result and weights are shown.
-    #[arg(long, value_enum, default_value = "random")]
-    model: ModelArg,
-    /// Between-study variance estimator of the random-effects model.
-    #[arg(long, value_enum, default_value = "reml")]
-    tau2: Tau2Arg,
-    /// Confidence-interval method of the pooled effect.
-    #[arg(long, value_enum, default_value = "z")]
-    ci: CiArg,
+    /// The outcome of a RevMan review to analyse, by its number ("1.2"). Its measure,
+    /// method, model and RevMan's conventions come from the file; options given here
+    /// override them.
+    #[arg(long, value_name = "NUMBER")]
+    outcome: Option<String>,
+    /// Effect measure [default: rr].
+    #[arg(long, value_enum)]
+    measure: Option<MeasureArg>,
+    /// Pooling method of the common-effect model [default: iv].
+    #[arg(long, value_enum)]
+    method: Option<MethodArg>,
+    /// Model whose pooled result and weights are shown [default: random].
+    #[arg(long, value_enum)]
+    model: Option<ModelArg>,
+    /// Between-study variance estimator of the random-effects model [default: reml].
+    #[arg(long, value_enum)]
+    tau2: Option<Tau2Arg>,
+    /// Confidence-interval method of the pooled effect [default: z].
+    #[arg(long, value_enum)]
+    ci: Option<CiArg>,
+    /// Whose conventions apply where metafor and RevMan 5 differ [default: metafor].
+    #[arg(long, value_enum)]
+    convention: Option<ConventionArg>,
     /// Print the results as JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -44,19 +53,25 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    fn settings(&self) -> Settings {
-        Settings {
-            measure: match self.measure {
+    /// `base` with the options given on the command line in place of its own.
+    fn settings(&self, base: Settings) -> Settings {
+        let mut s = base;
+        if let Some(m) = self.measure {
+            s.measure = match m {
                 MeasureArg::Rr => Measure::RiskRatio,
                 MeasureArg::Or => Measure::OddsRatio,
                 MeasureArg::Rd => Measure::RiskDifference,
-            },
-            method: match self.method {
+            };
+        }
+        if let Some(m) = self.method {
+            s.method = match m {
                 MethodArg::Iv => Method::InverseVariance,
                 MethodArg::Mh => Method::MantelHaenszel,
                 MethodArg::Peto => Method::Peto,
-            },
-            tau2: match self.tau2 {
+            };
+        }
+        if let Some(t) = self.tau2 {
+            s.tau2 = match t {
                 Tau2Arg::Dl => Tau2Estimator::DerSimonianLaird,
                 Tau2Arg::Reml => Tau2Estimator::RestrictedMaximumLikelihood,
                 Tau2Arg::Pm => Tau2Estimator::PauleMandel,
@@ -65,106 +80,139 @@ impl Args {
                 Tau2Arg::Sj => Tau2Estimator::SidikJonkman,
                 Tau2Arg::He => Tau2Estimator::Hedges,
                 Tau2Arg::Eb => Tau2Estimator::EmpiricalBayes,
-            },
-            ci: match self.ci {
+            };
+        }
+        if let Some(c) = self.ci {
+            s.ci = match c {
                 CiArg::Z => CiMethod::Wald,
                 CiArg::Hk => CiMethod::HartungKnapp,
-            },
-            ..Settings::default()
+            };
         }
+        if let Some(c) = self.convention {
+            s.convention = match c {
+                ConventionArg::Metafor => Convention::Metafor,
+                ConventionArg::Revman5 => Convention::RevMan5,
+            };
+        }
+        s
     }
 
-    fn model(&self) -> Model {
+    fn model(&self, base: Model) -> Model {
         match self.model {
-            ModelArg::Common => Model::Common,
-            ModelArg::Random => Model::Random,
+            Some(ModelArg::Common) => Model::Common,
+            Some(ModelArg::Random) => Model::Random,
+            None => base,
         }
     }
 }
 
 /// Runs `grove analyze`. Exit status 1 when the input cannot be read or has errors.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    let text = match read_input(args) {
-        Ok(text) => text,
+    match analyse(args) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    let parsed = parse(&text);
+    }
+}
+
+fn analyse(args: &Args) -> Result<(), String> {
+    let bytes = read_input(&args.file)?;
     let name = if args.file.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
         args.file.display().to_string()
     };
-    if !report_diagnostics(&name, &parsed) {
-        return ExitCode::FAILURE;
-    }
-    let studies = parsed.studies();
-    if studies.is_empty() {
-        eprintln!(
-            "error: {name}: no studies found; expected one row per study: study, experimental \
-             events, experimental total, control events, control total"
-        );
-        return ExitCode::FAILURE;
-    }
-    let settings = args.settings();
-    if settings.method == Method::Peto && settings.measure != Measure::OddsRatio {
-        eprintln!(
-            "error: --method peto pools odds ratios only; use it with --measure or (accepted with iv and mh: rr, or, rd)"
-        );
-        return ExitCode::FAILURE;
-    }
-    let analysis = analyze(&studies, &settings);
-    let model = args.model();
-    if let Some(path) = &args.svg {
-        let options = ReportOptions {
-            settings,
-            models: match model {
-                Model::Common => ModelView::Common,
-                Model::Random => ModelView::Random,
-            },
-            ..ReportOptions::default()
-        };
-        let report = Report::new(&parsed.raw_rows(), &options);
-        let svg = forest::layout(&report.forest(), &PlotOptions::default()).to_svg();
-        if let Err(e) = std::fs::write(path, svg) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
-    }
-    if args.json {
-        match serde_json::to_string_pretty(&Output::new(&studies, &analysis, model)) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                eprintln!("error: cannot write JSON: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+    let (rows, options, revman) = if crate::revman::is_review(&args.file, &bytes) {
+        let review = grove_core::parse::revman::read(&bytes).map_err(|e| format!("{name}: {e}"))?;
+        let outcome = crate::revman::pick(&review, args.outcome.as_deref())
+            .map_err(|e| format!("{name}: {e}"))?;
+        println!("{}", outcome.title());
+        (
+            outcome.rows.clone(),
+            outcome.options.clone(),
+            Some(outcome.source.clone()),
+        )
     } else {
-        print!("{}", text_report(&studies, &analysis, model));
+        if args.outcome.is_some() {
+            return Err(format!(
+                "{name}: --outcome chooses an outcome of a RevMan review (.rm5)"
+            ));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            format!("{name} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)")
+        })?;
+        let parsed = parse(&text);
+        if !report_diagnostics(&name, &parsed) {
+            return Err(format!("{name}: rows with errors (above)"));
+        }
+        (parsed.raw_rows(), ReportOptions::default(), None)
+    };
+    let settings = args.settings(options.settings);
+    if settings.method == Method::Peto && settings.measure != Measure::OddsRatio {
+        return Err(
+            "--method peto pools odds ratios only; use it with --measure or (accepted with iv and mh: rr, or, rd)"
+                .to_owned(),
+        );
     }
-    ExitCode::SUCCESS
+    let model = args.model(options.models.primary());
+    let options = ReportOptions {
+        settings,
+        models: match model {
+            Model::Common => ModelView::Common,
+            Model::Random => ModelView::Random,
+        },
+        ..options
+    };
+    let report = Report::new(&rows, &options);
+    if report.studies.is_empty() {
+        return Err(format!(
+            "{name}: no studies found; expected one row per study: study, experimental \
+             events, experimental total, control events, control total"
+        ));
+    }
+    if let Some(path) = &args.svg {
+        let svg = forest::layout(&report.forest(), &PlotOptions::default()).to_svg();
+        std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    let (studies, analysis) = (&report.studies, &report.analysis);
+    if args.json {
+        let json = serde_json::to_string_pretty(&Output::new(studies, analysis, model))
+            .map_err(|e| format!("cannot write JSON: {e}"))?;
+        println!("{json}");
+    } else {
+        print!("{}", text_report(studies, analysis, model));
+        if let Some(source) = &revman {
+            let a = grove_core::review::agreement::compare(source, &report);
+            println!("\nAgainst the numbers stored in the review: {a}");
+        }
+    }
+    Ok(())
 }
 
-fn read_input(args: &Args) -> Result<String, String> {
-    if args.file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input as UTF-8 text: {e}"))?;
-        Ok(text)
+/// Reads the file, or standard input for `-`, up to [`MAX_INPUT_BYTES`].
+pub(crate) fn read_input(file: &std::path::Path) -> Result<Vec<u8>, String> {
+    let limit = MAX_INPUT_BYTES as u64;
+    let mut bytes = Vec::new();
+    let read = if file.as_os_str() == "-" {
+        std::io::stdin().take(limit + 1).read_to_end(&mut bytes)
     } else {
-        let bytes = std::fs::read(&args.file)
-            .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-        String::from_utf8(bytes).map_err(|_| {
-            format!(
-                "{} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)",
-                args.file.display()
-            )
-        })
+        std::fs::File::open(file).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(format!(
+            "{} is larger than {} MB, the most grove reads",
+            file.display(),
+            MAX_INPUT_BYTES >> 20
+        ));
     }
+    Ok(bytes)
 }
+
+/// The most `grove` reads of one input: 64 MiB, far above any review or trial table.
+pub(crate) const MAX_INPUT_BYTES: usize = grove_core::parse::revman::MAX_FILE_BYTES;
 
 /// Prints every diagnostic to standard error; `false` when a row is invalid.
 fn report_diagnostics(name: &str, parsed: &Parsed) -> bool {

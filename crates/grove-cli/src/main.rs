@@ -5,8 +5,11 @@
 //!   result, or JSON with `--json`.
 //! - `grove validate FILE.json...` checks the engine against reference files in the
 //!   format of `tests/reference/README.md`.
+//! - `grove revman-check FILE.rm5...` checks the engine against the results RevMan 5
+//!   stored in its review files.
 
 mod analyze;
+mod revman;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -42,6 +45,30 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Check Grove's RevMan 5 mode against the results stored in RevMan review files.
+    ///
+    /// Analyses every dichotomous outcome with the settings its file gives and compares
+    /// each number RevMan stored (per study, per subgroup, overall, and the test for
+    /// subgroup differences). Prints one line per outcome (agrees / differs, with the
+    /// largest deviation), then "N passed, M failed"; exits with status 1 if any
+    /// outcome differs or a file cannot be read.
+    RevmanCheck {
+        /// RevMan 5 review files.
+        #[arg(required = true, value_name = "FILE.rm5")]
+        files: Vec<PathBuf>,
+        /// Also list every number that differs.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+}
+
+/// Whose conventions apply where metafor and RevMan 5 compute differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ConventionArg {
+    /// R's metafor.
+    Metafor,
+    /// RevMan 5.
+    Revman5,
 }
 
 /// Effect measure.
@@ -110,5 +137,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Validate { files, verbose } => validate::run(&files, verbose),
+        Command::RevmanCheck { files, verbose } => revman::run(&files, verbose),
     }
 }

@@ -406,3 +406,123 @@ fn text_report_lists_subgroups_and_their_test() {
         "{report}"
     );
 }
+
+fn revman_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/revman")
+}
+
+#[test]
+fn revman_check_passes_on_every_review_file() {
+    let mut files: Vec<String> = std::fs::read_dir(revman_dir())
+        .expect("tests/revman")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rm5"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let args: Vec<&str> = std::iter::once("revman-check")
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let out = grove(&args, "");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("329 passed, 0 failed"));
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains(": agrees (")).count(),
+        329
+    );
+    // Other outcome types are listed with their reason, not counted.
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("not compared: continuous"))
+            .count(),
+        120
+    );
+    assert!(stdout.contains(
+        "Fleiss1993.rm5  1.1 Aspirin for Preventing Death after Myocardial Infarction: agrees"
+    ));
+}
+
+#[test]
+fn revman_check_fails_on_an_altered_or_damaged_file() {
+    let original = std::fs::read_to_string(revman_dir().join("Fleiss1993.rm5"))
+        .expect("Fleiss1993.rm5 is ISO-8859-1 with ASCII content");
+    // RevMan's pooled OR 0.8968655609130709, moved in the sixth digit.
+    let altered = original.replacen(
+        r#"EFFECT_SIZE="0.8968655609130709""#,
+        r#"EFFECT_SIZE="0.8968705609130709""#,
+        1,
+    );
+    assert_ne!(altered, original);
+    let dir = std::env::temp_dir().join(format!("grove-cli-revman-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("altered.rm5");
+    std::fs::write(&path, altered).expect("write");
+    let broken = dir.join("broken.rm5");
+    std::fs::write(&broken, &original[..original.len() / 3]).expect("write");
+    let out = grove(
+        &[
+            "revman-check",
+            "-v",
+            path.to_str().expect("path"),
+            broken.to_str().expect("path"),
+        ],
+        "",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("1.1 Aspirin for Preventing Death after Myocardial Infarction: differs"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("overall: EFFECT_SIZE: RevMan 0.8968705609130709 Grove 0.89686556"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("broken.rm5: cannot be read: the file is damaged or not XML"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().last(), Some("0 passed, 2 failed"));
+}
+
+#[test]
+fn analyzes_an_outcome_of_a_revman_review() {
+    let file = revman_dir().join("CD009865StatsDataOnly.rm5");
+    let file = file.to_str().expect("path");
+    let out = grove(&["analyze", file, "--outcome", "1.3"], "");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.starts_with("1.3 Number withdrawn due to adverse events"), "{stdout}");
+    assert!(stdout.contains("Peto"), "{stdout}");
+    assert!(
+        stdout.contains("Against the numbers stored in the review: agrees"),
+        "{stdout}"
+    );
+    // Without --outcome the outcomes are listed.
+    let out = grove(&["analyze", file], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("choose an outcome with --outcome NUMBER"));
+    assert!(text(&out.stderr).contains("\n  1.3 Number withdrawn"));
+    // A continuous outcome is named with the reason.
+    let out = grove(&["analyze", file, "--outcome", "1.1"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("outcome 1.1 Pain is not analysed: continuous"), "{err}");
+    // Options given on the command line override the file's.
+    let out = grove(
+        &[
+            "analyze",
+            file,
+            "--outcome",
+            "1.3",
+            "--convention",
+            "metafor",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -9,7 +9,9 @@
 //! - the test for subgroup differences: Chi², P and I².
 //!
 //! Weights are percentages of the overall analysis when RevMan shows it, and of the
-//! subgroup otherwise (`TOTALS="SUB"`), as RevMan prints them.
+//! subgroup otherwise (`TOTALS="SUB"`), as RevMan prints them. Where RevMan pools
+//! nothing (no totals, or no estimate for the outcome or subgroup) it stores every
+//! weight as 0, which is not a weight; those are not compared.
 //!
 //! With one study (df = 0) RevMan prints "Heterogeneity: Not applicable" and stores I²
 //! as `100·(Q − 0)/Q` of a Q that is round-off (1e-30): 100, or 0 when Q is exactly 0.
@@ -222,12 +224,10 @@ pub fn compare(source: &RevManOutcome, report: &Report) -> Agreement {
                 tolerance: TOLERANCE,
             });
         }
-        push(
-            &mut out,
-            what("WEIGHT"),
-            st.weight,
-            weights[s].or(Some(0.0)),
-        );
+        if weighted(source, report, s) {
+            let w = weights[s].or(Some(0.0));
+            push(&mut out, what("WEIGHT"), st.weight, w);
+        }
     }
 
     // Pooled results.
@@ -295,6 +295,23 @@ pub fn compare(source: &RevManOutcome, report: &Report) -> Agreement {
         }
     }
     out
+}
+
+/// Whether RevMan pooled the analysis that analysed study `s` belongs to, so that its
+/// stored weight is a weight.
+fn weighted(source: &RevManOutcome, report: &Report, s: usize) -> bool {
+    let stored = &source.stored;
+    match source.totals {
+        Totals::Overall => stored.estimable,
+        Totals::None => false,
+        Totals::SubtotalsOnly => {
+            let name = report.studies[s].subgroup.as_deref().unwrap_or_default();
+            stored
+                .subgroups
+                .iter()
+                .any(|g| g.estimable && g.name == name)
+        }
+    }
 }
 
 fn row_label(report: &Report, row: usize) -> String {
