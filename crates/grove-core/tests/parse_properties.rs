@@ -1,7 +1,11 @@
-//! Properties of the parser: no text makes it panic, and studies written as TSV, CSV or
-//! semicolon-separated text (with a header, quoting where needed) read back unchanged.
+//! Properties of the parser: no text makes it panic; studies written as TSV, CSV or
+//! semicolon-separated text (with a header, quoting where needed, thousands grouped by
+//! dots) read back unchanged; and no count that could be two numbers is ever read one
+//! way without evidence from the text.
 
-use grove_core::parse::{Column, RawRow, parse, to_tsv};
+use grove_core::parse::{
+    Column, Evidence, NumberConvention, Problem, RawRow, Separator, parse, to_tsv,
+};
 use grove_core::{Study, Table};
 use proptest::prelude::*;
 
@@ -97,13 +101,20 @@ fn study() -> impl Strategy<Value = Study> {
 /// Writes studies with a header, separated by `delimiter`, quoting cells that hold a
 /// separator, a quote or a line break.
 fn write(studies: &[Study], delimiter: char) -> String {
-    let quote = |cell: String| {
-        if cell.contains([',', ';', '\t', '"', '\n', '\r']) {
-            format!("\"{}\"", cell.replace('"', "\"\""))
-        } else {
-            cell
-        }
-    };
+    write_counts(studies, delimiter, |v| v.to_string())
+}
+
+/// Quotes a cell that holds a separator, a quote or a line break.
+fn quote(cell: String) -> String {
+    if cell.contains([',', ';', '\t', '"', '\n', '\r']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell
+    }
+}
+
+/// Like [`write`], with counts written by `count`.
+fn write_counts(studies: &[Study], delimiter: char, count: impl Fn(u64) -> String) -> String {
     let mut out = Column::ROW
         .map(Column::heading)
         .join(&delimiter.to_string());
@@ -112,10 +123,10 @@ fn write(studies: &[Study], delimiter: char) -> String {
         let cells = [
             s.name.clone(),
             s.year.map(|y| y.to_string()).unwrap_or_default(),
-            s.table.ai().to_string(),
-            s.table.n1().to_string(),
-            s.table.ci().to_string(),
-            s.table.n2().to_string(),
+            count(s.table.ai()),
+            count(s.table.n1()),
+            count(s.table.ci()),
+            count(s.table.n2()),
             s.subgroup.clone().unwrap_or_default(),
         ];
         out.push_str(&cells.map(quote).join(&delimiter.to_string()));
@@ -150,5 +161,193 @@ proptest! {
             })
             .collect();
         prop_assert_eq!(parse(&to_tsv(&raw)).raw_rows(), raw);
+    }
+}
+
+/// `1234567` → `"1.234.567"`: thousands grouped by dots, as in German spreadsheets.
+fn dot_grouped(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A valid study whose counts are often whole thousands (`10.000` when dot-grouped).
+fn thousands_study() -> impl Strategy<Value = Study> {
+    let total = prop_oneof![1u64..5_000_000, (1u64..1000).prop_map(|k| k * 1000)];
+    let arm = move || {
+        total.clone().prop_flat_map(|n| {
+            let events = prop_oneof![0..=n, (0..=n / 1000).prop_map(|k| k * 1000)];
+            (events, Just(n))
+        })
+    };
+    (study(), arm(), arm()).prop_map(|(s, (e1, n1), (e2, n2))| Study {
+        table: Table::new(e1, n1, e2, n2).expect("events never exceed totals"),
+        ..s
+    })
+}
+
+/// A study with a total that only grouping by dots makes a whole number: 1 000 or more,
+/// and a million or more or not whole thousands (`1.234`, `1.000.000`).
+fn deciding_study() -> impl Strategy<Value = Study> {
+    let total = (1000u64..5_000_000)
+        .prop_filter("two whole readings", |n| *n >= 1_000_000 || n % 1000 != 0);
+    (study(), total).prop_map(|(s, n1)| Study {
+        table: Table::new(0, n1, s.table.ci(), s.table.n2()).expect("0 events"),
+        ..s
+    })
+}
+
+/// The two whole readings of a cell of digits and one dot or comma followed by `000`
+/// (`10.000`: 10 000 or 10), thousands first; `None` for any other cell.
+fn two_whole_readings(cell: &str) -> Option<(u64, u64)> {
+    let (int, fraction) = cell.split_once(['.', ','])?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || int.len() > 3 || fraction != "000" {
+        return None;
+    }
+    let value: u64 = int.parse().ok()?;
+    (value != 0).then_some((value * 1000, value))
+}
+
+/// Cells that look like counts written in any locale, often with two readings.
+fn number_cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,4}",
+        "[1-9][0-9]{0,2}[.,]000",
+        "[0-9]{1,3}([.,][0-9]{3}){1,2}",
+        "[0-9]{1,4}[.,][0-9]{1,2}",
+        "[0-9]{1,3}(,[0-9]{3})?\\.0",
+    ]
+}
+
+fn number_row() -> impl Strategy<Value = RawRow> {
+    (
+        "[A-Za-z][A-Za-z ]{0,8}",
+        number_cell(),
+        number_cell(),
+        number_cell(),
+        number_cell(),
+    )
+        .prop_map(|(study, e1, n1, e2, n2)| RawRow {
+            study,
+            e1,
+            n1,
+            e2,
+            n2,
+            ..RawRow::default()
+        })
+}
+
+/// Checks that every count with two whole readings in an accepted study was read by
+/// the convention the evidence shows, and that without such evidence its row is refused
+/// with the cell named.
+fn check_never_guessed(
+    rows: &[RawRow],
+    results: &[Result<Study, Vec<grove_core::parse::Diagnostic>>],
+    evidence: Evidence,
+) -> Result<(), TestCaseError> {
+    let counts = |s: &Study| [s.table.ai(), s.table.n1(), s.table.ci(), s.table.n2()];
+    for (raw, result) in rows.iter().zip(results) {
+        for (i, column) in Column::COUNTS.into_iter().enumerate() {
+            let cell = raw.get(column);
+            let Some((as_thousands, as_decimal)) = two_whole_readings(cell) else {
+                continue;
+            };
+            match (result, evidence) {
+                (Ok(study), Evidence::Shows(convention)) => {
+                    let meant = match (convention, cell.contains('.')) {
+                        (NumberConvention::CommaDecimal, true)
+                        | (NumberConvention::DotDecimal, false) => as_thousands,
+                        _ => as_decimal,
+                    };
+                    prop_assert_eq!(counts(study)[i], meant, "{} in {:?}", cell, raw);
+                    // Evidence needs a cell with a dot or comma that has one reading.
+                    let decided = rows.iter().any(|r| {
+                        Column::COUNTS.iter().any(|&c| {
+                            let other = r.get(c);
+                            other.contains(['.', ',']) && two_whole_readings(other).is_none()
+                        })
+                    });
+                    prop_assert!(decided, "no cell could decide for {:?}", rows);
+                }
+                (Ok(study), _) => {
+                    prop_assert!(
+                        false,
+                        "{} read as {:?} without evidence",
+                        cell,
+                        counts(study)
+                    );
+                }
+                (Err(problems), Evidence::Shows(_)) => {
+                    let flagged = problems.iter().any(|d| {
+                        d.column == Some(column)
+                            && matches!(d.problem, Problem::AmbiguousSeparator { .. })
+                    });
+                    prop_assert!(!flagged, "{} flagged despite evidence", cell);
+                }
+                (Err(problems), _) => {
+                    let separator = if cell.contains('.') {
+                        Separator::Dot
+                    } else {
+                        Separator::Comma
+                    };
+                    let expected = Problem::AmbiguousSeparator {
+                        cell: cell.to_string(),
+                        separator,
+                        as_thousands,
+                        as_decimal,
+                    };
+                    let flagged = problems
+                        .iter()
+                        .any(|d| d.column == Some(column) && d.problem == expected);
+                    prop_assert!(flagged, "{} not flagged: {:?}", cell, problems);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn dot_grouped_thousands_read_back(
+        studies in prop::collection::vec(thousands_study(), 1..15),
+        decider in deciding_study(),
+        at in any::<prop::sample::Index>(),
+        delimiter in prop::sample::select(vec!['\t', ';']),
+    ) {
+        let mut studies = studies;
+        studies.insert(at.index(studies.len() + 1), decider);
+        let text = write_counts(&studies, delimiter, dot_grouped);
+        let parsed = parse(&text);
+        prop_assert!(parsed.is_clean(), "diagnostics {:?} for\n{text}", parsed.all_diagnostics());
+        prop_assert_eq!(parsed.evidence, Evidence::Shows(NumberConvention::CommaDecimal));
+        prop_assert_eq!(parsed.studies(), studies);
+    }
+
+    #[test]
+    fn two_whole_readings_are_never_guessed(rows in prop::collection::vec(number_row(), 1..8)) {
+        let parsed = parse(&to_tsv(&rows));
+        prop_assert_eq!(&parsed.raw_rows(), &rows);
+        let results: Vec<_> = parsed.rows.iter().map(|r| r.study.clone()).collect();
+        check_never_guessed(&rows, &results, parsed.evidence)?;
+        // Each row on its own, as a table of one row validates it.
+        for (i, row) in rows.iter().enumerate() {
+            let evidence = Evidence::detect(std::slice::from_ref(row));
+            check_never_guessed(std::slice::from_ref(row), &[row.validate(i + 1)], evidence)?;
+        }
+    }
+
+    #[test]
+    fn raw_cells_with_two_readings_survive_to_tsv(rows in prop::collection::vec(number_row(), 1..10)) {
+        prop_assert_eq!(parse(&to_tsv(&rows)).raw_rows(), rows);
     }
 }

@@ -1,6 +1,7 @@
 //! What can be wrong with pasted text, and where: [`Diagnostic`] = line + [`Column`] +
 //! [`Problem`], each with a plain-English `Display`.
 
+use super::Separator;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -40,6 +41,19 @@ impl Column {
         Column::ControlTotal,
         Column::Subgroup,
     ];
+
+    /// The columns of counts that rows keep (events and totals of each arm).
+    pub const COUNTS: [Column; 4] = [
+        Column::ExperimentalEvents,
+        Column::ExperimentalTotal,
+        Column::ControlEvents,
+        Column::ControlTotal,
+    ];
+
+    /// Whether the column holds counts (events, totals or non-events).
+    pub fn is_count(self) -> bool {
+        !matches!(self, Column::Study | Column::Year | Column::Subgroup)
+    }
 
     /// The heading [`to_tsv`](super::to_tsv) writes for the column ("Experimental events").
     pub fn heading(self) -> &'static str {
@@ -123,6 +137,59 @@ pub enum Problem {
     },
     /// A quoted cell has no closing quote; the quote is read as an ordinary character.
     UnclosedQuote,
+    /// The count has two whole readings (`10.000`: 10 000 or 10) and nothing else in the
+    /// table shows whether the separator groups thousands or marks decimals; the row is
+    /// left out until the cell is retyped with the one meant (see
+    /// [`Problem::confirmations`]).
+    AmbiguousSeparator {
+        /// The cell as typed.
+        cell: String,
+        /// The separator read both ways.
+        separator: Separator,
+        /// The count when the separator groups thousands.
+        as_thousands: u64,
+        /// The count when the separator is the decimal mark.
+        as_decimal: u64,
+    },
+}
+
+/// One way of settling a [`Problem`] by choice: the cell text that means it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Confirmation {
+    /// The cell's new text, which has only this reading ("10000").
+    pub text: String,
+    /// What choosing it means ("Read as 10 000").
+    pub label: String,
+}
+
+impl Problem {
+    /// The choices that settle this problem, for problems settled by choosing
+    /// ([`Problem::AmbiguousSeparator`]: the thousands reading, then the decimal one);
+    /// empty for every other problem.
+    ///
+    /// ```
+    /// use grove_core::parse::{parse_count, Confirmation};
+    /// let problem = parse_count("10.000").unwrap_err();
+    /// assert_eq!(problem.confirmations(), vec![
+    ///     Confirmation { text: "10000".into(), label: "Read as 10 000".into() },
+    ///     Confirmation { text: "10".into(), label: "Read as 10".into() },
+    /// ]);
+    /// ```
+    pub fn confirmations(&self) -> Vec<Confirmation> {
+        match self {
+            Problem::AmbiguousSeparator {
+                as_thousands,
+                as_decimal,
+                ..
+            } => [*as_thousands, *as_decimal]
+                .map(|v| Confirmation {
+                    text: v.to_string(),
+                    label: format!("Read as {}", super::grouped(v)),
+                })
+                .to_vec(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -189,6 +256,18 @@ impl fmt::Display for Problem {
             ),
             Problem::UnclosedQuote => f.write_str(
                 "a quote opens a cell but never closes; it is read as a plain character",
+            ),
+            Problem::AmbiguousSeparator {
+                cell,
+                separator,
+                as_thousands,
+                as_decimal,
+            } => write!(
+                f,
+                "'{cell}' could be {} ({separator} as thousands separator) or {} \
+                 ({separator} as decimal mark); confirm one",
+                super::grouped(*as_thousands),
+                super::grouped(*as_decimal),
             ),
         }
     }

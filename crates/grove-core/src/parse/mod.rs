@@ -21,17 +21,22 @@
 //!   control events, control total, then optionally year and subgroup (a sixth column
 //!   that is not made of years is the subgroup). Four columns of numbers are the counts
 //!   alone.
-//! - Counts may carry thousands separators (`1,234`, `1 234`), surrounding spaces and a
-//!   trailing `.0`; see [`parse_count`].
+//! - Counts may carry thousands separators (`1,234`, `1.234.567`, `1 234`), surrounding
+//!   spaces and a whole fraction (`12.0`, `12,00`). Whether a dot or comma groups
+//!   thousands or marks decimals is read from the cells of the whole text ([`Evidence`]);
+//!   a count that could be two numbers (`10.000`) and that the text does not settle is
+//!   reported ([`Problem::AmbiguousSeparator`]), never guessed; see [`read_count`].
 
 mod diagnostic;
-pub mod revman;
 mod header;
 mod number;
+pub mod revman;
 mod split;
 
-pub use diagnostic::{Column, Diagnostic, Problem};
-pub use number::{MAX_COUNT, parse_count, parse_year};
+pub use diagnostic::{Column, Confirmation, Diagnostic, Problem};
+pub use number::{
+    Evidence, MAX_COUNT, NumberConvention, Separator, grouped, parse_count, parse_year, read_count,
+};
 pub use split::Delimiter;
 
 use crate::table::{Arm, Study, Table};
@@ -82,6 +87,9 @@ pub struct Parsed {
     pub delimiter: Delimiter,
     /// The 1-based line of the header row, if one was recognised.
     pub header_line: Option<usize>,
+    /// What the counts show about the dot and comma; the rows were read by it.
+    #[serde(default)]
+    pub evidence: Evidence,
 }
 
 impl Parsed {
@@ -149,8 +157,13 @@ impl RawRow {
         Column::ROW.iter().all(|&c| self.get(c).trim().is_empty())
     }
 
-    /// Validates the row; `line` names it in diagnostics and in a generated name
-    /// ("Study 4") when the study cell is empty.
+    /// Validates the row on its own; `line` names it in diagnostics and in a generated
+    /// name ("Study 4") when the study cell is empty.
+    ///
+    /// Counts are read by what this row's own cells show about separators
+    /// ([`Evidence::detect`] of the row alone): `10.000` is refused unless the row itself
+    /// settles it. Rows of a table should be read with [`RawRow::validate_with`] and the
+    /// evidence of all of them.
     ///
     /// # Errors
     /// Every problem found, one [`Diagnostic`] per cell (both arms are checked).
@@ -164,6 +177,32 @@ impl RawRow {
     /// # Errors
     /// Every problem found, one [`Diagnostic`] per cell.
     pub fn validate_numbered(&self, line: usize, number: usize) -> Result<Study, Vec<Diagnostic>> {
+        let evidence = Evidence::detect(std::slice::from_ref(self));
+        self.validate_with(line, number, evidence)
+    }
+
+    /// Validates the row with its counts read by `evidence`, normally
+    /// [`Evidence::detect`] of every row of its table; `line` names the row in
+    /// diagnostics and `number` in a generated name ("Study 4").
+    ///
+    /// ```
+    /// use grove_core::parse::{Evidence, RawRow};
+    /// let row = |n1: &str| RawRow { e1: "5".into(), n1: n1.into(), e2: "7".into(),
+    ///     n2: "9".into(), ..RawRow::default() };
+    /// let rows = [row("10.000"), row("1.234.567")];
+    /// let evidence = Evidence::detect(&rows);
+    /// assert_eq!(rows[0].validate_with(1, 1, evidence).unwrap().table.n1(), 10_000);
+    /// assert!(rows[0].validate(1).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// Every problem found, one [`Diagnostic`] per cell.
+    pub fn validate_with(
+        &self,
+        line: usize,
+        number: usize,
+        evidence: Evidence,
+    ) -> Result<Study, Vec<Diagnostic>> {
         let mut diagnostics = Vec::new();
         let mut at = |column: Column, problem: Problem| {
             diagnostics.push(Diagnostic {
@@ -177,7 +216,7 @@ impl RawRow {
             .ok()
             .flatten();
         let mut count = |column: Column| {
-            parse_count(self.get(column))
+            read_count(self.get(column), evidence)
                 .map_err(|p| at(column, p))
                 .ok()
         };
@@ -257,34 +296,38 @@ pub fn parse(text: &str) -> Parsed {
     let delimiter = split::detect(text);
     let (mut records, mut diagnostics) = split::split(text, delimiter);
 
-    let mut header_line = None;
-    let layout = if records.first().is_some_and(looks_like_header) {
-        let header = records.remove(0);
-        header_line = Some(header.line);
-        match header_layout(&header, &mut diagnostics) {
-            Some(layout) => layout,
-            None => {
-                diagnostics.push(Diagnostic {
-                    line: header.line,
-                    column: None,
-                    problem: Problem::HeaderNotRecognised(
-                        header.cells[..header.width()].join(" | "),
-                    ),
-                });
-                default_layout(&records, delimiter)
-            }
+    let header = records
+        .first()
+        .is_some_and(looks_like_header)
+        .then(|| records.remove(0));
+    let header_line = header.as_ref().map(|h| h.line);
+    let named = header
+        .as_ref()
+        .and_then(|h| header_layout(h, &mut diagnostics));
+    let layout = match (named, &header) {
+        (Some(layout), _) => layout,
+        (None, Some(header)) => {
+            diagnostics.push(Diagnostic {
+                line: header.line,
+                column: None,
+                problem: Problem::HeaderNotRecognised(header.cells[..header.width()].join(" | ")),
+            });
+            default_layout(&records, delimiter)
         }
-    } else {
-        default_layout(&records, delimiter)
+        (None, None) => default_layout(&records, delimiter),
     };
 
-    let rows = records
+    let records: Vec<Record> = records
         .into_iter()
+        .map(|record| fit_spaces(record, delimiter, &layout))
+        .collect();
+    let evidence = evidence_of(&records, &layout);
+    let rows = records
+        .iter()
         .enumerate()
         .map(|(index, record)| {
-            let record = fit_spaces(record, delimiter, &layout);
-            let raw = raw_row(&record, &layout, &mut diagnostics);
-            let study = raw.validate_numbered(record.line, index + 1);
+            let raw = raw_row(record, &layout, evidence, &mut diagnostics);
+            let study = raw.validate_with(record.line, index + 1, evidence);
             ParsedRow {
                 line: record.line,
                 raw,
@@ -298,6 +341,7 @@ pub fn parse(text: &str) -> Parsed {
         diagnostics,
         delimiter,
         header_line,
+        evidence,
     }
 }
 
@@ -339,13 +383,7 @@ type Layout = Vec<Option<Column>>;
 /// recognised column name or at least two non-empty cells.
 fn looks_like_header(record: &Record) -> bool {
     let cells = &record.cells[..record.width()];
-    let numbers = cells.iter().skip(1).any(|c| {
-        parse_count(c).is_ok()
-            || matches!(
-                parse_count(c),
-                Err(Problem::Negative(_) | Problem::TooLarge(_))
-            )
-    });
+    let numbers = cells.iter().skip(1).any(|c| number::looks_like_count(c));
     let recognised = cells.iter().any(|c| header::recognise(c).is_some());
     let non_empty = cells.iter().filter(|c| !c.trim().is_empty()).count();
     !numbers && (recognised || non_empty >= 2)
@@ -415,7 +453,7 @@ fn default_layout(records: &[Record], delimiter: Delimiter) -> Layout {
     let typical = most_common(&widths);
     let numeric_first = records
         .iter()
-        .filter(|r| parse_count(&r.cells[0]).is_ok())
+        .filter(|r| number::count_for_layout(&r.cells[0], Evidence::Undecided).is_some())
         .count();
     if typical == 4 && 2 * numeric_first > records.len() {
         return vec![
@@ -453,11 +491,13 @@ fn default_layout(records: &[Record], delimiter: Delimiter) -> Layout {
 
 /// The columns after the counts when cells are separated by single spaces: a subgroup
 /// when most lines end in a word, a year when every line's last number is a year that
-/// leaves valid counts before it (and the line would not be valid without it).
+/// leaves valid counts before it (and the line would not be valid without it). A count
+/// with two readings (`10.000`) is a number here, taken at its smaller reading.
 fn space_tail(records: &[Record]) -> Vec<Option<Column>> {
+    let count = |c: &str| number::count_for_layout(c, Evidence::Undecided);
     let ends_in_word = |r: &Record| {
         let width = r.width();
-        width > 0 && parse_count(&r.cells[width - 1]).is_err()
+        width > 0 && count(&r.cells[width - 1]).is_none()
     };
     let subgroup = 2 * records.iter().filter(|r| ends_in_word(r)).count() > records.len();
     let numbers = |r: &Record| {
@@ -465,7 +505,7 @@ fn space_tail(records: &[Record]) -> Vec<Option<Column>> {
         r.cells[..width]
             .iter()
             .rev()
-            .map_while(|c| parse_count(c).ok())
+            .map_while(|c| count(c))
             .collect::<Vec<u64>>()
     };
     // Counts read backwards: n2, e2, n1, e1.
@@ -529,8 +569,26 @@ fn fit_spaces(record: Record, delimiter: Delimiter, layout: &Layout) -> Record {
     }
 }
 
-/// Places a record's cells into a row; converts the cell form (non-events) to totals.
-fn raw_row(record: &Record, layout: &Layout, diagnostics: &mut Vec<Diagnostic>) -> RawRow {
+/// What the count cells of the records, placed by `layout`, show about separators
+/// (non-events included: they are read before they become totals).
+fn evidence_of(records: &[Record], layout: &Layout) -> Evidence {
+    Evidence::from_cells(records.iter().flat_map(|r| {
+        r.cells
+            .iter()
+            .zip(layout)
+            .filter(|(_, column)| column.is_some_and(Column::is_count))
+            .map(|(cell, _)| cell.as_str())
+    }))
+}
+
+/// Places a record's cells into a row; converts the cell form (non-events) to totals,
+/// reading both cells by `evidence`.
+fn raw_row(
+    record: &Record,
+    layout: &Layout,
+    evidence: Evidence,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> RawRow {
     let mut raw = RawRow::default();
     let mut non_events: [Option<&str>; 2] = [None, None];
     for (cell, column) in record.cells.iter().zip(layout) {
@@ -548,7 +606,7 @@ fn raw_row(record: &Record, layout: &Layout, diagnostics: &mut Vec<Diagnostic>) 
         } else {
             (&raw.e2, Column::ControlTotal)
         };
-        let sum = match (parse_count(events), parse_count(cell)) {
+        let sum = match (read_count(events, evidence), read_count(cell, evidence)) {
             (Ok(a), Ok(b)) => a.checked_add(b).filter(|&s| s <= MAX_COUNT),
             _ => None,
         };

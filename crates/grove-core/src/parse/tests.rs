@@ -187,3 +187,114 @@ fn header_not_recognised_says_what_happens() {
         "{message}"
     );
 }
+
+fn ambiguous(cell: &str, as_thousands: u64, as_decimal: u64) -> Problem {
+    let separator = if cell.contains('.') {
+        Separator::Dot
+    } else {
+        Separator::Comma
+    };
+    Problem::AmbiguousSeparator {
+        cell: cell.into(),
+        separator,
+        as_thousands,
+        as_decimal,
+    }
+}
+
+#[test]
+fn a_count_with_two_readings_is_never_guessed() {
+    // Nothing in the text says whether the dot groups thousands.
+    check(
+        "Dupont;5;10.000;7;9.000\n",
+        &[],
+        &[
+            (1, ambiguous("10.000", 10_000, 10)),
+            (1, ambiguous("9.000", 9_000, 9)),
+        ],
+    );
+    check(
+        "Big trial,\"1,000\",\"2,000\",900,\"2,000\"\n",
+        &[],
+        &[
+            (1, ambiguous("1,000", 1_000, 1)),
+            (1, ambiguous("2,000", 2_000, 2)),
+            (1, ambiguous("2,000", 2_000, 2)),
+        ],
+    );
+    // Cells that show both conventions settle nothing.
+    check(
+        "Dupont;5;10.000;7;9.000\nMüller;12;1.234.567;30;2,500\n",
+        &[("Müller", None, None, [12, 1_234_567, 30, 2_500])],
+        &[
+            (1, ambiguous("10.000", 10_000, 10)),
+            (1, ambiguous("9.000", 9_000, 9)),
+        ],
+    );
+}
+
+#[test]
+fn other_cells_show_how_separators_are_used() {
+    // A dot twice can only group thousands.
+    check(
+        "Dupont;5;10.000;7;9.000\nMüller;12;1.234.567;30;1.200.000\n",
+        &[
+            ("Dupont", None, None, [5, 10_000, 7, 9_000]),
+            ("Müller", None, None, [12, 1_234_567, 30, 1_200_000]),
+        ],
+        &[],
+    );
+    // 1.234 participants are 1 234: a count is whole.
+    check(
+        "Study;E events;E total;C events;C total\nDupont;5;10.000;7;9.000\nMüller;12;1.234;30;1.250\n",
+        &[
+            ("Dupont", None, None, [5, 10_000, 7, 9_000]),
+            ("Müller", None, None, [12, 1_234, 30, 1_250]),
+        ],
+        &[],
+    );
+    // A decimal comma elsewhere (a mistake of its own, but it shows the convention).
+    check(
+        "Dupont;5;10.000;7;9.000\nMüller;12,5;100;30;100\n",
+        &[("Dupont", None, None, [5, 10_000, 7, 9_000])],
+        &[(2, Problem::NotWholeNumber("12,5".into()))],
+    );
+    // A comma group and a decimal dot: the dot is the decimal mark.
+    check(
+        "Dupont;5;10.000;7;9.000\nSmith;1;2,500;3;12.0\n",
+        &[
+            ("Dupont", None, None, [5, 10, 7, 9]),
+            ("Smith", None, None, [1, 2_500, 3, 12]),
+        ],
+        &[],
+    );
+    check(
+        "Big trial\t1,000\t2,000\t900\t2,100\n",
+        &[("Big trial", None, None, [1_000, 2_000, 900, 2_100])],
+        &[],
+    );
+    // The cell form adds events and non-events read the same way.
+    check(
+        "Study;a;b;c;d\nDupont;5;10.000;7;1.234.567\n",
+        &[("Dupont", None, None, [5, 10_005, 7, 1_234_574])],
+        &[],
+    );
+}
+
+#[test]
+fn confirming_a_reading_is_retyping_the_cell() {
+    let parsed = parse("Dupont;5;10.000;7;9.000\n");
+    let mut row = parsed.rows[0].raw.clone();
+    assert_eq!(row.n1, "10.000", "the cell is kept as typed");
+    for (column, choice) in [(Column::ExperimentalTotal, 0), (Column::ControlTotal, 1)] {
+        let problems = row.validate(1).unwrap_err();
+        let problem = &problems
+            .iter()
+            .find(|d| d.column == Some(column))
+            .expect("the cell is flagged")
+            .problem;
+        *row.get_mut(column) = problem.confirmations()[choice].text.clone();
+    }
+    let study = row.validate(1).expect("both cells confirmed");
+    assert_eq!([study.table.n1(), study.table.n2()], [10_000, 9], "{row:?}");
+}
