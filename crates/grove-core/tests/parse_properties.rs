@@ -1,7 +1,7 @@
 //! Properties of the parser: no text makes it panic; studies written as TSV, CSV or
 //! semicolon-separated text (with a header, quoting where needed, thousands grouped by
-//! dots) read back unchanged; and no count that could be two numbers is ever read one
-//! way without evidence from the text.
+//! dots, or without a header in another column order) read back unchanged; and no count
+//! that could be two numbers is ever read one way without evidence from the text.
 
 use grove_core::parse::{
     Column, Evidence, NumberConvention, Problem, RawRow, Separator, parse, to_tsv,
@@ -314,6 +314,38 @@ fn check_never_guessed(
     Ok(())
 }
 
+/// Writes studies without a header, separated by tabs, in the columns given.
+fn write_headerless(studies: &[Study], columns: &[Column]) -> String {
+    let mut out = String::new();
+    for s in studies {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|column| match column {
+                Column::Study => s.name.clone(),
+                Column::Year => s.year.map(|y| y.to_string()).unwrap_or_default(),
+                Column::ExperimentalEvents => s.table.ai().to_string(),
+                Column::ExperimentalTotal => s.table.n1().to_string(),
+                Column::ControlEvents => s.table.ci().to_string(),
+                Column::ControlTotal => s.table.n2().to_string(),
+                _ => s.subgroup.clone().unwrap_or_default(),
+            })
+            .collect();
+        out.push_str(&cells.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Studies whose subgroups are given for all or for none.
+fn studies_with_subgroups(range: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Study>> {
+    (prop::collection::vec(study(), range), any::<bool>()).prop_map(|(mut studies, subgroups)| {
+        for s in &mut studies {
+            s.subgroup = subgroups.then(|| s.subgroup.clone().unwrap_or_else(|| "Other".into()));
+        }
+        studies
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -344,6 +376,57 @@ proptest! {
             let evidence = Evidence::detect(std::slice::from_ref(row));
             check_never_guessed(std::slice::from_ref(row), &[row.validate(i + 1)], evidence)?;
         }
+    }
+
+    #[test]
+    fn forest_table_order_is_recognised(studies in studies_with_subgroups(2..15)) {
+        let mut columns = vec![
+            Column::Study, Column::Year, Column::ExperimentalEvents,
+            Column::ExperimentalTotal, Column::ControlEvents, Column::ControlTotal,
+        ];
+        if studies[0].subgroup.is_some() {
+            columns.push(Column::Subgroup);
+        }
+        // The default order must fail somewhere (a year read as events, an empty
+        // year), and so must the order with totals first (some events below a total).
+        prop_assume!(studies.iter().any(|s| s.year.is_some()));
+        prop_assume!(studies.iter().any(|s| s.year.is_none_or(|y| y as u64 > s.table.ai())));
+        prop_assume!(studies.iter().any(|s| s.table.ai() < s.table.n1() || s.table.ci() < s.table.n2()));
+        let text = write_headerless(&studies, &columns);
+        let parsed = parse(&text);
+        prop_assert_eq!(
+            parsed.all_diagnostics().into_iter().map(|d| d.problem).collect::<Vec<_>>(),
+            vec![Problem::ColumnOrderAssumed(columns)],
+            "{}", text
+        );
+        prop_assert_eq!(parsed.studies(), studies);
+    }
+
+    #[test]
+    fn totals_before_events_are_recognised(studies in studies_with_subgroups(2..15)) {
+        // Years for all or for none, so that rows have as many cells.
+        let years = studies.iter().any(|s| s.year.is_some());
+        let mut studies = studies;
+        for s in &mut studies {
+            s.year = s.year.or(years.then_some(2000));
+        }
+        let mut columns = vec![
+            Column::Study, Column::ExperimentalTotal, Column::ExperimentalEvents,
+            Column::ControlTotal, Column::ControlEvents,
+        ];
+        let subgroups = studies[0].subgroup.is_some();
+        if years || subgroups {
+            // Read as year and subgroup whenever there is a sixth cell of years (or none).
+            columns.extend([Column::Year, Column::Subgroup]);
+        }
+        // Some events below a total, and totals that are not all years.
+        prop_assume!(studies.iter().any(|s| s.table.ai() < s.table.n1() || s.table.ci() < s.table.n2()));
+        prop_assume!(studies.iter().any(|s| !(1000..=9999).contains(&s.table.n1())));
+        let text = write_headerless(&studies, &columns);
+        let parsed = parse(&text);
+        let problems: Vec<Problem> = parsed.all_diagnostics().into_iter().map(|d| d.problem).collect();
+        prop_assert_eq!(problems, vec![Problem::ColumnOrderAssumed(columns)], "{}", text);
+        prop_assert_eq!(parsed.studies(), studies);
     }
 
     #[test]

@@ -151,6 +151,19 @@ pub enum Problem {
         /// The count when the separator is the decimal mark.
         as_decimal: u64,
     },
+    /// Without a header, the columns were read in another order than the default one,
+    /// because it is the only order tried in which every row is valid (information,
+    /// not an error; the rows keep their cells in the columns read).
+    ColumnOrderAssumed(Vec<Column>),
+    /// Without a header, no row is valid in the default column order (the events of an
+    /// arm exceed its total in every row), and the other orders tried do not settle it;
+    /// said once for the text rather than guessed.
+    ColumnOrderUnclear {
+        /// The order the rows were read in.
+        read: Vec<Column>,
+        /// The orders in which every row would be valid (none, or more than one).
+        fitting: Vec<Vec<Column>>,
+    },
 }
 
 /// One way of settling a [`Problem`] by choice: the cell text that means it.
@@ -269,6 +282,30 @@ impl fmt::Display for Problem {
                 super::grouped(*as_thousands),
                 super::grouped(*as_decimal),
             ),
+            Problem::ColumnOrderAssumed(columns) => write!(
+                f,
+                "without a header row, the columns were read as {}: the only order in \
+                 which every row is valid; add a header row naming the columns if they \
+                 are meant otherwise",
+                order(columns)
+            ),
+            Problem::ColumnOrderUnclear { read, fitting } => {
+                write!(
+                    f,
+                    "without a header row, the columns were read as {}, and no row is \
+                     valid that way",
+                    order(read)
+                )?;
+                if !fitting.is_empty() {
+                    let orders: Vec<String> = fitting.iter().map(|o| order(o)).collect();
+                    write!(
+                        f,
+                        "; every row would be valid as {}",
+                        orders.join(" or as ")
+                    )?;
+                }
+                f.write_str("; add a header row naming the columns")
+            }
         }
     }
 }
@@ -296,3 +333,12 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// "study, year, experimental events, ...".
+fn order(columns: &[Column]) -> String {
+    columns
+        .iter()
+        .map(Column::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

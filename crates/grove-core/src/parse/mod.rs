@@ -20,12 +20,33 @@
 //! - Without a header the columns are: study, experimental events, experimental total,
 //!   control events, control total, then optionally year and subgroup (a sixth column
 //!   that is not made of years is the subgroup). Four columns of numbers are the counts
-//!   alone.
+//!   alone. When that order leaves a row invalid, two other orders are tried (see
+//!   [Column order](#column-order)).
 //! - Counts may carry thousands separators (`1,234`, `1.234.567`, `1 234`), surrounding
 //!   spaces and a whole fraction (`12.0`, `12,00`). Whether a dot or comma groups
 //!   thousands or marks decimals is read from the cells of the whole text ([`Evidence`]);
 //!   a count that could be two numbers (`10.000`) and that the text does not settle is
 //!   reported ([`Problem::AmbiguousSeparator`]), never guessed; see [`read_count`].
+//!
+//! # Column order
+//! Without a header, a row *fits* an order when reading it so gives a valid study (a
+//! count with two readings still fits: that question is the separator's, not the
+//! order's). The default order is kept whenever every row fits it. Otherwise these
+//! alternatives are tried:
+//! - when every row's second cell is a year (or empty, at least one a year): study,
+//!   year, experimental events, experimental total, control events, control total, then
+//!   subgroup when rows have seven cells — the order of a forest plot's table — and the
+//!   same with each total before its events;
+//! - otherwise the default order with each total before its events.
+//!
+//! If exactly one alternative fits every row it is used, and one
+//! [`Problem::ColumnOrderAssumed`] says so. If none or several do, and at least two rows
+//! are there and every one has more events than participants in the default order (the
+//! mark of columns in another order, not of one typo), one
+//! [`Problem::ColumnOrderUnclear`] explains it for the whole text; each row still
+//! carries its own problems. Arms cannot be told apart by their counts, so the order of
+//! the arms is never changed. With single spaces between cells, a year after the name is
+//! read as part of the name, as before.
 
 mod diagnostic;
 mod header;
@@ -312,9 +333,9 @@ pub fn parse(text: &str) -> Parsed {
                 column: None,
                 problem: Problem::HeaderNotRecognised(header.cells[..header.width()].join(" | ")),
             });
-            default_layout(&records, delimiter)
+            headerless_layout(&records, delimiter, &mut diagnostics)
         }
-        (None, None) => default_layout(&records, delimiter),
+        (None, None) => headerless_layout(&records, delimiter, &mut diagnostics),
     };
 
     let records: Vec<Record> = records
@@ -579,6 +600,133 @@ fn evidence_of(records: &[Record], layout: &Layout) -> Evidence {
             .filter(|(_, column)| column.is_some_and(Column::is_count))
             .map(|(cell, _)| cell.as_str())
     }))
+}
+
+/// The layout of text without a header: the default order, or the one alternative
+/// order that every row fits, said with one diagnostic; see [Column order](self#column-order).
+fn headerless_layout(
+    records: &[Record],
+    delimiter: Delimiter,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Layout {
+    let default = default_layout(records, delimiter);
+    let fit = Fit::of(records, delimiter, &default);
+    if fit.rows == records.len() {
+        return default;
+    }
+    let line = records.first().map_or(1, |r| r.line);
+    let mut fitting: Vec<Layout> = alternative_layouts(records, delimiter, &default)
+        .into_iter()
+        .filter(|layout| Fit::of(records, delimiter, layout).rows == records.len())
+        .collect();
+    let columns = |layout: &Layout| layout.iter().flatten().copied().collect::<Vec<_>>();
+    if fitting.len() == 1 {
+        let layout = fitting.remove(0);
+        diagnostics.push(Diagnostic {
+            line,
+            column: None,
+            problem: Problem::ColumnOrderAssumed(columns(&layout)),
+        });
+        return layout;
+    }
+    if records.len() >= 2 && fit.exceeding == records.len() {
+        diagnostics.push(Diagnostic {
+            line,
+            column: None,
+            problem: Problem::ColumnOrderUnclear {
+                read: columns(&default),
+                fitting: fitting.iter().map(columns).collect(),
+            },
+        });
+    }
+    default
+}
+
+/// How rows fare when read in one order.
+struct Fit {
+    /// Rows that are valid but for counts with two readings.
+    rows: usize,
+    /// Rows in which an arm has more events than participants.
+    exceeding: usize,
+}
+
+impl Fit {
+    fn of(records: &[Record], delimiter: Delimiter, layout: &Layout) -> Fit {
+        let records: Vec<Record> = records
+            .iter()
+            .map(|r| fit_spaces(r.clone(), delimiter, layout))
+            .collect();
+        let evidence = evidence_of(&records, layout);
+        let mut fit = Fit {
+            rows: 0,
+            exceeding: 0,
+        };
+        for record in &records {
+            let raw = raw_row(record, layout, evidence, &mut Vec::new());
+            let problems = raw
+                .validate_with(record.line, 1, evidence)
+                .err()
+                .unwrap_or_default();
+            let ambiguous =
+                |d: &Diagnostic| matches!(d.problem, Problem::AmbiguousSeparator { .. });
+            let exceeding = |d: &Diagnostic| matches!(d.problem, Problem::EventsExceedTotal { .. });
+            if problems.iter().all(ambiguous) {
+                fit.rows += 1;
+            }
+            if problems.iter().any(exceeding) {
+                fit.exceeding += 1;
+            }
+        }
+        fit
+    }
+}
+
+/// The orders tried when rows do not fit the default one; see
+/// [Column order](self#column-order).
+fn alternative_layouts(records: &[Record], delimiter: Delimiter, default: &Layout) -> Vec<Layout> {
+    use Column::*;
+    let totals_first = |layout: &Layout| -> Layout {
+        layout
+            .iter()
+            .map(|column| {
+                column.map(|c| match c {
+                    ExperimentalEvents => ExperimentalTotal,
+                    ExperimentalTotal => ExperimentalEvents,
+                    ControlEvents => ControlTotal,
+                    ControlTotal => ControlEvents,
+                    other => other,
+                })
+            })
+            .collect()
+    };
+    let second: Vec<&str> = records
+        .iter()
+        .map(|r| r.cells.get(1).map_or("", |c| c.trim()))
+        .collect();
+    let year_second = delimiter != Delimiter::Space
+        && default.first() == Some(&Some(Study))
+        && second.iter().any(|c| !c.is_empty())
+        && second
+            .iter()
+            .all(|c| c.is_empty() || matches!(parse_year(c), Ok(Some(_))));
+    if year_second {
+        let widths: Vec<usize> = records.iter().map(Record::width).collect();
+        let mut layout = vec![
+            Some(Study),
+            Some(Year),
+            Some(ExperimentalEvents),
+            Some(ExperimentalTotal),
+            Some(ControlEvents),
+            Some(ControlTotal),
+        ];
+        if most_common(&widths) >= 7 {
+            layout.push(Some(Subgroup));
+        }
+        let swapped = totals_first(&layout);
+        vec![layout, swapped]
+    } else {
+        vec![totals_first(default)]
+    }
 }
 
 /// Places a record's cells into a row; converts the cell form (non-events) to totals,

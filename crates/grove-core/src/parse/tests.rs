@@ -298,3 +298,137 @@ fn confirming_a_reading_is_retyping_the_cell() {
     let study = row.validate(1).expect("both cells confirmed");
     assert_eq!([study.table.n1(), study.table.n2()], [10_000, 9], "{row:?}");
 }
+
+#[test]
+fn headerless_columns_in_another_order() {
+    use Column::*;
+    let forest_order = vec![
+        Study,
+        Year,
+        ExperimentalEvents,
+        ExperimentalTotal,
+        ControlEvents,
+        ControlTotal,
+    ];
+    // Study, year, counts: the order of a forest plot's table.
+    check(
+        "Smith 2001\t1999\t4\t123\t11\t139\nJones\t2003\t6\t306\t29\t303\n",
+        &[
+            ("Smith 2001", Some(1999), None, [4, 123, 11, 139]),
+            ("Jones", Some(2003), None, [6, 306, 29, 303]),
+        ],
+        &[(1, Problem::ColumnOrderAssumed(forest_order.clone()))],
+    );
+    let mut with_subgroup = forest_order.clone();
+    with_subgroup.push(Subgroup);
+    check(
+        "Smith,1999,4,123,11,139,north\nJones,,6,306,29,303,south\n",
+        &[
+            ("Smith", Some(1999), Some("north"), [4, 123, 11, 139]),
+            ("Jones", None, Some("south"), [6, 306, 29, 303]),
+        ],
+        &[(1, Problem::ColumnOrderAssumed(with_subgroup))],
+    );
+    // Each total before its events.
+    check(
+        "Aronson;123;4;139;11\nFerguson;306;6;303;29\nRosenthal;231;3;220;11\n",
+        &[
+            ("Aronson", None, None, [4, 123, 11, 139]),
+            ("Ferguson", None, None, [6, 306, 29, 303]),
+            ("Rosenthal", None, None, [3, 231, 11, 220]),
+        ],
+        &[(
+            1,
+            Problem::ColumnOrderAssumed(vec![
+                Study,
+                ExperimentalTotal,
+                ExperimentalEvents,
+                ControlTotal,
+                ControlEvents,
+            ]),
+        )],
+    );
+    // One row with more events than participants is a typo, not an order.
+    check(
+        "A\t4\t123\t11\t139\nB\t6\t306\t29\t303\nC\t40\t12\t11\t139\n",
+        &[
+            ("A", None, None, [4, 123, 11, 139]),
+            ("B", None, None, [6, 306, 29, 303]),
+        ],
+        &[(
+            3,
+            Problem::EventsExceedTotal {
+                events: 40,
+                total: 12,
+            },
+        )],
+    );
+}
+
+#[test]
+fn an_unclear_order_is_explained_once() {
+    use Column::*;
+    let default = vec![
+        Study,
+        ExperimentalEvents,
+        ExperimentalTotal,
+        ControlEvents,
+        ControlTotal,
+    ];
+    let exceeds = |events, total| Problem::EventsExceedTotal { events, total };
+    // No order tried fits: one message for the text, besides each row's own problems.
+    check(
+        "A\t12\t10\t1\t2\nB\t9\t3\t8\t1\n",
+        &[],
+        &[
+            (
+                1,
+                Problem::ColumnOrderUnclear {
+                    read: default.clone(),
+                    fitting: vec![],
+                },
+            ),
+            (1, exceeds(12, 10)),
+            (2, exceeds(9, 3)),
+            (2, exceeds(8, 1)),
+        ],
+    );
+    // Two orders fit every row: which one is not guessed.
+    let year_second = vec![
+        Study,
+        Year,
+        ExperimentalEvents,
+        ExperimentalTotal,
+        ControlEvents,
+        ControlTotal,
+    ];
+    let totals_first = vec![
+        Study,
+        Year,
+        ExperimentalTotal,
+        ExperimentalEvents,
+        ControlTotal,
+        ControlEvents,
+    ];
+    let text = "A\t2001\t5\t5\t3\t3\nB\t2002\t4\t4\t7\t7\n";
+    let parsed = parse(text);
+    assert_eq!(
+        parsed.diagnostics,
+        vec![Diagnostic {
+            line: 1,
+            column: None,
+            problem: Problem::ColumnOrderUnclear {
+                read: [default.clone(), vec![Subgroup]].concat(),
+                fitting: vec![year_second, totals_first],
+            },
+        }]
+    );
+    let message = parsed.diagnostics[0].problem.to_string();
+    assert!(
+        message.contains("every row would be valid as study, year, experimental events")
+            && message.ends_with("add a header row naming the columns"),
+        "{message}"
+    );
+    // A single row is not a pattern.
+    check("A\t4\t0\t1\t2\n", &[], &[(1, Problem::ZeroTotal)]);
+}
