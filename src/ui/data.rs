@@ -223,12 +223,41 @@ fn Diagnostics() -> impl IntoView {
                             if rows == 1 { "it is" } else { "they are" })}
                     </p>
                     <ul class="problems">
-                        {list.into_iter().map(|d| view! { <li data-testid="diagnostic">{row_message(&d)}</li> }).collect_view()}
+                        {list.into_iter().map(|d| view! {
+                            <li data-testid="diagnostic">{row_message(&d)}{confirm_buttons(state, &d)}</li>
+                        }).collect_view()}
                     </ul>
                 })
             }}
         </div>
     }
+}
+
+/// For a problem settled by choosing ("'10.000' could be 10 000 or 10"), one button per
+/// reading ("Read as 10 000", "Read as 10"); each retypes the cell with the text that
+/// has only that reading, an edit like any other. The report validates row `i` (0-based)
+/// as line `i + 1`, so the line names the row.
+fn confirm_buttons(state: State, d: &Diagnostic) -> Option<impl IntoView + use<>> {
+    let (column, row) = d.column.zip(d.line.checked_sub(1))?;
+    let buttons = d
+        .problem
+        .confirmations()
+        .into_iter()
+        .map(|choice| {
+            let text = choice.text.clone();
+            let on_click = move |_| {
+                let text = text.clone();
+                state
+                    .project
+                    .update(|p| p.active_mut().set_cell(row, column, text));
+            };
+            view! {
+                <button type="button" class="ghost" data-testid="confirm-reading"
+                    data-reading=choice.text on:click=on_click>{choice.label}</button>
+            }
+        })
+        .collect_view();
+    Some(buttons)
 }
 
 /// A problem as the table shows it: "Row 3, Experimental events: “abc” is not a whole
