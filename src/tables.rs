@@ -64,7 +64,7 @@ pub fn pooled(r: &Report) -> String {
                         format::effect(natural(m, f.pooled.estimate)),
                         interval(m, f.pooled.ci),
                         stat,
-                        format::p_value(f.pooled.p),
+                        r.p_text(f.pooled.p),
                     ],
                 );
             }
@@ -85,8 +85,10 @@ pub fn heterogeneity(r: &Report) -> String {
         return r#"<p class="undefined">Heterogeneity needs a pooled estimate.</p>"#.to_owned();
     };
     if f.pooled.k < 2 {
-        return r#"<p class="undefined">Heterogeneity is not defined for one trial.</p>"#
-            .to_owned();
+        return format!(
+            r#"<p class="undefined">{}</p>"#,
+            grove_core::report::ONE_STUDY_HETEROGENEITY
+        );
     }
     let h = &f.heterogeneity;
     let mut out = String::from(r#"<table class="numbers"><caption>Heterogeneity</caption><tbody>"#);
@@ -106,7 +108,7 @@ pub fn heterogeneity(r: &Report) -> String {
             "{}, df = {} ({})",
             format::stat(h.q),
             h.df,
-            format::p_value(h.q_p)
+            r.p_text(h.q_p)
         )],
     );
     let pct = |x: f64| format!("{x:.1}%");
@@ -199,17 +201,17 @@ mod tests {
     #[test]
     fn undefined_results_are_said_in_words() {
         let one = report("Aronson\t4\t123\t11\t139", ReportOptions::default());
-        assert!(
-            pooled(&one)
-                .contains("Not estimable: a random-effects model needs at least two studies")
-        );
-        assert!(heterogeneity(&one).contains("needs a pooled estimate"));
+        // One trial is its own random-effects estimate, with tau² = 0 and the reason.
+        assert!(pooled(&one).contains("Random effects"), "{}", pooled(&one));
+        assert!(heterogeneity(&one).contains("tau² is 0"));
+        let none = report("Aronson\t0\t123\t0\t139", ReportOptions::default());
+        assert!(heterogeneity(&none).contains("needs a pooled estimate"));
         let common = ReportOptions {
             models: ModelView::Common,
             ..ReportOptions::default()
         };
         let one = report("Aronson\t4\t123\t11\t139", common);
-        assert!(heterogeneity(&one).contains("not defined for one trial"));
+        assert!(heterogeneity(&one).contains("not applicable"));
         assert!(!pooled(&one).contains("NaN"));
     }
 }

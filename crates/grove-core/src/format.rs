@@ -6,12 +6,15 @@
 //! passes, so an undefined value can't reach the screen by accident.
 
 /// An effect on its natural scale (ratios back-transformed) with 2 decimals, or 3 when
-/// the value is small (`0.004`), or in scientific notation when it is extreme.
+/// the value is small (`0.004`), 2 significant figures below 0.001 (`0.00012`, never
+/// scientific notation, so that a risk difference always reads as a difference), and in
+/// scientific notation only for ratios of 100,000 and more.
 ///
 /// ```
 /// use grove_core::format::effect;
 /// assert_eq!(effect(0.4896), "0.49");
 /// assert_eq!(effect(0.00412), "0.004");
+/// assert_eq!(effect(-0.000123), "-0.00012");
 /// assert_eq!(effect(f64::NAN), "–");
 /// ```
 pub fn effect(x: f64) -> String {
@@ -19,8 +22,11 @@ pub fn effect(x: f64) -> String {
         return "–".to_owned();
     }
     let a = x.abs();
-    if a != 0.0 && !(0.001..1e5).contains(&a) {
+    if a >= 1e5 {
         return format!("{x:.1e}");
+    }
+    if a != 0.0 && a < 0.001 {
+        return significant(x, 2);
     }
     let s = if a != 0.0 && a < 0.01 {
         format!("{x:.3}")
@@ -57,6 +63,50 @@ pub fn p_value(p: f64) -> String {
         return "P < 0.00001".to_owned();
     }
     format!("P = {}", significant(p, 2))
+}
+
+/// How P values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PStyle {
+    /// Two significant figures (`P = 0.019`, `P = 0.46`), `P < 0.00001` below that.
+    Significant,
+    /// As RevMan 5's forest plots print them: two decimals (`P = 0.04`, `P = 0.46`), more
+    /// decimals only as needed for the first significant digit (`P = 0.003`,
+    /// `P = 0.0004`), and `P < 0.00001` below that.
+    RevMan,
+}
+
+/// A P value in the given style.
+///
+/// ```
+/// use grove_core::format::{p_value_in, PStyle};
+/// assert_eq!(p_value_in(PStyle::RevMan, 0.0432), "P = 0.04");
+/// assert_eq!(p_value_in(PStyle::RevMan, 0.00312), "P = 0.003");
+/// assert_eq!(p_value_in(PStyle::RevMan, 0.000004), "P < 0.00001");
+/// assert_eq!(p_value_in(PStyle::Significant, 0.0432), "P = 0.043");
+/// ```
+pub fn p_value_in(style: PStyle, p: f64) -> String {
+    match style {
+        PStyle::Significant => p_value(p),
+        PStyle::RevMan => {
+            if !p.is_finite() {
+                return "P not available".to_owned();
+            }
+            if p < 0.00001 {
+                return "P < 0.00001".to_owned();
+            }
+            let decimals = if p >= 0.01 {
+                2
+            } else if p >= 0.001 {
+                3
+            } else if p >= 0.0001 {
+                4
+            } else {
+                5
+            };
+            format!("P = {p:.decimals$}")
+        }
+    }
 }
 
 /// A percentage with one decimal (`12.3%`), as for study weights.
@@ -142,7 +192,8 @@ mod tests {
         assert_eq!(effect_with_ci(0.4896, 0.3399, 0.7033), "0.49 [0.34, 0.70]");
         assert_eq!(effect(12345.0), "12345.00");
         assert_eq!(effect(123456.0), "1.2e5");
-        assert_eq!(effect(-0.0001), "-1.0e-4");
+        assert_eq!(effect(-0.0001), "-0.00010");
+        assert_eq!(effect(0.0000071), "0.0000071");
         assert_eq!(effect(-0.001), "-0.001");
         assert_eq!(effect(-0.0), "0.00");
     }
@@ -153,6 +204,18 @@ mod tests {
         assert_eq!(p_value(0.05), "P = 0.050");
         assert_eq!(p_value(1.0), "P = 1.0");
         assert_eq!(p_value(f64::NAN), "P not available");
+    }
+
+    #[test]
+    fn revman_p_values_show_the_first_significant_digit() {
+        let r = |p| p_value_in(PStyle::RevMan, p);
+        assert_eq!(r(0.999), "P = 1.00");
+        assert_eq!(r(0.13), "P = 0.13");
+        assert_eq!(r(0.0099), "P = 0.010");
+        assert_eq!(r(0.0010103), "P = 0.001");
+        assert_eq!(r(0.00023), "P = 0.0002");
+        assert_eq!(r(0.000012), "P = 0.00001");
+        assert_eq!(r(f64::NAN), "P not available");
     }
 
     #[test]

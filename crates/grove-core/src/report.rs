@@ -9,9 +9,9 @@ use crate::analysis::{Analysis, analyze};
 use crate::effect::EffectSize;
 use crate::forest::{Estimate, ForestSpec, PooledRow, Section, StudyRow};
 use crate::format;
-use crate::parse::{Column, Diagnostic, RawRow};
+use crate::parse::{Column, Diagnostic, Evidence, RawRow};
 use crate::rma::{Fit, Model, Undefined};
-use crate::settings::{CiMethod, Measure, Method, Settings};
+use crate::settings::{CiMethod, Convention, Measure, Method, Settings, Tau2Estimator};
 use crate::table::Study;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -79,6 +79,12 @@ impl Default for ReportOptions {
     }
 }
 
+/// What is said of heterogeneity when one trial is pooled (metafor and RevMan 5 fit it
+/// with tau² = 0, and RevMan prints "Not applicable").
+pub const ONE_STUDY_HETEROGENEITY: &str = "One trial: tau² is 0, because a single trial \
+     says nothing about how true effects vary between trials; Chi², I² and H² are not \
+     applicable.";
+
 /// The headline numbers, on the natural scale (RR, not log RR), at full precision.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Headline {
@@ -128,8 +134,10 @@ pub struct Report {
 
 impl Report {
     /// Validates `rows` (blank rows are skipped, rows with problems are left out) and
-    /// analyses the rest.
+    /// analyses the rest. Counts such as `10.000` are read by the convention the whole
+    /// table shows ([`Evidence::detect`]).
     pub fn new(rows: &[RawRow], options: &ReportOptions) -> Report {
+        let evidence = Evidence::detect(rows);
         let mut checked = Vec::with_capacity(rows.len());
         let mut studies = Vec::with_capacity(rows.len());
         let mut row_of_study = Vec::with_capacity(rows.len());
@@ -138,7 +146,7 @@ impl Report {
                 checked.push(None);
                 continue;
             }
-            let result = raw.validate(i + 1);
+            let result = raw.validate_with(i + 1, i + 1, evidence);
             if let Ok(study) = &result {
                 studies.push(study.clone());
                 row_of_study.push(i);
@@ -266,7 +274,23 @@ impl Report {
         Ok(s)
     }
 
-    /// "IV, Random, 95% CI", the second line of the effect column's header.
+    /// A P value as this outcome's conventions write it: RevMan 5's style in RevMan mode
+    /// ([`format::PStyle::RevMan`]), two significant figures otherwise. Every P value
+    /// of one outcome (plot, tables, sentence) is written this way.
+    pub fn p_text(&self, p: f64) -> String {
+        format::p_value_in(self.p_style(), p)
+    }
+
+    /// The P-value style of this outcome's conventions.
+    pub fn p_style(&self) -> format::PStyle {
+        match self.options.settings.convention {
+            Convention::Metafor => format::PStyle::Significant,
+            Convention::RevMan5 => format::PStyle::RevMan,
+        }
+    }
+
+    /// "IV, Random, 95% CI", the second line of the effect column's header; the tau²
+    /// estimator is named when it is not DerSimonian-Laird ("IV, Random (REML), 95% CI").
     pub fn method_label(&self) -> String {
         let s = &self.options.settings;
         let method = match s.method {
@@ -274,10 +298,14 @@ impl Report {
             Method::MantelHaenszel => "M-H",
             Method::Peto => "Peto",
         };
+        let estimator = match self.options.settings.tau2 {
+            Tau2Estimator::DerSimonianLaird => String::new(),
+            other => format!(" ({})", other.code()),
+        };
         let model = match self.options.models {
-            ModelView::Common => ", Common",
-            ModelView::Random => ", Random",
-            ModelView::Both => "",
+            ModelView::Common => ", Common".to_owned(),
+            ModelView::Random => format!(", Random{estimator}"),
+            ModelView::Both => String::new(),
         };
         format!("{method}{model}, 95% CI")
     }
@@ -588,7 +616,7 @@ impl Report {
             "Heterogeneity: {tau}Chi² = {}, df = {} ({}); I² = {}",
             format::stat(h.q),
             h.df,
-            format::p_value(h.q_p),
+            self.p_text(h.q_p),
             format::whole_percent(h.i2)
         ))
     }
@@ -611,7 +639,7 @@ impl Report {
         };
         Some(format!(
             "Test for overall effect{which}: {stat} ({})",
-            format::p_value(f.pooled.p)
+            self.p_text(f.pooled.p)
         ))
     }
 
@@ -622,20 +650,13 @@ impl Report {
             Model::Random => &subgroups.test_random,
         };
         Some(match test {
-            Ok(t) => {
-                let i2 = if t.q > 0.0 {
-                    (t.q - t.df as f64) / t.q * 100.0
-                } else {
-                    0.0
-                };
-                format!(
-                    "Test for subgroup differences: Chi² = {}, df = {} ({}), I² = {}",
-                    format::stat(t.q),
-                    t.df,
-                    format::p_value(t.p),
-                    format::percent(i2.max(0.0))
-                )
-            }
+            Ok(t) => format!(
+                "Test for subgroup differences: Chi² = {}, df = {} ({}), I² = {}",
+                format::stat(t.q),
+                t.df,
+                self.p_text(t.p),
+                format::percent(t.i2)
+            ),
             Err(why) => format!("Test for subgroup differences: not available ({why})"),
         })
     }
@@ -675,7 +696,7 @@ impl Report {
                     format::effect(h.estimate),
                     format::effect(h.ci_lower),
                     format::effect(h.ci_upper),
-                    format::p_value(h.p)
+                    self.p_text(h.p)
                 );
             }
             Err(why) => {

@@ -217,5 +217,95 @@ fn method_labels_follow_revman() {
     let mut options = ReportOptions::default();
     options.settings.method = Method::MantelHaenszel;
     let report = Report::new(&bcg_rows()[..3], &options);
+    assert_eq!(report.method_label(), "M-H, Random (REML), 95% CI");
+    options.settings.tau2 = crate::settings::Tau2Estimator::DerSimonianLaird;
+    let report = Report::new(&bcg_rows()[..3], &options);
     assert_eq!(report.method_label(), "M-H, Random, 95% CI");
+}
+
+/// The I² after "I² = " in a text, as shown.
+fn shown_i2(text: &str) -> &str {
+    let start = text.find("I² = ").expect("an I²") + "I² = ".len();
+    let rest = &text[start..];
+    &rest[..rest.find('%').expect("a percentage")]
+}
+
+#[test]
+fn footer_and_sentence_show_the_same_i2_for_every_estimator_and_model() {
+    for tau2 in crate::settings::Tau2Estimator::ALL {
+        for models in [ModelView::Common, ModelView::Random, ModelView::Both] {
+            let options = ReportOptions {
+                settings: Settings {
+                    tau2,
+                    ..Settings::default()
+                },
+                models,
+                ..ReportOptions::default()
+            };
+            let report = Report::new(&without_subgroups(bcg_rows()), &options);
+            let h = report.headline().expect("pooled");
+            let footer = report.forest().footer.join("\n");
+            let sentence = report.sentence().expect("sentence");
+            let expected = format::whole_percent(h.i2);
+            let expected = expected.trim_end_matches('%');
+            assert_eq!(shown_i2(&footer), expected, "{tau2:?} {models:?}: {footer}");
+            assert_eq!(
+                shown_i2(&sentence),
+                expected,
+                "{tau2:?} {models:?}: {sentence}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_header_names_the_estimator_unless_it_is_dersimonian_laird() {
+    let label = |tau2, models| {
+        let options = ReportOptions {
+            settings: Settings {
+                tau2,
+                ..Settings::default()
+            },
+            models,
+            ..ReportOptions::default()
+        };
+        Report::new(&bcg_rows(), &options).method_label()
+    };
+    use crate::settings::Tau2Estimator::*;
+    assert_eq!(
+        label(RestrictedMaximumLikelihood, ModelView::Random),
+        "IV, Random (REML), 95% CI"
+    );
+    assert_eq!(
+        label(DerSimonianLaird, ModelView::Random),
+        "IV, Random, 95% CI"
+    );
+    assert_eq!(label(PauleMandel, ModelView::Common), "IV, Common, 95% CI");
+}
+
+#[test]
+fn revman_mode_writes_p_values_as_revman_does_throughout_the_plot() {
+    let options = ReportOptions {
+        settings: Settings {
+            convention: Convention::RevMan5,
+            tau2: crate::settings::Tau2Estimator::DerSimonianLaird,
+            ..Settings::default()
+        },
+        ..ReportOptions::default()
+    };
+    let report = Report::new(&bcg_rows(), &options);
+    let footer = report.forest().footer.join("\n");
+    for p in footer.split("(P ").skip(1) {
+        let p = &p[..p.find(')').expect("closing parenthesis")];
+        let ok = p == "< 0.00001"
+            || p.strip_prefix("= ").is_some_and(|v| {
+                let decimals = v.split('.').nth(1).map_or(0, str::len);
+                let x: f64 = v.parse().expect("a number");
+                // Two decimals, or just enough for the first significant digit.
+                (x >= 0.01 && decimals == 2)
+                    || (x < 0.01 && v.trim_end_matches('0').len() == v.len())
+            });
+        assert!(ok, "P {p} in {footer}");
+    }
+    assert!(footer.contains("P < 0.00001"), "{footer}");
 }
