@@ -584,6 +584,9 @@ mod tests {
         );
     }
 
+    /// metafor 3.8.1, `rma(yi=0.4, vi=0.09, method=m)` for all eight estimators: beta 0.4,
+    /// se 0.3, tau2 0, QE 0, I2 0, H2 1; `test="knha"` falls back to z; `predict()` gives
+    /// the CI as the prediction interval; `confint()` stops ("k = 1").
     #[test]
     fn one_study_is_its_own_estimate_with_tau2_zero_in_either_model() {
         for model in [Model::Common, Model::Random] {
@@ -594,6 +597,12 @@ mod tests {
                 let h = &f.heterogeneity;
                 assert_eq!((h.q, h.df, h.i2, h.h2, h.tau2), (0.0, 0, 0.0, 1.0, 0.0));
                 assert_eq!(h.tau2_ci, None);
+                // metafor 3.8.1 predict(): pi.lb = ci.lb = -0.1880 (tau2 = 0).
+                if let Some(p) = &f.prediction {
+                    assert_eq!(p.normal, f.pooled.ci);
+                    assert!((p.normal.lower - -0.18798919).abs() < 1e-7);
+                    assert_eq!(p.t, None);
+                }
             }
         }
         let f = fit_with_tau2(&[0.4], &[0.09], 0.7, CiMethod::Wald).unwrap();
