@@ -513,5 +513,19 @@ mod tests {
         ));
         let e = read(b"").unwrap_err();
         assert!(!e.to_string().is_empty());
+        for bad in [
+            "<COCHRANE_REVIEW><TITLE></COCHRANE_REVIEW>",
+            "<COCHRANE_REVIEW></COCHRANE_REVIEW></COCHRANE_REVIEW>",
+            "<COCHRANE_REVIEW A=\"1\" A=\"2\"/>",
+            "<COCHRANE_REVIEW>&nosuch;</COCHRANE_REVIEW>",
+            "<COCHRANE_REVIEW/><COCHRANE_REVIEW/>",
+        ] {
+            assert!(
+                matches!(read(bad.as_bytes()), Err(RevManError::Xml(_))),
+                "{bad}"
+            );
+        }
+        let entities = "<COCHRANE_REVIEW><COVER_SHEET><TITLE>A &amp; B &#233;&#xE9; &lt;C&gt;</TITLE></COVER_SHEET></COCHRANE_REVIEW>";
+        assert_eq!(read(entities.as_bytes()).unwrap().title, "A & B éé <C>");
     }
 }
