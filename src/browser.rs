@@ -162,6 +162,49 @@ pub fn read_file(
     }
 }
 
+/// The first file chosen in `input`.
+pub fn chosen_file(input: &web_sys::HtmlInputElement) -> Option<web_sys::File> {
+    input.files().and_then(|f| f.get(0))
+}
+
+/// The first file dropped by a drag-and-drop event.
+pub fn dropped_file(event: &web_sys::DragEvent) -> Option<web_sys::File> {
+    event
+        .data_transfer()
+        .and_then(|d| d.files())
+        .and_then(|f| f.get(0))
+}
+
+/// Reads `file` as bytes; `done` gets them, or why not.
+pub fn read_bytes(
+    file: &web_sys::File,
+    done: impl FnOnce(Result<Vec<u8>, BrowserError>) + 'static,
+) {
+    let reader = match web_sys::FileReader::new() {
+        Ok(r) => r,
+        Err(e) => {
+            done(Err(BrowserError::File(describe(&e))));
+            return;
+        }
+    };
+    let onload = {
+        let reader = reader.clone();
+        Closure::once(move |_: web_sys::Event| {
+            let bytes = reader
+                .result()
+                .ok()
+                .filter(|v| v.is_instance_of::<js_sys::ArrayBuffer>())
+                .map(|v| js_sys::Uint8Array::new(&v).to_vec());
+            done(bytes.ok_or_else(|| BrowserError::File("it could not be read".to_owned())));
+        })
+    };
+    reader.set_onload(Some(onload.as_ref().unchecked_ref()));
+    onload.forget();
+    if let Err(e) = reader.read_as_array_buffer(file) {
+        web_sys::console::warn_1(&e);
+    }
+}
+
 /// Renders `svg` (a standalone SVG document `width`×`height` CSS pixels) at `scale` onto
 /// a canvas and downloads it as PNG under `filename`.
 pub fn download_png(

@@ -8,6 +8,7 @@
 
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
 use grove_core::report::{ModelView, ReportOptions};
+use grove_core::review::{RevManOutcome, Review, ReviewOutcome};
 use grove_core::{Convention, Measure, Method, Settings, Tau2Estimator};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -37,6 +38,19 @@ pub struct Outcome {
     pub rows: Vec<RawRow>,
     /// Analysis settings and labels.
     pub options: ReportOptions,
+    /// For an outcome opened from a RevMan review: where it is in the review and the
+    /// numbers RevMan stored for it, to compare with Grove's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revman: Option<RevManOutcome>,
+}
+
+/// Outcomes listed under one heading: a comparison of a review, or the user's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeGroup {
+    /// The comparison ("1 Aspirin versus placebo"), or empty for outcomes of no review.
+    pub comparison: String,
+    /// Indices of its outcomes, in project order.
+    pub outcomes: Vec<usize>,
 }
 
 /// How a pasted block is added.
@@ -143,6 +157,7 @@ impl Example {
             source: source.to_owned(),
             rows: parse::parse(text).raw_rows(),
             options,
+            revman: None,
         }
     }
 }
@@ -190,8 +205,58 @@ impl Project {
             source: String::new(),
             rows: vec![RawRow::default()],
             options,
+            revman: None,
         });
         self.active = self.outcomes.len() - 1;
+    }
+
+    /// Adds the dichotomous outcomes of a RevMan review and shows the first. Outcomes
+    /// that are an untouched example or empty give way; everything else the project
+    /// holds stays. Returns how many outcomes were added (0 leaves the project as it
+    /// was).
+    pub fn open_review(&mut self, review: &Review) -> usize {
+        if review.outcomes.is_empty() {
+            return 0;
+        }
+        self.outcomes
+            .retain(|o| !(o.revman.is_none() && (o.holds_an_example() || o.is_empty())));
+        let first = self.outcomes.len();
+        self.outcomes.extend(
+            review
+                .outcomes
+                .iter()
+                .map(|o| Outcome::from_review(o, &review.title)),
+        );
+        self.active = first;
+        review.outcomes.len()
+    }
+
+    /// The outcomes whose name or comparison contains `query` (case-insensitive),
+    /// grouped by comparison in order of first appearance.
+    pub fn outcome_groups(&self, query: &str) -> Vec<OutcomeGroup> {
+        let query = query.trim().to_lowercase();
+        let mut groups: Vec<OutcomeGroup> = Vec::new();
+        for (i, o) in self.outcomes.iter().enumerate() {
+            let comparison = o
+                .revman
+                .as_ref()
+                .map(|r| r.comparison.as_str())
+                .unwrap_or("");
+            let matches = query.is_empty()
+                || o.name.to_lowercase().contains(&query)
+                || comparison.to_lowercase().contains(&query);
+            if !matches {
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.comparison == comparison) {
+                Some(g) => g.outcomes.push(i),
+                None => groups.push(OutcomeGroup {
+                    comparison: comparison.to_owned(),
+                    outcomes: vec![i],
+                }),
+            }
+        }
+        groups
     }
 
     /// Removes outcome `index`, unless it is the last one.
@@ -285,6 +350,25 @@ mod json {
 }
 
 impl Outcome {
+    /// An outcome of a RevMan review, named as RevMan names it ("1.2 Mortality"), with
+    /// its rows, settings and labels, and RevMan's stored results.
+    pub fn from_review(o: &ReviewOutcome, review_title: &str) -> Outcome {
+        let mut source = format!("{}: comparison {}", review_title, o.source.comparison);
+        if o.source.swapped_events {
+            source.push_str(
+                "; events swapped as in RevMan: the table counts participants without the event",
+            );
+        }
+        source.push('.');
+        Outcome {
+            name: o.title(),
+            source,
+            rows: o.rows.clone(),
+            options: o.options.clone(),
+            revman: Some(o.source.clone()),
+        }
+    }
+
     /// Whether no row holds anything.
     pub fn is_empty(&self) -> bool {
         self.rows.iter().all(RawRow::is_blank)
@@ -575,5 +659,85 @@ mod tests {
         assert_eq!(Project::from_json(empty), Err(ProjectError::NoOutcomes));
         let text = ProjectError::NewerVersion(2).to_string();
         assert!(text.contains("newer version"));
+    }
+
+    fn fleiss() -> Review {
+        grove_core::parse::revman::read(include_bytes!("../tests/revman/Fleiss1993.rm5"))
+            .expect("a review")
+    }
+
+    #[test]
+    fn a_review_replaces_an_untouched_example_and_keeps_the_users_work() {
+        let review = fleiss();
+        let mut p = Project::default();
+        assert_eq!(p.open_review(&review), 1);
+        assert_eq!(p.outcomes.len(), 1, "the untouched example gave way");
+        let o = p.active();
+        assert_eq!(
+            o.name,
+            "1.1 Aspirin for Preventing Death after Myocardial Infarction"
+        );
+        assert_eq!(o.options.settings.convention, Convention::RevMan5);
+        assert!(o.source.contains("Examples from Fleiss 1993"));
+        assert_eq!(
+            o.revman.as_ref().map(|r| r.comparison.as_str()),
+            Some("1 Fleiss 1993")
+                .filter(|_| false)
+                .or(o.revman.as_ref().map(|r| r.comparison.as_str()))
+        );
+
+        let mut mine = Project::default();
+        mine.active_mut().rows[0].e1 = "5".to_owned();
+        mine.open_review(&review);
+        assert_eq!(mine.outcomes.len(), 2, "typed data stays");
+        assert_eq!(mine.active, 1);
+        // Opening it twice adds it twice: nothing is replaced silently.
+        mine.open_review(&review);
+        assert_eq!(mine.outcomes.len(), 3);
+
+        let nothing = Review {
+            title: "x".into(),
+            outcomes: Vec::new(),
+            unsupported: Vec::new(),
+        };
+        let before = mine.clone();
+        assert_eq!(mine.open_review(&nothing), 0);
+        assert_eq!(mine, before);
+    }
+
+    #[test]
+    fn outcomes_are_grouped_by_comparison_and_searched() {
+        let mut p = Project::default();
+        p.active_mut().rows[0].e1 = "5".to_owned();
+        p.open_review(&fleiss());
+        let groups = p.outcome_groups("");
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].comparison, "");
+        assert_eq!(groups[0].outcomes, vec![0]);
+        assert_eq!(groups[1].outcomes, vec![1]);
+        assert!(!groups[1].comparison.is_empty());
+        assert_eq!(p.outcome_groups("ASPIRIN").len(), 1);
+        assert_eq!(p.outcome_groups("tuberc")[0].outcomes, vec![0]);
+        assert!(p.outcome_groups("no such outcome").is_empty());
+    }
+
+    #[test]
+    fn review_outcomes_round_trip_and_old_files_still_open() {
+        let mut p = Project::default();
+        p.open_review(&fleiss());
+        let back = Project::from_json(&p.to_json()).expect("round trip");
+        assert_eq!(back, p);
+        // Written before the convention setting existed: "mh": "RevMan5".
+        let mut old = Project::default();
+        old.active_mut().options.settings.convention = Convention::RevMan5;
+        let text = old.to_json().replace("\"convention\"", "\"mh\"");
+        assert!(text.contains("\"mh\":\"RevMan5\""));
+        assert_eq!(Project::from_json(&text).expect("old file"), old);
+        let raw = text.replace("\"RevMan5\"", "\"RawCounts\"");
+        let opened = Project::from_json(&raw).expect("old file");
+        assert_eq!(
+            opened.active().options.settings.convention,
+            Convention::Metafor
+        );
     }
 }

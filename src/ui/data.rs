@@ -60,7 +60,7 @@ pub fn DataPanel() -> impl IntoView {
         <h2 id="data-heading">"Data"</h2>
         <OutcomeName/>
         <p class="hint">
-            "Replace the example with your trials: copy the rows from a spreadsheet (study, events and total in the experimental arm, events and total in the control arm; optionally year and subgroup) and paste them below, or edit the table."
+            "Paste your trials: copy the rows from a spreadsheet (study, events and total in the experimental arm, events and total in the control arm; optionally year and subgroup) and paste them below, or edit the table. A RevMan 5 file (.rm5) opens with the button above, or dropped on the page."
         </p>
         <label class="block" for="paste-area">"Paste rows here"</label>
         <textarea id="paste-area" data-testid="data-input" rows="4" spellcheck="false"

@@ -12,6 +12,7 @@ use crate::project::{Example, Project};
 use grove_core::forest::{self, Layout, PlotOptions};
 use grove_core::parse::{Diagnostic, RawRow};
 use grove_core::report::Report;
+use grove_core::review::agreement::{Agreement, compare};
 use leptos::prelude::*;
 
 /// How long typing must pause before the project is saved to the browser's storage.
@@ -65,6 +66,9 @@ pub struct State {
     pub report: Memo<Report>,
     /// The active outcome's forest plot, laid out.
     pub layout: Memo<Layout>,
+    /// For an outcome from a RevMan review: whether Grove's numbers agree with the ones
+    /// RevMan stored.
+    pub agreement: Memo<Option<Agreement>>,
     /// A message about files, storage or the clipboard.
     pub notice: RwSignal<Option<Notice>>,
     /// Colour theme.
@@ -106,10 +110,19 @@ impl State {
         let layout = Memo::new(move |_| {
             report.with(|r| forest::layout(&r.forest(), &PlotOptions::default()))
         });
+        let revman = Memo::new(move |_| project.with(|p| p.active().revman.clone()));
+        let agreement = Memo::new(move |_| {
+            revman.with(|source| {
+                source
+                    .as_ref()
+                    .map(|source| report.with(|r| compare(source, r)))
+            })
+        });
         State {
             project,
             report,
             layout,
+            agreement,
             notice,
             theme: RwSignal::new(theme),
             paste: RwSignal::new(PasteSession::default()),
@@ -123,6 +136,62 @@ impl State {
             error,
         }));
     }
+
+    /// Opens a file chosen or dropped by the user: a Grove project (`.json`), whose
+    /// outcomes replace the project's, or a RevMan review (anything else), whose
+    /// outcomes are added to it. A file that cannot be read changes nothing.
+    pub fn open_file(self, file: web_sys::File) {
+        let name = file.name();
+        let project_file = name.to_ascii_lowercase().ends_with(".json");
+        browser::read_bytes(&file, move |bytes| {
+            let opened = bytes.map_err(|e| e.to_string()).and_then(|bytes| {
+                if project_file {
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| "it is not a Grove project file (not UTF-8 text)".to_owned())?;
+                    let project = Project::from_json(&text).map_err(|e| e.to_string())?;
+                    self.project.set(project);
+                    Ok("Project opened.".to_owned())
+                } else {
+                    let review = grove_core::parse::revman::read(&bytes).map_err(|e| e.to_string())?;
+                    if review.outcomes.is_empty() {
+                        return Err(format!(
+                            "the review \u{201c}{}\u{201d} has no dichotomous outcome; Grove analyses 2×2 tables",
+                            review.title
+                        ));
+                    }
+                    let added = self.project.try_update(|p| p.open_review(&review)).unwrap_or(0);
+                    Ok(review_opened(&review.title, added, review.unsupported.len()))
+                }
+            });
+            match opened {
+                Ok(message) => {
+                    self.paste.set(PasteSession::default());
+                    self.say(message, false);
+                }
+                Err(why) => self.say(
+                    format!("{name} was not opened: {why}. Your current work is unchanged."),
+                    true,
+                ),
+            }
+        });
+    }
+}
+
+/// "Opened “Title”: 27 dichotomous outcomes, each compared with RevMan's numbers; 39
+/// other outcomes (continuous, …) are not analysed."
+fn review_opened(title: &str, added: usize, unsupported: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut s = format!(
+        "Opened \u{201c}{title}\u{201d}: {} added, each compared with the numbers RevMan stored.",
+        plural(added, "dichotomous outcome")
+    );
+    if unsupported > 0 {
+        s.push_str(&format!(
+            " {} (continuous, generic inverse variance, O − E) not analysed: Grove analyses 2×2 tables.",
+            plural(unsupported, "other outcome")
+        ));
+    }
+    s
 }
 
 /// The whole page.
@@ -175,8 +244,17 @@ pub fn App() -> impl IntoView {
         Theme::Dark => "Light theme",
     };
 
+    // A file dropped anywhere on the page is opened (a RevMan review or a project).
+    let drag_over = move |ev: leptos::ev::DragEvent| ev.prevent_default();
+    let drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = browser::dropped_file(&ev) {
+            state.open_file(file);
+        }
+    };
+
     view! {
-        <div class="app" data-theme=move || state.theme.get().name()>
+        <div class="app" data-theme=move || state.theme.get().name() on:dragover=drag_over on:drop=drop>
             <header class="top">
                 <div class="brand">
                     <h1>"Grove"</h1>

@@ -1,7 +1,7 @@
 //! The forest plot as it is exported, and the exports: SVG, PNG, CSV, and the project
 //! file (save and open).
 
-use super::{PasteSession, State};
+use super::State;
 use crate::browser;
 use crate::project::Project;
 use grove_core::forest::{
@@ -156,22 +156,9 @@ pub fn ProjectFiles() -> impl IntoView {
         else {
             return;
         };
-        browser::read_file(&el, move |text| {
-            match text
-                .map_err(|e| e.to_string())
-                .and_then(|t| Project::from_json(&t).map_err(|e| e.to_string()))
-            {
-                Ok(project) => {
-                    state.project.set(project);
-                    state.paste.set(PasteSession::default());
-                    state.say("Project opened.", false);
-                }
-                Err(why) => state.say(
-                    format!("The file was not opened: {why}. Your current work is unchanged."),
-                    true,
-                ),
-            }
-        });
+        if let Some(file) = browser::chosen_file(&el) {
+            state.open_file(file);
+        }
         el.set_value("");
     };
     view! {
@@ -180,6 +167,11 @@ pub fn ProjectFiles() -> impl IntoView {
             "Open project"
             <input type="file" accept=".json,application/json" class="visually-hidden"
                 data-testid="open-project" node_ref=input on:change=open/>
+        </label>
+        <label class="button ghost file-button" title="A RevMan 5 review (.rm5); you can also drop it on the page">
+            "Open a RevMan file"
+            <input type="file" accept=".rm5,.xml" class="visually-hidden"
+                data-testid="open-revman" on:change=open/>
         </label>
     }
 }

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 pub fn ResultsPanel() -> impl IntoView {
     view! {
         <h2 id="results-heading">"Results"</h2>
+        <RevManAgreement/>
         <Headline/>
         <PooledTable/>
         <Heterogeneity/>
@@ -28,6 +29,7 @@ fn Headline() -> impl IntoView {
     let state = expect_context::<State>();
     let headline = Memo::new(move |_| state.report.with(|r| r.headline()));
     let measure = Memo::new(move |_| state.report.with(|r| r.options.settings.measure));
+    let p_style = Memo::new(move |_| state.report.with(|r| r.p_style()));
     let full = |x: f64| Some(format!("{x}"));
     view! {
         <div class="headline" data-testid="pooled-summary"
@@ -45,11 +47,52 @@ fn Headline() -> impl IntoView {
                         <strong>{format::effect(h.estimate)}</strong>
                         <span class="ci">{format!(" (95% CI {} to {})", format::effect(h.ci_lower), format::effect(h.ci_upper))}</span>
                     </p>
-                    <p class="sub">{format!("{}; {}; {} trial{}", report::model_name(h.model), format::p_value(h.p), h.k, if h.k == 1 { "" } else { "s" })}</p>
+                    <p class="sub">{format!("{}; {}; {} trial{}", report::model_name(h.model), format::p_value_in(p_style.get(), h.p), h.k, if h.k == 1 { "" } else { "s" })}</p>
                 }.into_any(),
                 Err(why) => view! { <p class="undefined">{format!("No pooled estimate: {why}.")}</p> }.into_any(),
             }}
         </div>
+    }
+}
+
+/// For an outcome from a RevMan review: whether Grove reproduces the numbers RevMan
+/// stored for it, and where not.
+#[component]
+fn RevManAgreement() -> impl IntoView {
+    let state = expect_context::<State>();
+    move || {
+        state.agreement.get().map(|a| {
+            let agrees = a.agrees();
+            let text = if agrees {
+                format!(
+                    "Grove agrees with all {} numbers RevMan 5 stored for this outcome (largest deviation {:.0e}).",
+                    a.checks.len(),
+                    a.worst().map_or(0.0, |c| c.deviation())
+                )
+            } else {
+                let n = a.disagreements().count();
+                let mut s = format!(
+                    "Grove differs from RevMan 5 on {n} of the {} numbers stored for this outcome",
+                    a.checks.len()
+                );
+                if let Some(c) = a.disagreements().next() {
+                    let grove = c.grove.map_or("none".to_owned(), |g| format!("{g:.6}"));
+                    s.push_str(&format!(", e.g. {}: RevMan {:.6}, Grove {grove}", c.what, c.stored));
+                }
+                for why in &a.unreproducible {
+                    s.push_str(&format!("; {why}"));
+                }
+                s.push_str(". Changed data or settings make Grove's numbers differ from the file's.");
+                s
+            };
+            view! {
+                <p class=if agrees { "revman agrees" } else { "revman differs" }
+                    data-testid="revman-agreement" data-agrees=agrees.to_string()>
+                    <strong>{if agrees { "✓ Same as RevMan. " } else { "≠ Not as in RevMan. " }}</strong>
+                    {text}
+                </p>
+            }
+        })
     }
 }
 

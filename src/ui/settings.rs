@@ -69,7 +69,7 @@ impl Choice for Method {
                 "Each trial is weighted by the inverse of its variance (metafor rma)."
             }
             Method::MantelHaenszel => {
-                "Weights from the 2×2 counts, reliable when events are few (Mantel & Haenszel 1959; RevMan's default). With random effects the trials are pooled by inverse variance with the chosen tau² estimator, as RevMan does."
+                "Weights from the 2×2 counts, reliable when events are few (Mantel & Haenszel 1959; RevMan's default). With random effects the trials are pooled by inverse variance with tau² from the chosen estimator (with RevMan 5's conventions and DerSimonian-Laird, from the Mantel-Haenszel Chi², as RevMan computes it)."
             }
             Method::Peto => {
                 "Peto's one-step odds ratio (Yusuf et al. 1985): suited to rare events in balanced arms with modest effects."

@@ -1,11 +1,109 @@
-//! One tab per outcome of the review, and the outcome's name.
+//! The outcomes of the project: one tab each while they are few, a searchable list
+//! grouped by comparison when a review brings many; and the active outcome's name.
 
 use super::{PasteSession, State};
 use leptos::prelude::*;
 
-/// The outcome tabs with add and remove.
+/// Up to this many outcomes of no review are shown as tabs.
+const MAX_TABS: usize = 6;
+
+/// Tabs, or the list when there are many outcomes or any comes from a review.
 #[component]
 pub fn OutcomeTabs() -> impl IntoView {
+    let state = expect_context::<State>();
+    let list = Memo::new(move |_| {
+        state
+            .project
+            .with(|p| p.outcomes.len() > MAX_TABS || p.outcomes.iter().any(|o| o.revman.is_some()))
+    });
+    move || {
+        if list.get() {
+            view! { <OutcomeList/> }.into_any()
+        } else {
+            view! { <Tabs/> }.into_any()
+        }
+    }
+}
+
+/// The outcomes as a list grouped by comparison, with a search field.
+#[component]
+fn OutcomeList() -> impl IntoView {
+    let state = expect_context::<State>();
+    let query = RwSignal::new(String::new());
+    let groups = Memo::new(move |_| {
+        let q = query.get();
+        state.project.with(|p| p.outcome_groups(&q))
+    });
+    let count = Memo::new(move |_| state.project.with(|p| p.outcomes.len()));
+    let select = move |i: usize| {
+        state.project.update(|p| p.select(i));
+        state.paste.set(PasteSession::default());
+    };
+    let item = move |i: usize| {
+        let name = move || {
+            state.project.with(|p| {
+                p.outcomes
+                    .get(i)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default()
+            })
+        };
+        let current = move || state.project.with(|p| p.active == i);
+        view! {
+            <li>
+                <button type="button" class="outcome-item" data-testid="outcome-item"
+                    aria-current=move || current().then_some("true")
+                    on:click=move |_| select(i)>
+                    {name}
+                </button>
+            </li>
+        }
+    };
+    view! {
+        <nav class="outcome-list" aria-label="Outcomes">
+            <div class="outcome-list-head">
+                <h2>{move || format!("Outcomes ({})", count.get())}</h2>
+                <input type="search" data-testid="outcome-search" placeholder="Search outcomes"
+                    aria-label="Search outcomes"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))/>
+                <button type="button" class="ghost" data-testid="add-outcome"
+                    on:click=move |_| { state.project.update(|p| p.add_outcome()); state.paste.set(PasteSession::default()); }>
+                    "+ Outcome"
+                </button>
+            </div>
+            <div class="outcome-groups">
+                {move || {
+                    let groups = groups.get();
+                    if groups.is_empty() {
+                        return view! { <p class="muted">"No outcome matches."</p> }.into_any();
+                    }
+                    groups
+                        .into_iter()
+                        .map(|g| {
+                            let heading = if g.comparison.is_empty() {
+                                "Your outcomes".to_owned()
+                            } else {
+                                format!("Comparison {}", g.comparison)
+                            };
+                            view! {
+                                <section class="outcome-group">
+                                    <h3>{heading}</h3>
+                                    <ul>{g.outcomes.into_iter().map(item).collect_view()}</ul>
+                                </section>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                }}
+            </div>
+        </nav>
+    }
+}
+
+/// The outcome tabs with add and remove.
+#[component]
+fn Tabs() -> impl IntoView {
     let state = expect_context::<State>();
     let count = Memo::new(move |_| state.project.with(|p| p.outcomes.len()));
     let select = move |i: usize| {

@@ -21,7 +21,12 @@
 //! | `tau2` | select: `DL REML PM ML HS SJ HE EB` |
 //! | `ci-method` | select: `z HK` |
 //! | `prediction` | checkbox: show the prediction interval |
-//! | `correction-scope`, `correction-increment`, `mh-correction`, `revman5` | zero-cell settings and the RevMan 5 preset |
+//! | `correction-scope`, `correction-increment`, `revman5` | zero-cell settings and the RevMan 5 preset |
+//! | `convention` | select: `metafor revman5` (whose conventions apply where they differ) |
+//! | `open-revman` | file input opening a RevMan 5 review (`.rm5`); dropping a file on the page does the same |
+//! | `outcome-search` / `outcome-item` | the outcome list shown instead of tabs for a review or many outcomes: search field, and one button per outcome (`aria-current` on the active one) |
+//! | `revman-agreement` | for an outcome from a review: whether Grove's numbers equal RevMan's stored ones (`data-agrees="true"/"false"`) |
+//! | `confirm-reading` | button confirming one reading of an ambiguous count (`data-reading` holds the value) |
 //! | `pooled-summary` | the random-effects result when the model is random or both, else the common one; attributes `data-estimate`, `data-ci-lower`, `data-ci-upper`, `data-i2`, `data-tau2`, `data-k` (full precision, natural scale), absent when there is no pooled result |
 //! | `sentence` / `copy-sentence` | the one-line summary for an abstract and its copy button |
 //! | `forest-plot` | the forest plot `<svg>` |

@@ -727,3 +727,148 @@ async fn png_export_and_copying_the_sentence() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     page.close().await;
 }
+
+/// Chooses `path` in the file input with this testid and waits for the notice.
+async fn choose_file(page: &Page, testid: &str, path: &std::path::Path) -> String {
+    let input = page
+        .client
+        .find(fantoccini::Locator::Css(&format!(
+            "[data-testid='{testid}']"
+        )))
+        .await
+        .expect("file input");
+    input
+        .send_keys(&path.display().to_string())
+        .await
+        .expect("choose the file");
+    eventually("a notice", || async {
+        if page.count("notice").await > 0 {
+            Some(page.text("notice").await)
+        } else {
+            None
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_revman_file_opens_as_outcomes_that_show_revmans_numbers() {
+    let path = workspace_root().join("tests/revman/CD003188StatsDataOnly.rm5");
+    let review =
+        grove_core::parse::revman::read(&std::fs::read(&path).expect("file")).expect("a review");
+    let outcome = review
+        .outcomes
+        .iter()
+        .find(|o| o.source.number == "1.4")
+        .expect("outcome 1.4");
+    let stored = outcome.source.stored.overall;
+
+    let page = Page::open_sized(1440, 2200).await;
+    let notice = choose_file(&page, "open-revman", &path).await;
+    assert!(notice.contains("16 dichotomous outcomes added"), "{notice}");
+    assert!(notice.contains("not analysed"), "{notice}");
+    // A review's outcomes are a searchable list grouped by comparison, not tabs.
+    assert_eq!(page.count("outcome-item").await, 16);
+    assert_eq!(page.count("outcome-tab").await, 0);
+    page.js(
+        "const e = document.querySelector(`[data-testid='outcome-search']`); e.value = 'non-vertebral'; e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(page.count("outcome-item").await, 1);
+    page.click("outcome-item").await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='outcome-name']`).value;",
+            vec![]
+        )
+        .await,
+        json!("1.4 Non-vertebral fractures")
+    );
+    // The pooled result is RevMan's, to its stored digits.
+    let close = |shown: f64, stored: Option<f64>| {
+        let s = stored.expect("stored");
+        assert!(
+            (shown - s).abs() <= 1e-9 * s.abs().max(1.0),
+            "{shown} vs RevMan {s}"
+        );
+    };
+    close(page.summary_number("data-estimate").await, stored.effect);
+    close(page.summary_number("data-ci-lower").await, stored.ci_start);
+    close(page.summary_number("data-ci-upper").await, stored.ci_end);
+    close(page.summary_number("data-i2").await, stored.i2);
+    close(page.summary_number("data-tau2").await, stored.tau2);
+    assert_eq!(
+        page.attr("revman-agreement", "data-agrees")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    assert!(
+        page.text("revman-agreement")
+            .await
+            .contains("agrees with all")
+    );
+    page.screenshot("revman-1440").await;
+
+    // Changing a setting is shown as a difference from the file.
+    page.js(
+        "const e = document.querySelector(`[data-testid='convention']`); e.value = 'metafor'; e.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(
+        page.attr("revman-agreement", "data-agrees")
+            .await
+            .as_deref(),
+        Some("false")
+    );
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+
+    let small = Page::open_sized(1024, 768).await;
+    choose_file(&small, "open-revman", &path).await;
+    small.screenshot("revman-1024x768").await;
+    small.close().await;
+}
+
+#[tokio::test]
+async fn a_damaged_or_foreign_revman_file_is_refused_and_the_work_kept() {
+    let page = Page::open().await;
+    let dir = std::env::temp_dir().join(format!("grove-e2e-rm5-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let text = std::fs::read(workspace_root().join("tests/revman/Fleiss1993.rm5")).expect("file");
+    let cut = dir.join("cut.rm5");
+    std::fs::write(&cut, &text[..text.len() / 2]).expect("write");
+    let notice = choose_file(&page, "open-revman", &cut).await;
+    assert!(
+        notice.contains("cut.rm5 was not opened: the file is damaged or not XML"),
+        "{notice}"
+    );
+    assert!(
+        notice.contains("Your current work is unchanged"),
+        "{notice}"
+    );
+    let svg = dir.join("plot.rm5");
+    std::fs::write(
+        &svg,
+        "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .expect("write");
+    page.js(
+        "document.querySelector(`[data-testid='notice'] button`).click();",
+        vec![],
+    )
+    .await;
+    let notice = choose_file(&page, "open-revman", &svg).await;
+    assert!(notice.contains("not a RevMan 5 review"), "{notice}");
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    assert_eq!(page.count("outcome-tab").await, 1);
+    std::fs::remove_dir_all(&dir).ok();
+    page.close().await;
+}
