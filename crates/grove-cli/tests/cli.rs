@@ -495,7 +495,10 @@ fn analyzes_an_outcome_of_a_revman_review() {
     let out = grove(&["analyze", file, "--outcome", "1.3"], "");
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(stdout.starts_with("1.3 Number withdrawn due to adverse events"), "{stdout}");
+    assert!(
+        stdout.starts_with("1.3 Number withdrawn due to adverse events"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Peto"), "{stdout}");
     assert!(
         stdout.contains("Against the numbers stored in the review: agrees"),
@@ -510,7 +513,10 @@ fn analyzes_an_outcome_of_a_revman_review() {
     let out = grove(&["analyze", file, "--outcome", "1.1"], "");
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("outcome 1.1 Pain is not analysed: continuous"), "{err}");
+    assert!(
+        err.contains("outcome 1.1 Pain is not analysed: continuous"),
+        "{err}"
+    );
     // Options given on the command line override the file's.
     let out = grove(
         &[
