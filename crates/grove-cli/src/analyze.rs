@@ -128,7 +128,7 @@ fn analyse(args: &Args) -> Result<(), String> {
         let review = grove_core::parse::revman::read(&bytes).map_err(|e| format!("{name}: {e}"))?;
         let outcome = crate::revman::pick(&review, args.outcome.as_deref())
             .map_err(|e| format!("{name}: {e}"))?;
-        println!("{}", outcome.title());
+        out!("{}", outcome.title());
         (
             outcome.rows.clone(),
             outcome.options.clone(),
@@ -180,12 +180,15 @@ fn analyse(args: &Args) -> Result<(), String> {
     if args.json {
         let json = serde_json::to_string_pretty(&Output::new(studies, analysis, model))
             .map_err(|e| format!("cannot write JSON: {e}"))?;
-        println!("{json}");
+        out!("{json}");
     } else {
-        print!("{}", text_report(studies, analysis, model));
+        out!(
+            "{}",
+            text_report(studies, analysis, model).trim_end_matches('\n')
+        );
         if let Some(source) = &revman {
             let a = grove_core::review::agreement::compare(source, &report);
-            println!("\nAgainst the numbers stored in the review: {a}");
+            out!("\nAgainst the numbers stored in the review: {a}");
         }
     }
     Ok(())

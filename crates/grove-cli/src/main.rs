@@ -8,9 +8,33 @@
 //! - `grove revman-check FILE.rm5...` checks the engine against the results RevMan 5
 //!   stored in its review files.
 
+/// Writes a line to standard output (as `println!`), but a closed pipe
+/// (`grove revman-check … | head`) ends the program quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_line(format_args!($($arg)*))
+    };
+}
+
 mod analyze;
 mod revman;
 mod validate;
+
+/// See [`out!`].
+pub(crate) fn write_line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.write_all(b"\n"))
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

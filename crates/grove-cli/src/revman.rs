@@ -68,7 +68,7 @@ pub(crate) fn run(files: &[PathBuf], verbose: bool) -> ExitCode {
         let review = match review {
             Ok(r) => r,
             Err(e) => {
-                println!("{name}: cannot be read: {e}");
+                out!("{name}: cannot be read: {e}");
                 failed += 1;
                 continue;
             }
@@ -81,12 +81,12 @@ pub(crate) fn run(files: &[PathBuf], verbose: bool) -> ExitCode {
             } else {
                 " [RevMan: no pooled estimate; rows compared]"
             };
-            println!("{name}  {}{note}: {a}", o.title());
+            out!("{name}  {}{note}: {a}", o.title());
             if verbose {
                 for c in a.disagreements() {
                     match c.grove {
-                        Some(g) => println!("    {}: RevMan {} Grove {g}", c.what, c.stored),
-                        None => println!("    {}: RevMan {} Grove none", c.what, c.stored),
+                        Some(g) => out!("    {}: RevMan {} Grove {g}", c.what, c.stored),
+                        None => out!("    {}: RevMan {} Grove none", c.what, c.stored),
                     }
                 }
             }
@@ -97,13 +97,15 @@ pub(crate) fn run(files: &[PathBuf], verbose: bool) -> ExitCode {
             }
         }
         for u in &review.unsupported {
-            println!(
+            out!(
                 "{name}  {} {}: not compared: {}",
-                u.number, u.name, u.reason
+                u.number,
+                u.name,
+                u.reason
             );
         }
     }
-    println!("{passed} passed, {failed} failed");
+    out!("{passed} passed, {failed} failed");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -26,7 +26,7 @@ pub(crate) fn run(files: &[PathBuf], verbose: bool) -> ExitCode {
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    out!("{passed} passed, {failed} failed");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -46,10 +46,10 @@ fn print_report(path: &Path, report: &FileReport, verbose: bool) {
         |n| n.to_string_lossy().into_owned(),
     );
     for check in &report.checks {
-        println!("{}", line(&file, check));
+        out!("{}", line(&file, check));
         if verbose && !check.passed() {
             for m in &check.comparison.mismatches {
-                println!("    {m}");
+                out!("    {m}");
             }
         }
     }

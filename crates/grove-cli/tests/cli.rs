@@ -532,3 +532,25 @@ fn analyzes_an_outcome_of_a_revman_review() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let file = revman_dir().join("CD012859StatsDataOnly.rm5");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .args(["revman-check", file.to_str().expect("path")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("grove runs");
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut child.stdout.take().expect("stdout"), &mut first)
+        .expect("some output");
+    // The reading end is now closed, as `| head -1` closes it.
+    let out = child.wait_with_output().expect("grove finishes");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
