@@ -5,7 +5,7 @@
 use grove_core::forest::escape;
 use grove_core::format;
 use grove_core::report::{self, ModelView, Report, natural};
-use grove_core::rma::{Fit, Interval, Model};
+use grove_core::rma::{Interval, Model, Undefined};
 use grove_core::{Measure, Tau2Estimator};
 use std::fmt::Write;
 
@@ -51,7 +51,7 @@ pub fn pooled(r: &Report) -> String {
     );
     for &model in r.options.models.models() {
         let name = report::model_name(model);
-        match r.fit(model) {
+        match r.overall(model) {
             Ok(f) => {
                 let stat = match f.pooled.df {
                     Some(df) => format!("t = {} (df {df})", format::stat(f.pooled.stat)),
@@ -68,6 +68,12 @@ pub fn pooled(r: &Report) -> String {
                     ],
                 );
             }
+            Err(Undefined::NotShown) => undefined_row(
+                &mut out,
+                name,
+                4,
+                "Not shown: the outcome shows subtotals only, as its review does (see the plot)",
+            ),
             Err(why) => undefined_row(&mut out, name, 4, &format!("Not estimable: {why}")),
         }
     }
@@ -81,8 +87,14 @@ pub fn heterogeneity(r: &Report) -> String {
     let m = r.options.settings.measure;
     let random = r.options.models != ModelView::Common;
     let model = if random { Model::Random } else { Model::Common };
-    let Ok(f): Result<&Fit, _> = r.fit(model).as_ref() else {
-        return r#"<p class="undefined">Heterogeneity needs a pooled estimate.</p>"#.to_owned();
+    let f = match r.overall(model) {
+        Ok(f) => f,
+        Err(Undefined::NotShown) => {
+            return r#"<p class="undefined">No overall result is shown; each subgroup's heterogeneity is under it in the plot.</p>"#.to_owned();
+        }
+        Err(_) => {
+            return r#"<p class="undefined">Heterogeneity needs a pooled estimate.</p>"#.to_owned();
+        }
     };
     if f.pooled.k < 2 {
         return format!(

@@ -3,7 +3,7 @@
 
 use super::State;
 use crate::project::Outcome;
-use grove_core::report::{ModelView, ReportOptions};
+use grove_core::report::{ModelView, ReportOptions, Totals};
 use grove_core::{CiMethod, Convention, CorrectionScope, Measure, Method, Tau2Estimator};
 use leptos::prelude::*;
 
@@ -217,6 +217,19 @@ impl Choice for CorrectionScope {
     }
 }
 
+impl Choice for Totals {
+    const ALL: &'static [Self] = &Totals::ALL;
+    fn value(self) -> &'static str {
+        self.code()
+    }
+    fn label(self) -> &'static str {
+        Totals::label(self)
+    }
+    fn explain(self) -> &'static str {
+        self.explanation()
+    }
+}
+
 impl Choice for Convention {
     const ALL: &'static [Self] = &Convention::ALL;
     fn value(self) -> &'static str {
@@ -322,6 +335,9 @@ pub fn SettingsPanel() -> impl IntoView {
             <ChoiceSelect label="Model" testid="model" entries={entries::<ModelView>()}
                 current=Signal::derive(move || options.get().models.value())
                 set={Callback::new(move |v: String| if let Some(m) = parse::<ModelView>(&v) { edit(&|o| o.options.models = m) })}/>
+            <ChoiceSelect label="Pooled results shown" testid="totals" entries={entries::<Totals>()}
+                current=Signal::derive(move || options.get().totals.value())
+                set={Callback::new(move |v: String| if let Some(t) = parse::<Totals>(&v) { edit(&|o| o.options.totals = t) })}/>
             <ChoiceSelect label="tau² estimator" testid="tau2" entries={entries::<Tau2Estimator>()}
                 current=Signal::derive(move || s().tau2.value())
                 set={Callback::new(move |v: String| if let Some(t) = parse::<Tau2Estimator>(&v) { edit(&|o| o.options.settings.tau2 = t) })}

@@ -18,6 +18,7 @@
 //! | `measure` | select: `RR OR RD` |
 //! | `method` | select: `IV MH Peto` |
 //! | `model` | select: `common random both` |
+//! | `totals` | select: `overall subtotals none` (which pooled results are shown) |
 //! | `tau2` | select: `DL REML PM ML HS SJ HE EB` |
 //! | `ci-method` | select: `z HK` |
 //! | `prediction` | checkbox: show the prediction interval |

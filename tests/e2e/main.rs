@@ -872,3 +872,36 @@ async fn a_damaged_or_foreign_revman_file_is_refused_and_the_work_kept() {
     std::fs::remove_dir_all(&dir).ok();
     page.close().await;
 }
+
+#[tokio::test]
+async fn an_outcome_with_subtotals_only_shows_what_revman_shows() {
+    let path = workspace_root().join("tests/revman/CD010590StatsDataOnly.rm5");
+    let page = Page::open_sized(1440, 2000).await;
+    let notice = choose_file(&page, "open-revman", &path).await;
+    assert!(notice.contains("11 dichotomous outcomes added"), "{notice}");
+    // Outcome 1.1 pools each comparison on its own (RevMan TOTALS="SUB").
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='totals']`).value;",
+            vec![]
+        )
+        .await,
+        json!("subtotals")
+    );
+    assert_eq!(page.attr("pooled-summary", "data-k").await, None);
+    assert_eq!(
+        page.attr("revman-agreement", "data-agrees")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    let plot = page.text("forest-plot").await;
+    assert!(
+        plot.contains("Subtotal (95% CI)") && !plot.contains("Total (95% CI)"),
+        "{plot}"
+    );
+    assert!(plot.contains("Test for subgroup differences"), "{plot}");
+    page.screenshot("revman-subtotals-1440").await;
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}

@@ -214,7 +214,7 @@ fn split(effects: &[Result<EffectSize, NotEstimable>]) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Maps a fit's weights back to input positions.
-fn weights_per_study(
+pub(crate) fn weights_per_study(
     fit: &Result<Fit, Undefined>,
     effects: &[Result<EffectSize, NotEstimable>],
     method: Method,

@@ -62,6 +62,60 @@ pub struct ReportOptions {
     pub arms: [String; 2],
     /// "Favours …" labels left and right of the line of no effect.
     pub favours: [String; 2],
+    /// Which pooled results are shown (RevMan's "totals"); project files written
+    /// before this option existed show the overall result.
+    #[serde(default)]
+    pub totals: Totals,
+}
+
+impl Totals {
+    /// Every choice, in the order offered.
+    pub const ALL: [Totals; 3] = [Totals::Overall, Totals::SubtotalsOnly, Totals::None];
+
+    /// Short stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Totals::Overall => "overall",
+            Totals::SubtotalsOnly => "subtotals",
+            Totals::None => "none",
+        }
+    }
+
+    /// Name shown where it is chosen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Totals::Overall => "Overall and subtotals",
+            Totals::SubtotalsOnly => "Subtotals only",
+            Totals::None => "No pooled result",
+        }
+    }
+
+    /// What it means.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Totals::Overall => {
+                "The overall result, with subtotals when there are subgroups; weights are shares of the overall analysis."
+            }
+            Totals::SubtotalsOnly => {
+                "Each subgroup pooled on its own, with no overall result (RevMan's \"subtotals only\"), for subgroups that should not be combined; weights are shares of each subgroup."
+            }
+            Totals::None => "The studies alone, without any pooled result or weights.",
+        }
+    }
+}
+
+/// Which pooled results an outcome shows (RevMan's `TOTALS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Totals {
+    /// The overall result, and subtotals when there are subgroups. Study weights are
+    /// percentages of the overall analysis.
+    #[default]
+    Overall,
+    /// Subtotals only: each subgroup is pooled on its own and study weights are
+    /// percentages of their subgroup; no overall result is shown.
+    SubtotalsOnly,
+    /// No pooled result at all: the studies alone, without weights.
+    None,
 }
 
 impl Default for ReportOptions {
@@ -75,6 +129,7 @@ impl Default for ReportOptions {
                 "Favours experimental".to_owned(),
                 "Favours control".to_owned(),
             ],
+            totals: Totals::Overall,
         }
     }
 }
@@ -213,7 +268,7 @@ impl Report {
         out
     }
 
-    /// The fit of `model`.
+    /// The fit of `model` over all analysed studies.
     pub fn fit(&self, model: Model) -> &Result<Fit, Undefined> {
         match model {
             Model::Common => &self.analysis.common,
@@ -221,10 +276,47 @@ impl Report {
         }
     }
 
+    /// The overall result as shown: the fit of `model`, unless the outcome shows no
+    /// overall result ([`Totals`]).
+    ///
+    /// # Errors
+    /// [`Undefined::NotShown`], or why the fit does not exist.
+    pub fn overall(&self, model: Model) -> Result<&Fit, Undefined> {
+        match self.options.totals {
+            Totals::Overall => self.fit(model).as_ref().map_err(Clone::clone),
+            Totals::SubtotalsOnly | Totals::None => Err(Undefined::NotShown),
+        }
+    }
+
+    /// Analysed study `s`'s weight under `model` as shown, percent: of the overall
+    /// analysis, of its subgroup when only subtotals are shown, none without pooling.
+    pub fn study_weight(&self, s: usize, model: Model) -> Option<f64> {
+        match self.options.totals {
+            Totals::Overall => {
+                let r = self.analysis.studies.get(s)?;
+                match model {
+                    Model::Common => r.weight_common,
+                    Model::Random => r.weight_random,
+                }
+            }
+            Totals::SubtotalsOnly => {
+                let groups = self.analysis.subgroups.as_ref()?;
+                groups.groups.iter().find_map(|g| {
+                    let i = g.studies.iter().position(|&m| m == s)?;
+                    match model {
+                        Model::Common => g.weights_common.get(i).copied().flatten(),
+                        Model::Random => g.weights_random.get(i).copied().flatten(),
+                    }
+                })
+            }
+            Totals::None => None,
+        }
+    }
+
     /// The headline result: random effects unless only the common effect is shown.
     pub fn headline(&self) -> Result<Headline, Undefined> {
         let model = self.options.models.primary();
-        let fit = self.fit(model).as_ref().map_err(Clone::clone)?;
+        let fit = self.overall(model)?;
         let m = self.options.settings.measure;
         Ok(Headline {
             model,
@@ -321,28 +413,35 @@ impl Report {
         };
         let groups = self.subgroup_sections();
         let all: Vec<usize> = (0..self.studies.len()).collect();
+        let shows_overall = o.totals == Totals::Overall;
         let (sections, overall, overall_events) = match groups {
-            Some(sections) => (
+            Some(sections) if shows_overall => (
                 sections,
                 self.pooled_rows(None, "Total"),
                 self.section(None, &all).total_events,
             ),
+            Some(sections) => (sections, Vec::new(), None),
             None => {
                 let mut section = self.section(None, &all);
-                section.pooled = self.pooled_rows(None, "Total");
+                if shows_overall {
+                    section.pooled = self.pooled_rows(None, "Total");
+                }
                 (vec![section], Vec::new(), None)
             }
         };
         let mut footer = Vec::new();
-        footer.extend(self.heterogeneity_line(self.fit(o.models.primary())));
+        let overall_fit = |model| self.overall(model).cloned();
+        footer.extend(self.heterogeneity_line(&overall_fit(o.models.primary())));
         for &model in models {
-            footer.extend(self.overall_effect_line(self.fit(model), model, models.len() > 1));
+            footer.extend(self.overall_effect_line(&overall_fit(model), model, models.len() > 1));
         }
-        if let Some(line) = self.subgroup_test_line() {
+        if o.totals != Totals::None
+            && let Some(line) = self.subgroup_test_line()
+        {
             footer.push(line);
         }
-        let prediction =
-            (o.prediction && models.contains(&Model::Random)).then(|| self.prediction());
+        let prediction = (o.prediction && shows_overall && models.contains(&Model::Random))
+            .then(|| self.prediction());
         ForestSpec {
             measure: o.settings.measure,
             method_label: self.method_label(),
@@ -410,7 +509,7 @@ impl Report {
         out.push('\n');
         out.push_str("Model,Estimate,Lower 95%,Upper 95%,z or t,P,Q,df,P (Q),I2 (%),tau2,Prediction lower,Prediction upper\n");
         for model in [Model::Common, Model::Random] {
-            match self.fit(model) {
+            match self.overall(model) {
                 Ok(f) => {
                     let (pl, pu) = match f.prediction.as_ref().and_then(|p| p.t) {
                         Some(pi) => (csv_num(natural(m, pi.lower)), csv_num(natural(m, pi.upper))),
@@ -461,10 +560,7 @@ impl Report {
         let result = &self.analysis.studies[s];
         let m = self.options.settings.measure;
         let models = self.options.models.models();
-        let weight = |model: Model| match model {
-            Model::Common => result.weight_common,
-            Model::Random => result.weight_random,
-        };
+        let weight = |model: Model| self.study_weight(s, model);
         let weights: Vec<Option<f64>> = models.iter().map(|&m| weight(m)).collect();
         StudyRow {
             label: self.label(s),
@@ -559,17 +655,11 @@ impl Report {
             .collect()
     }
 
-    /// Total weight (percent of the whole analysis) of `members` under `model`.
+    /// Total weight (percent, as shown) of `members` under `model`.
     fn weight_share(&self, members: &[usize], model: Model) -> f64 {
         members
             .iter()
-            .filter_map(|&s| {
-                let r = self.analysis.studies.get(s)?;
-                match model {
-                    Model::Common => r.weight_common,
-                    Model::Random => r.weight_random,
-                }
-            })
+            .filter_map(|&s| self.study_weight(s, model))
             .sum()
     }
 
@@ -583,6 +673,9 @@ impl Report {
                 .enumerate()
                 .map(|(g, group)| {
                     let mut section = self.section(Some(group.name.clone()), &group.studies);
+                    if self.options.totals == Totals::None {
+                        return section;
+                    }
                     section.pooled = self.pooled_rows(Some(g), "Subtotal");
                     let fit = match primary {
                         Model::Common => &group.common,
@@ -664,8 +757,7 @@ impl Report {
     fn prediction(&self) -> Result<Estimate, String> {
         let m = self.options.settings.measure;
         let fit = self
-            .fit(Model::Random)
-            .as_ref()
+            .overall(Model::Random)
             .map_err(|_| "Not estimable".to_owned())?;
         let pi = fit
             .prediction

@@ -13,10 +13,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analysis::pool;
+use crate::analysis::{pool, weights_per_study};
 use crate::dist;
 use crate::rma::{Fit, Undefined};
-use crate::settings::Settings;
+use crate::settings::{Method, Settings};
 use crate::table::{Study, Table};
 
 /// One subgroup's results.
@@ -30,6 +30,11 @@ pub struct SubgroupResult {
     pub common: Result<Fit, Undefined>,
     /// Its random-effects fit.
     pub random: Result<Fit, Undefined>,
+    /// Each member's weight in the subgroup's common-effect fit, percent (aligned with
+    /// `studies`; `None` when it is not in the fit).
+    pub weights_common: Vec<Option<f64>>,
+    /// Each member's weight in the subgroup's random-effects fit, percent.
+    pub weights_random: Vec<Option<f64>>,
 }
 
 /// The test for subgroup differences.
@@ -78,11 +83,17 @@ pub fn subgroups(studies: &[Study], settings: &Settings) -> Subgroups {
         .map(|(name, idx)| {
             let tables: Vec<Table> = idx.iter().map(|&i| studies[i].table).collect();
             let pooled = pool(&tables, settings);
+            let weights_common =
+                weights_per_study(&pooled.common, &pooled.effects, settings.method);
+            let weights_random =
+                weights_per_study(&pooled.random, &pooled.effects, Method::InverseVariance);
             SubgroupResult {
                 name,
                 studies: idx,
                 common: pooled.common,
                 random: pooled.random,
+                weights_common,
+                weights_random,
             }
         })
         .collect();

@@ -378,6 +378,7 @@ fn dichotomous<'a>(
         prediction: false,
         arms,
         favours,
+        totals,
     };
     ReviewOutcome {
         source: RevManOutcome {

@@ -309,3 +309,56 @@ fn revman_mode_writes_p_values_as_revman_does_throughout_the_plot() {
     }
     assert!(footer.contains("P < 0.00001"), "{footer}");
 }
+
+fn two_subgroups() -> Vec<RawRow> {
+    parse::parse(
+        "Study\te1\tn1\te2\tn2\tSubgroup\n\
+         A\t4\t50\t9\t50\tLow dose\nB\t6\t80\t12\t75\tLow dose\n\
+         C\t10\t60\t11\t62\tHigh dose\nD\t3\t40\t8\t41\tHigh dose\nE\t7\t90\t9\t88\tHigh dose\n",
+    )
+    .raw_rows()
+}
+
+#[test]
+fn subtotals_only_shows_no_overall_result_and_weights_within_subgroups() {
+    let options = ReportOptions {
+        totals: Totals::SubtotalsOnly,
+        ..ReportOptions::default()
+    };
+    let report = Report::new(&two_subgroups(), &options);
+    assert_eq!(report.headline(), Err(Undefined::NotShown));
+    assert!(report.sentence().is_err());
+    let spec = report.forest();
+    assert!(spec.overall.is_empty() && spec.overall_events.is_none());
+    assert!(spec.prediction.is_none());
+    assert_eq!(spec.footer.len(), 1, "{:?}", spec.footer);
+    assert!(spec.footer[0].starts_with("Test for subgroup differences"));
+    for section in &spec.sections {
+        let sum: f64 = section.studies.iter().filter_map(|s| s.weights[0]).sum();
+        assert!((sum - 100.0).abs() < 1e-9, "{sum}");
+        assert_eq!(section.pooled.len(), 1);
+    }
+    assert!(
+        report
+            .csv()
+            .contains("not estimable: the outcome is set to show no overall result")
+    );
+}
+
+#[test]
+fn without_totals_only_the_studies_are_shown() {
+    let options = ReportOptions {
+        totals: Totals::None,
+        ..ReportOptions::default()
+    };
+    let report = Report::new(&two_subgroups(), &options);
+    let spec = report.forest();
+    assert!(spec.overall.is_empty() && spec.footer.is_empty());
+    for section in &spec.sections {
+        assert!(section.pooled.is_empty() && section.notes.is_empty());
+        assert!(section.studies.iter().all(|s| s.weights[0].is_none()));
+    }
+    // The plot is still drawn, every square at the smallest size.
+    let svg = crate::forest::layout(&spec, &crate::forest::PlotOptions::default()).to_svg();
+    assert!(svg.contains("<svg") && !svg.contains("NaN"));
+}

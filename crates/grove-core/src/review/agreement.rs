@@ -39,12 +39,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::analysis::analyze;
 use crate::report::Report;
 use crate::review::{RevManOutcome, StoredPooled, Totals};
-use crate::rma::{Fit, Undefined};
+use crate::rma::{Fit, Model, Undefined};
 use crate::settings::{Measure, Method};
-use crate::table::Study;
 
 /// Largest deviation accepted: relative, or absolute near zero (see the module
 /// documentation).
@@ -249,8 +247,8 @@ pub fn compare(source: &RevManOutcome, report: &Report) -> Agreement {
             match groups.groups.iter().find(|g| g.name == sg.name) {
                 Some(g) => {
                     let fit = match model {
-                        crate::rma::Model::Common => &g.common,
-                        crate::rma::Model::Random => &g.random,
+                        Model::Common => &g.common,
+                        Model::Random => &g.random,
                     };
                     pooled(&mut out, &what, &sg.pooled, fit, measure);
                 }
@@ -261,8 +259,8 @@ pub fn compare(source: &RevManOutcome, report: &Report) -> Agreement {
         }
         if let Some(test) = &stored.subgroup_test {
             let t = match model {
-                crate::rma::Model::Common => &groups.test_common,
-                crate::rma::Model::Random => &groups.test_random,
+                Model::Common => &groups.test_common,
+                Model::Random => &groups.test_random,
             };
             match t {
                 Ok(t) => {
@@ -392,23 +390,25 @@ fn pooled(
 /// or in its subgroup when RevMan shows subtotals only.
 fn study_weights(totals: Totals, report: &Report) -> Vec<Option<f64>> {
     let model = report.options.models.primary();
-    let pick = |r: &crate::analysis::StudyResult| match model {
-        crate::rma::Model::Common => r.weight_common,
-        crate::rma::Model::Random => r.weight_random,
-    };
-    let mut w: Vec<Option<f64>> = report.analysis.studies.iter().map(pick).collect();
+    let mut w: Vec<Option<f64>> = report
+        .analysis
+        .studies
+        .iter()
+        .map(|r| match model {
+            Model::Common => r.weight_common,
+            Model::Random => r.weight_random,
+        })
+        .collect();
     if totals == Totals::SubtotalsOnly
         && let Some(groups) = &report.analysis.subgroups
     {
         for g in &groups.groups {
-            let members: Vec<Study> = g
-                .studies
-                .iter()
-                .map(|&i| report.studies[i].clone())
-                .collect();
-            let a = analyze(&members, &report.options.settings);
-            for (&i, r) in g.studies.iter().zip(&a.studies) {
-                w[i] = pick(r);
+            let within = match model {
+                Model::Common => &g.weights_common,
+                Model::Random => &g.weights_random,
+            };
+            for (&i, weight) in g.studies.iter().zip(within) {
+                w[i] = *weight;
             }
         }
     }

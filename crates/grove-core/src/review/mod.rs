@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::parse::RawRow;
 use crate::report::ReportOptions;
+pub use crate::report::Totals;
 
 /// A review: its title, the outcomes Grove can analyse, and those it cannot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,7 +69,7 @@ pub struct RevManOutcome {
     pub name: String,
     /// The comparison's number and name ("1 Aspirin versus placebo").
     pub comparison: String,
-    /// Which pooled results RevMan shows.
+    /// Which pooled results RevMan shows (`TOTALS`: `YES`, `SUB`, `NO`).
     pub totals: Totals,
     /// Whether RevMan shows the test for subgroup differences.
     pub subgroup_test: bool,
@@ -77,18 +78,6 @@ pub struct RevManOutcome {
     pub swapped_events: bool,
     /// The results RevMan stored.
     pub stored: Stored,
-}
-
-/// Which pooled results RevMan shows for an outcome (its `TOTALS` attribute).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Totals {
-    /// The overall result, and subtotals when there are subgroups (`YES`). Study weights
-    /// are percentages of the overall analysis.
-    Overall,
-    /// Subtotals only (`SUB`): study weights are percentages of their subgroup.
-    SubtotalsOnly,
-    /// No pooled result (`NO`).
-    None,
 }
 
 /// The numbers RevMan stored for an outcome.

@@ -185,6 +185,9 @@ pub enum Undefined {
     /// The standard error is 0 (for example Hartung-Knapp with identical estimates),
     /// so the test statistic is not finite.
     ZeroStandardError,
+    /// The outcome is set to show no overall result (subtotals only, or no pooling, as
+    /// RevMan's "totals" setting can say).
+    NotShown,
 }
 
 impl fmt::Display for Undefined {
@@ -208,6 +211,9 @@ impl fmt::Display for Undefined {
             }
             Undefined::TooFewSubgroups => {
                 f.write_str("fewer than two subgroups have a pooled estimate")
+            }
+            Undefined::NotShown => {
+                f.write_str("the outcome is set to show no overall result (as its review shows it)")
             }
         }
     }
