@@ -187,12 +187,11 @@ fn random_from_q(
     common: &rma::Heterogeneity,
     ci: CiMethod,
 ) -> Result<Fit, Undefined> {
-    let sw: f64 = vi.iter().map(|v| 1.0 / v).sum();
-    let sw2: f64 = vi.iter().map(|v| 1.0 / (v * v)).sum();
+    let wi: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
     let df = common.df as f64;
     // tau2 <- max(0, (QE - (k-1)) / (sum(wi) - sum(wi^2)/sum(wi)))
     let tau2 = if yi.len() > 1 {
-        ((common.q - df) / (sw - sw2 / sw)).max(0.0)
+        ((common.q - df) / rma::trace_p(&wi)).max(0.0)
     } else {
         0.0
     };

@@ -496,9 +496,7 @@ pub fn heterogeneity_q(yi: &[f64], vi: &[f64]) -> QStatistics {
     let q = weighted_rss(yi, &wi).max(0.0);
     let dfq = (k - 1) as f64;
     let q_p = dist::chi2_sf(q, dfq);
-    let sw: f64 = wi.iter().sum();
-    let sw2: f64 = wi.iter().map(|w| w * w).sum();
-    let tr_p = sw - sw2 / sw;
+    let tr_p = trace_p(&wi);
     let vt = dfq / tr_p;
     // metafor: I2 <- max(0, 100 * (QE - (k-p)) / QE); with QE = 0 this is max(0, -Inf) = 0.
     let i2_common = if q > 0.0 {
@@ -549,6 +547,36 @@ fn prediction(beta: f64, se: f64, tau2: f64, crit: f64, k: usize) -> Prediction 
         }
     });
     Prediction { normal, t }
+}
+
+/// `tr(P) = Σ wi - Σ wi²/Σ wi` for `P = W - w w'/Σ w` (metafor `trP`), computed as
+/// `Σ wi (Σ_{j≠i} wj) / Σ w` with the sums over the other studies taken from prefix and
+/// suffix sums: the difference form cancels to nonsense (even a negative trace, and I²
+/// above 100%) when one weight exceeds the others by more than 2⁵³, this one does not.
+pub(crate) fn trace_p(w: &[f64]) -> f64 {
+    let s: f64 = w.iter().sum();
+    w.iter()
+        .zip(sum_of_others(w))
+        .map(|(wi, others)| wi * others)
+        .sum::<f64>()
+        / s
+}
+
+/// For each `i`, `Σ_{j≠i} x_j`, from prefix and suffix sums (no subtraction, so no
+/// cancellation for non-negative `x`).
+pub(crate) fn sum_of_others(x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    let mut prefix = 0.0;
+    for (o, xi) in out.iter_mut().zip(x) {
+        *o = prefix;
+        prefix += xi;
+    }
+    let mut suffix = 0.0;
+    for (o, xi) in out.iter_mut().zip(x).rev() {
+        *o += suffix;
+        suffix += xi;
+    }
+    out
 }
 
 /// `Σ wi (yi - ŷ)²` with `ŷ = Σ wi yi / Σ wi`: metafor's `crossprod(Y,P) %*% Y` with

@@ -251,6 +251,7 @@ fn inverse(vi: &[f64], tau2: f64) -> Vec<f64> {
 struct Sums {
     sw: f64,
     sw2: f64,
+    tr_p: f64,
 }
 
 impl Sums {
@@ -258,33 +259,35 @@ impl Sums {
         Sums {
             sw: w.iter().sum(),
             sw2: w.iter().map(|w| w * w).sum(),
+            tr_p: super::trace_p(w),
         }
     }
 
-    /// `tr(P) = Σ wi - Σ wi² / Σ wi`.
+    /// `tr(P) = Σ wi - Σ wi² / Σ wi`, computed without cancellation
+    /// ([`super::trace_p`]).
     fn tr_p(&self) -> f64 {
-        self.sw - self.sw2 / self.sw
+        self.tr_p
     }
 }
 
-/// `Σ_ij P_ij² a_i b_j` for `P = W - w w'/Σw`, in linear time:
-/// `Σ w² a b - 2 Σ w³ a b / S + (Σ w² a)(Σ w² b) / S²`. With `a = b = 1` this is
-/// metafor's `sum(P*P)`; with `a = 1, b = vi` `sum(PV*P)`; with `a = b = vi`
-/// `sum(PV*t(PV))`.
+/// `Σ_ij P_ij² a_i b_j` for `P = W - w w'/Σw` (non-negative `a`, `b`), in linear time and
+/// without cancellation:
+/// `Σ_i a_i b_i wi² (Σ_{j≠i} wj / S)² + Σ_i a_i wi² (Σ_{j≠i} wj² b_j) / S²`, the diagonal
+/// and off-diagonal parts with sums over the other studies ([`super::sum_of_others`]).
+/// With `a = b = 1` this is metafor's `sum(P*P)`; with `a = 1, b = vi` `sum(PV*P)`; with
+/// `a = b = vi` `sum(PV*t(PV))`.
 fn p_sq(w: &[f64], a: &[f64], b: &[f64]) -> f64 {
     let s: f64 = w.iter().sum();
-    let mut d2 = 0.0;
-    let mut d3 = 0.0;
-    let mut sa = 0.0;
-    let mut sb = 0.0;
-    for ((w, a), b) in w.iter().zip(a).zip(b) {
-        let w2 = w * w;
-        d2 += w2 * a * b;
-        d3 += w2 * w * a * b;
-        sa += w2 * a;
-        sb += w2 * b;
+    let others_w = super::sum_of_others(w);
+    let w2b: Vec<f64> = w.iter().zip(b).map(|(w, b)| w * w * b).collect();
+    let others_w2b = super::sum_of_others(&w2b);
+    let mut total = 0.0;
+    for i in 0..w.len() {
+        let w2 = w[i] * w[i];
+        let r = others_w[i] / s;
+        total += a[i] * b[i] * w2 * r * r + a[i] * w2 * others_w2b[i] / (s * s);
     }
-    d2 - 2.0 * d3 / s + sa * sb / (s * s)
+    total
 }
 
 #[cfg(test)]

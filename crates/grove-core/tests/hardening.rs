@@ -1,0 +1,77 @@
+//! Inputs reported to give impossible statistics, each kept as a regression test with its
+//! reproducer: every result is a proper value or an explicit reason.
+
+use grove_core::parse::parse;
+use grove_core::report::{ModelView, Report, ReportOptions};
+use grove_core::{CorrectionScope, Measure, Settings, Tau2Estimator, ZeroCellCorrection};
+
+fn report(text: &str, settings: Settings) -> Report {
+    let options = ReportOptions {
+        settings,
+        models: ModelView::Both,
+        ..ReportOptions::default()
+    };
+    Report::new(&parse(text).raw_rows(), &options)
+}
+
+/// Every fit is either proper (I² in [0, 100], H² ≥ 0, and ≥ 1 for random effects, where
+/// it is tau²/vt + 1; tau² ≥ 0; finite estimate and CI containing it; P in [0, 1]) or an
+/// explicit reason; returns the number of proper fits.
+fn proper_fits(r: &Report) -> usize {
+    let mut n = 0;
+    for fit in [&r.analysis.common, &r.analysis.random] {
+        if let Ok(f) = fit {
+            let h = &f.heterogeneity;
+            assert!((0.0..=100.0).contains(&h.i2), "I² = {}", h.i2);
+            let least = match f.model {
+                grove_core::Model::Common => 0.0,
+                grove_core::Model::Random => 1.0 - 1e-12,
+            };
+            assert!(h.h2 >= least, "H² = {}", h.h2);
+            assert!(h.tau2 >= 0.0 && h.tau2.is_finite(), "tau² = {}", h.tau2);
+            assert!(f.pooled.estimate.is_finite());
+            assert!(f.pooled.ci.contains(f.pooled.estimate));
+            assert!((0.0..=1.0).contains(&h.q_p));
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Trial weights differing by more than 2⁵³ made Σw − Σw²/Σw cancel: I² reached 133%
+/// and H² −3 (RD, REML, no correction).
+#[test]
+fn weights_beyond_two_to_the_53_give_a_proper_i2() {
+    let settings = Settings {
+        measure: Measure::RiskDifference,
+        tau2: Tau2Estimator::RestrictedMaximumLikelihood,
+        correction: ZeroCellCorrection {
+            increment: 0.5,
+            scope: CorrectionScope::None,
+        },
+        ..Settings::default()
+    };
+    let r = report(
+        "A\t0\t4\t1\t683304105\nB\t1\t2\t853791482\t853791482\n",
+        settings,
+    );
+    assert_eq!(proper_fits(&r), 2);
+}
+
+/// The same cancellation made DerSimonian-Laird "not finite" and REML "did not converge"
+/// (RD, default settings).
+#[test]
+fn a_billion_to_one_weight_ratio_is_fitted_by_every_estimator() {
+    for tau2 in Tau2Estimator::ALL {
+        let settings = Settings {
+            measure: Measure::RiskDifference,
+            tau2,
+            ..Settings::default()
+        };
+        let r = report("A\t0\t1000000000\t1\t1000000000\nB\t1\t2\t0\t2\n", settings);
+        proper_fits(&r);
+        if let Err(why) = &r.analysis.random {
+            panic!("{tau2:?}: {why}");
+        }
+    }
+}
