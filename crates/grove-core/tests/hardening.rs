@@ -19,21 +19,22 @@ fn report(text: &str, settings: Settings) -> Report {
 /// explicit reason; returns the number of proper fits.
 fn proper_fits(r: &Report) -> usize {
     let mut n = 0;
-    for fit in [&r.analysis.common, &r.analysis.random] {
-        if let Ok(f) = fit {
-            let h = &f.heterogeneity;
-            assert!((0.0..=100.0).contains(&h.i2), "I² = {}", h.i2);
-            let least = match f.model {
-                grove_core::Model::Common => 0.0,
-                grove_core::Model::Random => 1.0 - 1e-12,
-            };
-            assert!(h.h2 >= least, "H² = {}", h.h2);
-            assert!(h.tau2 >= 0.0 && h.tau2.is_finite(), "tau² = {}", h.tau2);
-            assert!(f.pooled.estimate.is_finite());
-            assert!(f.pooled.ci.contains(f.pooled.estimate));
-            assert!((0.0..=1.0).contains(&h.q_p));
-            n += 1;
-        }
+    for f in [&r.analysis.common, &r.analysis.random]
+        .into_iter()
+        .flatten()
+    {
+        let h = &f.heterogeneity;
+        assert!((0.0..=100.0).contains(&h.i2), "I² = {}", h.i2);
+        let least = match f.model {
+            grove_core::Model::Common => 0.0,
+            grove_core::Model::Random => 1.0 - 1e-12,
+        };
+        assert!(h.h2 >= least, "H² = {}", h.h2);
+        assert!(h.tau2 >= 0.0 && h.tau2.is_finite(), "tau² = {}", h.tau2);
+        assert!(f.pooled.estimate.is_finite());
+        assert!(f.pooled.ci.contains(f.pooled.estimate));
+        assert!((0.0..=1.0).contains(&h.q_p));
+        n += 1;
     }
     n
 }
