@@ -152,15 +152,18 @@ pub fn heterogeneity(r: &Report) -> String {
 
 /// One row per study: estimate, CI, weights (or why it is not estimable).
 pub fn studies(r: &Report) -> String {
-    let m = r.options.settings.measure;
     let mut out = String::from(
         r#"<table class="numbers"><thead><tr><th scope="col">Study</th><th scope="col">Estimate</th><th scope="col">95% CI</th><th scope="col">Weight (common)</th><th scope="col">Weight (random)</th></tr></thead><tbody>"#,
     );
     let weight = |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
     for (s, result) in r.analysis.studies.iter().enumerate() {
-        let (estimate, ci) = match &result.effect {
-            Ok(e) => (format::effect(natural(m, e.yi)), interval(m, e.ci(0.95))),
-            Err(why) => ("Not estimable".to_owned(), why.to_string()),
+        let (estimate, ci) = match (&result.effect, r.study_effect(s)) {
+            (Ok(_), Ok(e)) => (
+                format::effect(e.value),
+                format!("{} to {}", format::effect(e.lower), format::effect(e.upper)),
+            ),
+            (Ok(_), Err(why)) => (why, String::new()),
+            (Err(why), _) => ("Not estimable".to_owned(), why.to_string()),
         };
         row(
             &mut out,
@@ -168,8 +171,8 @@ pub fn studies(r: &Report) -> String {
             &[
                 estimate,
                 ci,
-                weight(result.weight_common),
-                weight(result.weight_random),
+                weight(r.study_weight(s, Model::Common)),
+                weight(r.study_weight(s, Model::Random)),
             ],
         );
     }

@@ -280,11 +280,19 @@ impl Report {
     /// overall result ([`Totals`]).
     ///
     /// # Errors
-    /// [`Undefined::NotShown`], or why the fit does not exist.
+    /// [`Undefined::NotShown`]; [`Undefined::OutOfRange`] when the pooled ratio has no
+    /// floating-point value; or why the fit does not exist.
     pub fn overall(&self, model: Model) -> Result<&Fit, Undefined> {
-        match self.options.totals {
-            Totals::Overall => self.fit(model).as_ref().map_err(Clone::clone),
-            Totals::SubtotalsOnly | Totals::None => Err(Undefined::NotShown),
+        let fit = match self.options.totals {
+            Totals::Overall => self.fit(model).as_ref().map_err(Clone::clone)?,
+            Totals::SubtotalsOnly | Totals::None => return Err(Undefined::NotShown),
+        };
+        if self.options.settings.measure.to_natural(fit.pooled.estimate).is_finite() {
+            Ok(fit)
+        } else {
+            Err(Undefined::OutOfRange {
+                log: fit.pooled.estimate,
+            })
         }
     }
 
@@ -544,6 +552,16 @@ impl Report {
         out
     }
 
+    /// Analysed study `s`'s estimate and CI on the natural scale, or why it has none
+    /// there ("Not estimable", or a ratio too large to be a number).
+    pub fn study_effect(&self, s: usize) -> Result<Estimate, String> {
+        let m = self.options.settings.measure;
+        match self.analysis.studies.get(s).map(|r| &r.effect) {
+            Some(Ok(e)) => study_estimate(m, e),
+            _ => Err("Not estimable".to_owned()),
+        }
+    }
+
     /// The label of analysed study `s`: name and year.
     pub fn label(&self, s: usize) -> String {
         match self.studies.get(s) {
@@ -557,8 +575,6 @@ impl Report {
 
     fn study_row(&self, s: usize) -> StudyRow {
         let study = &self.studies[s];
-        let result = &self.analysis.studies[s];
-        let m = self.options.settings.measure;
         let models = self.options.models.models();
         let weight = |model: Model| self.study_weight(s, model);
         let weights: Vec<Option<f64>> = models.iter().map(|&m| weight(m)).collect();
@@ -568,11 +584,7 @@ impl Report {
             totals: [study.table.n1(), study.table.n2()],
             marker_weight: weight(self.options.models.primary()),
             weights,
-            effect: result
-                .effect
-                .as_ref()
-                .map(|e| study_estimate(m, e))
-                .map_err(|_| "Not estimable".to_owned()),
+            effect: self.study_effect(s),
         }
     }
 
@@ -617,7 +629,7 @@ impl Report {
             .enumerate()
             .map(|(i, &model)| {
                 let fit = match group {
-                    None => self.fit(model).clone(),
+                    None => self.overall(model).cloned(),
                     Some(g) => self
                         .analysis
                         .subgroups
@@ -841,13 +853,23 @@ pub fn natural(measure: Measure, x: f64) -> f64 {
     }
 }
 
-fn study_estimate(measure: Measure, e: &EffectSize) -> Estimate {
+/// A study's estimate on the natural scale, or why it cannot be shown there (a ratio
+/// whose logarithm exceeds 709 has no floating-point value).
+fn study_estimate(measure: Measure, e: &EffectSize) -> Result<Estimate, String> {
     let ci = e.ci(0.95);
-    Estimate {
-        value: natural(measure, e.yi),
+    let value = natural(measure, e.yi);
+    if !value.is_finite() {
+        return Err(format!(
+            "Too large to show (log {} = {})",
+            abbreviation(measure),
+            format::significant(e.yi, 3)
+        ));
+    }
+    Ok(Estimate {
+        value,
         lower: natural(measure, ci.lower),
         upper: natural(measure, ci.upper),
-    }
+    })
 }
 
 /// A number in a CSV file at full precision; empty when undefined.

@@ -76,3 +76,29 @@ fn a_billion_to_one_weight_ratio_is_fitted_by_every_estimator() {
         }
     }
 }
+
+/// A Peto log odds ratio above 709 became an infinite odds ratio, shown as "–" with no
+/// reason.
+#[test]
+fn a_ratio_too_large_for_a_number_says_so() {
+    let settings = Settings {
+        measure: Measure::OddsRatio,
+        method: grove_core::Method::Peto,
+        ..Settings::default()
+    };
+    let r = report("A\t1\t1\t0\t1000000000\nB\t2\t10\t3\t10\n", settings);
+    let why = r.study_effect(0).expect_err("no number");
+    assert!(why.starts_with("Too large to show (log OR = "), "{why}");
+    assert!(r.study_effect(1).is_ok());
+    for model in [grove_core::Model::Common, grove_core::Model::Random] {
+        match r.overall(model) {
+            Ok(f) => assert!(f.pooled.estimate.exp().is_finite()),
+            Err(e) => assert!(e.to_string().contains("too large to show"), "{e}"),
+        }
+    }
+    let spec = r.forest();
+    let svg =
+        grove_core::forest::layout(&spec, &grove_core::forest::PlotOptions::default()).to_svg();
+    assert!(svg.contains("Too large to show"), "the row says why");
+    assert!(!svg.contains("NaN") && !svg.contains("inf"));
+}

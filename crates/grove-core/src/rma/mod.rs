@@ -188,6 +188,12 @@ pub enum Undefined {
     /// The outcome is set to show no overall result (subtotals only, or no pooling, as
     /// RevMan's "totals" setting can say).
     NotShown,
+    /// The pooled ratio exists on the log scale but is too large to be a number on its
+    /// natural scale (its logarithm exceeds 709).
+    OutOfRange {
+        /// The pooled estimate on the log scale.
+        log: f64,
+    },
 }
 
 impl fmt::Display for Undefined {
@@ -212,6 +218,11 @@ impl fmt::Display for Undefined {
             Undefined::TooFewSubgroups => {
                 f.write_str("fewer than two subgroups have a pooled estimate")
             }
+            Undefined::OutOfRange { log } => write!(
+                f,
+                "the pooled ratio is too large to show (its logarithm is {}); the trials' counts are extreme",
+                crate::format::significant(*log, 3)
+            ),
             Undefined::NotShown => {
                 f.write_str("the outcome is set to show no overall result (as its review shows it)")
             }
