@@ -72,6 +72,8 @@ pub enum ProjectError {
     NewerVersion(u32),
     /// A project must hold at least one outcome.
     NoOutcomes,
+    /// An outcome's setting is outside its domain (the outcome's name, and why).
+    InvalidSetting(String, String),
 }
 
 impl fmt::Display for ProjectError {
@@ -83,6 +85,9 @@ impl fmt::Display for ProjectError {
                 "this project was saved by a newer version of Grove (format {v}; this page reads format {FORMAT_VERSION})"
             ),
             ProjectError::NoOutcomes => f.write_str("the project file holds no outcome"),
+            ProjectError::InvalidSetting(outcome, why) => {
+                write!(f, "in outcome \u{201c}{outcome}\u{201d}, {why}")
+            }
         }
     }
 }
@@ -301,6 +306,12 @@ impl Project {
         let mut project: Project = json::decode(text).map_err(ProjectError::Malformed)?;
         if project.outcomes.is_empty() {
             return Err(ProjectError::NoOutcomes);
+        }
+        for o in &project.outcomes {
+            o.options
+                .settings
+                .check()
+                .map_err(|e| ProjectError::InvalidSetting(o.name.clone(), e.to_string()))?;
         }
         project.active = project.active.min(project.outcomes.len() - 1);
         Ok(project)
@@ -655,6 +666,20 @@ mod tests {
             Project::from_json(r#"{"version": 99}"#),
             Err(ProjectError::NewerVersion(99))
         ));
+        // A zero-cell increment outside its range is refused (it gave "NaN%").
+        for bad in ["1e-300", "-0.5", "5"] {
+            let text = p
+                .to_json()
+                .replace("\"increment\":0.5", &format!("\"increment\":{bad}"));
+            assert!(text.contains(bad));
+            assert!(
+                matches!(
+                    Project::from_json(&text),
+                    Err(ProjectError::InvalidSetting(..))
+                ),
+                "{bad}"
+            );
+        }
         let empty = r#"{"version":1,"outcomes":[],"active":0}"#;
         assert_eq!(Project::from_json(empty), Err(ProjectError::NoOutcomes));
         let text = ProjectError::NewerVersion(2).to_string();

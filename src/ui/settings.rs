@@ -307,6 +307,8 @@ pub fn SettingsPanel() -> impl IntoView {
     let options = Memo::new(move |_| state.project.with(|p| p.active().options.clone()));
     let edit = move |f: &dyn Fn(&mut Outcome)| state.project.update(|p| f(p.active_mut()));
     let s = move || options.get().settings;
+    // What was wrong with the last increment typed; cleared by a valid one.
+    let increment_error = RwSignal::new(None::<String>);
     let random_shown = Signal::derive(move || options.get().models != ModelView::Common);
 
     let text_field = move |label: &'static str,
@@ -360,15 +362,26 @@ pub fn SettingsPanel() -> impl IntoView {
                 set={Callback::new(move |v: String| if let Some(c) = parse::<CorrectionScope>(&v) { edit(&|o| o.options.settings.correction.scope = c) })}/>
             <div class="setting">
                 <label for="setting-increment">"Zero-cell increment"</label>
-                <input id="setting-increment" type="number" min="0.01" max="1" step="0.01" data-testid="correction-increment"
+                <input id="setting-increment" type="number" min="0.001" max="1" step="0.01" data-testid="correction-increment"
+                    aria-invalid=move || increment_error.get().is_some().then_some("true")
+                    aria-describedby="increment-explain"
                     prop:value=move || s().correction.increment.to_string()
                     on:change=move |ev| {
-                        let value = event_target_value(&ev).trim().parse::<f64>();
-                        if let Ok(v) = value.map_err(drop).and_then(|v| if v > 0.0 && v <= 1.0 { Ok(v) } else { Err(()) }) {
-                            edit(&|o| o.options.settings.correction.increment = v);
+                        let typed = event_target_value(&ev);
+                        let current = s().correction;
+                        match typed.trim().parse::<f64>().map_err(|_| typed.trim().to_owned()) {
+                            Ok(v) => match current.with_increment(v) {
+                                Ok(c) => {
+                                    increment_error.set(None);
+                                    edit(&|o| o.options.settings.correction = c);
+                                }
+                                Err(why) => increment_error.set(Some(format!("Not used: {why}; the analysis keeps {}.", current.increment))),
+                            },
+                            Err(text) => increment_error.set(Some(format!("Not used: \u{201c}{text}\u{201d} is not a number; the analysis keeps {}.", current.increment))),
                         }
                     }/>
-                <p class="explain">"Added to each cell of the trials chosen above (0.5 by convention)."</p>
+                {move || increment_error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="increment-error">{e}</p> })}
+                <p class="explain" id="increment-explain">"Added to each cell of the trials chosen above (0.5 by convention), from 0.001 to 1."</p>
             </div>
             <ChoiceSelect label="Conventions" testid="convention" entries={entries::<Convention>()}
                 current=Signal::derive(move || s().convention.value())

@@ -905,3 +905,37 @@ async fn an_outcome_with_subtotals_only_shows_what_revman_shows() {
     assert!(page.console_errors().await.is_empty());
     page.close().await;
 }
+
+#[tokio::test]
+async fn an_increment_out_of_range_is_refused_where_it_is_typed() {
+    let page = Page::open().await;
+    let before = page.attr("pooled-summary", "data-estimate").await;
+    page.js(
+        "const e = document.querySelector(`[data-testid='correction-increment']`); e.value = '5'; e.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    let message = page.text("increment-error").await;
+    assert!(
+        message.contains("from 0.001 to 1") && message.contains("keeps 0.5"),
+        "{message}"
+    );
+    assert_eq!(
+        page.attr("correction-increment", "aria-invalid")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    // What was typed stays in the field; the analysis is unchanged.
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='correction-increment']`).value;",
+            vec![]
+        )
+        .await,
+        json!("5")
+    );
+    assert_eq!(page.attr("pooled-summary", "data-estimate").await, before);
+    page.close().await;
+}

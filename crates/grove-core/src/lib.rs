@@ -28,7 +28,7 @@ pub mod table;
 pub mod validate;
 
 pub use settings::{
-    CiMethod, Convention, CorrectionScope, Measure, Method, Settings, Tau2Estimator,
+    CiMethod, Convention, CorrectionScope, Measure, Method, Settings, SettingsError, Tau2Estimator,
     ZeroCellCorrection,
 };
 pub use table::{Arm, Study, Table, TableError};

@@ -156,7 +156,70 @@ pub struct ZeroCellCorrection {
     pub scope: CorrectionScope,
 }
 
+/// Why a setting cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsError {
+    /// The zero-cell increment is not a number in
+    /// [`ZeroCellCorrection::INCREMENT_RANGE`].
+    Increment(f64),
+}
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsError::Increment(x) => {
+                let (lo, hi) = ZeroCellCorrection::INCREMENT_RANGE;
+                write!(
+                    f,
+                    "the zero-cell increment must be a number from {lo} to {hi} (0.5 by convention), not {x}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Checks every setting that can hold a value outside its domain (read from a file,
+    /// or typed).
+    ///
+    /// # Errors
+    /// The first [`SettingsError`] found.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        self.correction.check()
+    }
+}
+
 impl ZeroCellCorrection {
+    /// The increments accepted, inclusive. metafor accepts any `add >= 0`, but an
+    /// increment near 0 makes the variances of corrected studies overflow (1/add), and
+    /// one above 1 outweighs the counts; "no correction" is a scope, not an increment.
+    pub const INCREMENT_RANGE: (f64, f64) = (0.001, 1.0);
+
+    /// The correction with `increment`.
+    ///
+    /// # Errors
+    /// [`SettingsError::Increment`] outside [`ZeroCellCorrection::INCREMENT_RANGE`] (or
+    /// not a number).
+    pub fn with_increment(self, increment: f64) -> Result<ZeroCellCorrection, SettingsError> {
+        let c = ZeroCellCorrection { increment, ..self };
+        c.check().map(|()| c)
+    }
+
+    /// Whether the increment lies in [`ZeroCellCorrection::INCREMENT_RANGE`].
+    ///
+    /// # Errors
+    /// [`SettingsError::Increment`] otherwise.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let (lo, hi) = Self::INCREMENT_RANGE;
+        if (lo..=hi).contains(&self.increment) {
+            Ok(())
+        } else {
+            Err(SettingsError::Increment(self.increment))
+        }
+    }
+
     /// The amount added to each cell of `table` (metafor `escalc`: `to="all"` adds to
     /// every study, `"only0"` to studies with a zero cell, `id0 <- ai == 0 | ci == 0 |
     /// bi == 0 | di == 0`, `"if0all"` to every study when any study of the set has one,
