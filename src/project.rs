@@ -8,7 +8,7 @@
 
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
 use grove_core::report::{ModelView, ReportOptions};
-use grove_core::review::{RevManOutcome, Review, ReviewOutcome};
+use grove_core::review::{RevManOutcome, Review, ReviewOutcome, Unsupported};
 use grove_core::{Convention, Measure, Method, Settings, Tau2Estimator};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -25,6 +25,10 @@ pub struct Project {
     pub outcomes: Vec<Outcome>,
     /// Index of the outcome shown.
     pub active: usize,
+    /// Outcomes of opened reviews that Grove does not analyse (continuous, generic
+    /// inverse variance, O − E), each with the reason, listed beside the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<Unsupported>,
 }
 
 /// One outcome: its own data, labels and settings.
@@ -51,6 +55,8 @@ pub struct OutcomeGroup {
     pub comparison: String,
     /// Indices of its outcomes, in project order.
     pub outcomes: Vec<usize>,
+    /// Indices into [`Project::unsupported`] of its outcomes that are not analysed.
+    pub unsupported: Vec<usize>,
 }
 
 /// How a pasted block is added.
@@ -174,6 +180,7 @@ impl Default for Project {
             version: FORMAT_VERSION,
             outcomes: vec![Example::Bcg.outcome()],
             active: 0,
+            unsupported: Vec::new(),
         }
     }
 }
@@ -233,6 +240,7 @@ impl Project {
                 .map(|o| Outcome::from_review(o, &review.title)),
         );
         self.active = first;
+        self.unsupported.extend(review.unsupported.iter().cloned());
         review.outcomes.len()
     }
 
@@ -258,6 +266,24 @@ impl Project {
                 None => groups.push(OutcomeGroup {
                     comparison: comparison.to_owned(),
                     outcomes: vec![i],
+                    unsupported: Vec::new(),
+                }),
+            }
+        }
+        for (i, u) in self.unsupported.iter().enumerate() {
+            let name = format!("{} {}", u.number, u.name).to_lowercase();
+            if !(query.is_empty()
+                || name.contains(&query)
+                || u.comparison.to_lowercase().contains(&query))
+            {
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.comparison == u.comparison) {
+                Some(g) => g.unsupported.push(i),
+                None => groups.push(OutcomeGroup {
+                    comparison: u.comparison.clone(),
+                    outcomes: Vec::new(),
+                    unsupported: vec![i],
                 }),
             }
         }
@@ -744,6 +770,14 @@ mod tests {
         assert_eq!(p.outcome_groups("ASPIRIN").len(), 1);
         assert_eq!(p.outcome_groups("tuberc")[0].outcomes, vec![0]);
         assert!(p.outcome_groups("no such outcome").is_empty());
+        // Outcomes Grove does not analyse are listed in their comparison, with why.
+        p.open_review(&fleiss());
+        assert_eq!(p.unsupported.len(), 2);
+        let groups = p.outcome_groups("mental health");
+        assert_eq!(groups.len(), 1);
+        assert!(groups[0].outcomes.is_empty());
+        let u = &p.unsupported[groups[0].unsupported[0]];
+        assert!(u.reason.starts_with("continuous outcome"), "{}", u.reason);
     }
 
     #[test]

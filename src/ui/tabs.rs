@@ -86,10 +86,24 @@ fn OutcomeList() -> impl IntoView {
                             } else {
                                 format!("Comparison {}", g.comparison)
                             };
+                            let others = g
+                                .unsupported
+                                .into_iter()
+                                .filter_map(|u| state.project.with_untracked(|p| p.unsupported.get(u).cloned()))
+                                .map(|u| view! {
+                                    <li>
+                                        <span class="outcome-item unsupported" data-testid="outcome-unsupported"
+                                            title=u.reason.clone()>
+                                            {format!("{} {}", u.number, u.name)}
+                                            <span class="visually-hidden">{format!(" (not analysed: {})", u.reason)}</span>
+                                        </span>
+                                    </li>
+                                })
+                                .collect_view();
                             view! {
                                 <section class="outcome-group">
                                     <h3>{heading}</h3>
-                                    <ul>{g.outcomes.into_iter().map(item).collect_view()}</ul>
+                                    <ul>{g.outcomes.into_iter().map(item).collect_view()}{others}</ul>
                                 </section>
                             }
                         })

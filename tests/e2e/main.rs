@@ -767,6 +767,13 @@ async fn a_revman_file_opens_as_outcomes_that_show_revmans_numbers() {
     let notice = choose_file(&page, "open-revman", &path).await;
     assert!(notice.contains("16 dichotomous outcomes added"), "{notice}");
     assert!(notice.contains("not analysed"), "{notice}");
+    // The others are listed too, each with the reason.
+    assert_eq!(page.count("outcome-unsupported").await, 3);
+    assert!(
+        page.text("outcome-unsupported")
+            .await
+            .contains("not analysed: ")
+    );
     // A review's outcomes are a searchable list grouped by comparison, not tabs.
     assert_eq!(page.count("outcome-item").await, 16);
     assert_eq!(page.count("outcome-tab").await, 0);
@@ -937,5 +944,42 @@ async fn an_increment_out_of_range_is_refused_where_it_is_typed() {
         json!("5")
     );
     assert_eq!(page.attr("pooled-summary", "data-estimate").await, before);
+    page.close().await;
+}
+
+#[tokio::test]
+async fn a_count_with_two_readings_waits_for_the_user_to_choose() {
+    let page = Page::open().await;
+    page.paste("Dupont;5;10.000;7;9.000\nMartin;3;120;6;118\n")
+        .await;
+    // Nothing in the paste says whether the dot groups thousands: the row waits.
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("1")
+    );
+    let diagnostics = page.text("diagnostics").await;
+    assert!(diagnostics.contains("could be 10 000"), "{diagnostics}");
+    assert_eq!(
+        page.count("confirm-reading").await,
+        4,
+        "two readings for each of two cells"
+    );
+    page.js(
+        "document.querySelector(`[data-testid='confirm-reading'][data-reading='10000']`).click();",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    page.js(
+        "document.querySelector(`[data-testid='confirm-reading'][data-reading='9000']`).click();",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("2")
+    );
+    assert_eq!(page.count("confirm-reading").await, 0);
     page.close().await;
 }
