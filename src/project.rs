@@ -53,10 +53,38 @@ pub struct Outcome {
 pub struct OutcomeGroup {
     /// The comparison ("1 Aspirin versus placebo"), or empty for outcomes of no review.
     pub comparison: String,
-    /// Indices of its outcomes, in project order.
-    pub outcomes: Vec<usize>,
-    /// Indices into [`Project::unsupported`] of its outcomes that are not analysed.
-    pub unsupported: Vec<usize>,
+    /// Its outcomes in the review's order (by number), those analysed and those not.
+    pub entries: Vec<Entry>,
+}
+
+/// One item of the outcome list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// An outcome of the project (its index).
+    Outcome(usize),
+    /// An outcome not analysed (its index into [`Project::unsupported`]).
+    Unsupported(usize),
+}
+
+impl OutcomeGroup {
+    /// The indices of its analysed outcomes.
+    pub fn outcomes(&self) -> Vec<usize> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Outcome(i) => Some(*i),
+                Entry::Unsupported(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// "2.10" as (2, 10), so that outcomes sort as RevMan numbers them; `None` for names
+/// without a number.
+fn outcome_number(text: &str) -> Option<(u32, u32)> {
+    let number = text.split_whitespace().next()?;
+    let (a, b) = number.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
 }
 
 /// How a pasted block is added.
@@ -245,47 +273,49 @@ impl Project {
     }
 
     /// The outcomes whose name or comparison contains `query` (case-insensitive),
-    /// grouped by comparison in order of first appearance.
+    /// grouped by comparison in order of first appearance, numbered outcomes (of a
+    /// review) in the order of their numbers, with those not analysed among them.
     pub fn outcome_groups(&self, query: &str) -> Vec<OutcomeGroup> {
         let query = query.trim().to_lowercase();
-        let mut groups: Vec<OutcomeGroup> = Vec::new();
+        let matches = |name: &str, comparison: &str| {
+            query.is_empty()
+                || name.to_lowercase().contains(&query)
+                || comparison.to_lowercase().contains(&query)
+        };
+        let mut items: Vec<(&str, String, Entry)> = Vec::new();
         for (i, o) in self.outcomes.iter().enumerate() {
-            let comparison = o
-                .revman
-                .as_ref()
-                .map(|r| r.comparison.as_str())
-                .unwrap_or("");
-            let matches = query.is_empty()
-                || o.name.to_lowercase().contains(&query)
-                || comparison.to_lowercase().contains(&query);
-            if !matches {
-                continue;
-            }
-            match groups.iter_mut().find(|g| g.comparison == comparison) {
-                Some(g) => g.outcomes.push(i),
-                None => groups.push(OutcomeGroup {
-                    comparison: comparison.to_owned(),
-                    outcomes: vec![i],
-                    unsupported: Vec::new(),
-                }),
+            let comparison = o.revman.as_ref().map_or("", |r| r.comparison.as_str());
+            if matches(&o.name, comparison) {
+                items.push((comparison, o.name.clone(), Entry::Outcome(i)));
             }
         }
         for (i, u) in self.unsupported.iter().enumerate() {
-            let name = format!("{} {}", u.number, u.name).to_lowercase();
-            if !(query.is_empty()
-                || name.contains(&query)
-                || u.comparison.to_lowercase().contains(&query))
-            {
-                continue;
+            let name = format!("{} {}", u.number, u.name);
+            if matches(&name, &u.comparison) {
+                items.push((u.comparison.as_str(), name, Entry::Unsupported(i)));
             }
-            match groups.iter_mut().find(|g| g.comparison == u.comparison) {
-                Some(g) => g.unsupported.push(i),
+        }
+        let mut groups: Vec<OutcomeGroup> = Vec::new();
+        for (comparison, _, entry) in &items {
+            match groups.iter_mut().find(|g| g.comparison == *comparison) {
+                Some(g) => g.entries.push(*entry),
                 None => groups.push(OutcomeGroup {
-                    comparison: u.comparison.clone(),
-                    outcomes: Vec::new(),
-                    unsupported: vec![i],
+                    comparison: (*comparison).to_owned(),
+                    entries: vec![*entry],
                 }),
             }
+        }
+        let number = |e: &Entry| match *e {
+            Entry::Outcome(i) => outcome_number(&self.outcomes[i].name),
+            Entry::Unsupported(i) => {
+                let u = &self.unsupported[i];
+                outcome_number(&u.number)
+            }
+        };
+        for g in &mut groups {
+            // A stable sort: outcomes without a number keep their order, at the end.
+            g.entries
+                .sort_by_key(|e| number(e).map_or((1, (0, 0)), |n| (0, n)));
         }
         groups
     }
@@ -764,20 +794,33 @@ mod tests {
         let groups = p.outcome_groups("");
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].comparison, "");
-        assert_eq!(groups[0].outcomes, vec![0]);
-        assert_eq!(groups[1].outcomes, vec![1]);
+        assert_eq!(groups[0].outcomes(), vec![0]);
+        assert_eq!(groups[1].outcomes(), vec![1]);
         assert!(!groups[1].comparison.is_empty());
         assert_eq!(p.outcome_groups("ASPIRIN").len(), 1);
-        assert_eq!(p.outcome_groups("tuberc")[0].outcomes, vec![0]);
+        assert_eq!(p.outcome_groups("tuberc")[0].outcomes(), vec![0]);
         assert!(p.outcome_groups("no such outcome").is_empty());
         // Outcomes Grove does not analyse are listed in their comparison, with why.
         p.open_review(&fleiss());
         assert_eq!(p.unsupported.len(), 2);
         let groups = p.outcome_groups("mental health");
         assert_eq!(groups.len(), 1);
-        assert!(groups[0].outcomes.is_empty());
-        let u = &p.unsupported[groups[0].unsupported[0]];
-        assert!(u.reason.starts_with("continuous outcome"), "{}", u.reason);
+        assert!(groups[0].outcomes().is_empty());
+        let Entry::Unsupported(u) = groups[0].entries[0] else {
+            panic!("an outcome not analysed");
+        };
+        assert!(p.unsupported[u].reason.starts_with("continuous outcome"));
+        // In the review's order: 1.1 (analysed, opened twice), then 1.2 (not).
+        let all = p.outcome_groups("");
+        assert!(matches!(
+            all[1].entries[..],
+            [
+                Entry::Outcome(_),
+                Entry::Outcome(_),
+                Entry::Unsupported(_),
+                Entry::Unsupported(_)
+            ]
+        ));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! grouped by comparison when a review brings many; and the active outcome's name.
 
 use super::{PasteSession, State};
+use crate::project::Entry;
 use leptos::prelude::*;
 
 /// Up to this many outcomes of no review are shown as tabs.
@@ -86,24 +87,30 @@ fn OutcomeList() -> impl IntoView {
                             } else {
                                 format!("Comparison {}", g.comparison)
                             };
-                            let others = g
-                                .unsupported
+                            let entries = g
+                                .entries
                                 .into_iter()
-                                .filter_map(|u| state.project.with_untracked(|p| p.unsupported.get(u).cloned()))
-                                .map(|u| view! {
-                                    <li>
-                                        <span class="outcome-item unsupported" data-testid="outcome-unsupported"
-                                            title=u.reason.clone()>
-                                            {format!("{} {}", u.number, u.name)}
-                                            <span class="visually-hidden">{format!(" (not analysed: {})", u.reason)}</span>
-                                        </span>
-                                    </li>
+                                .map(|e| match e {
+                                    Entry::Outcome(i) => item(i).into_any(),
+                                    Entry::Unsupported(u) => {
+                                        let u = state.project.with_untracked(|p| p.unsupported.get(u).cloned());
+                                        u.map(|u| view! {
+                                            <li>
+                                                <span class="outcome-item unsupported" data-testid="outcome-unsupported"
+                                                    title=format!("Not analysed: {}", u.reason)>
+                                                    {format!("{} {}", u.number, u.name)}
+                                                    <span class="visually-hidden">{format!(" (not analysed: {})", u.reason)}</span>
+                                                </span>
+                                            </li>
+                                        })
+                                        .into_any()
+                                    }
                                 })
                                 .collect_view();
                             view! {
                                 <section class="outcome-group">
                                     <h3>{heading}</h3>
-                                    <ul>{g.outcomes.into_iter().map(item).collect_view()}{others}</ul>
+                                    <ul>{entries}</ul>
                                 </section>
                             }
                         })
