@@ -133,35 +133,6 @@ pub fn download(href: &str, filename: &str) -> Result<(), BrowserError> {
     Ok(())
 }
 
-/// Reads the first file chosen in `input` as text; `done` gets its contents.
-pub fn read_file(
-    input: &web_sys::HtmlInputElement,
-    done: impl FnOnce(Result<String, BrowserError>) + 'static,
-) {
-    let Some(file) = input.files().and_then(|f| f.get(0)) else {
-        return;
-    };
-    let reader = match web_sys::FileReader::new() {
-        Ok(r) => r,
-        Err(e) => {
-            done(Err(BrowserError::File(describe(&e))));
-            return;
-        }
-    };
-    let onload = {
-        let reader = reader.clone();
-        Closure::once(move |_: web_sys::Event| {
-            let text = reader.result().ok().and_then(|v| v.as_string());
-            done(text.ok_or_else(|| BrowserError::File("it is not text".to_owned())));
-        })
-    };
-    reader.set_onload(Some(onload.as_ref().unchecked_ref()));
-    onload.forget();
-    if let Err(e) = reader.read_as_text(&file) {
-        web_sys::console::warn_1(&e);
-    }
-}
-
 /// The first file chosen in `input`.
 pub fn chosen_file(input: &web_sys::HtmlInputElement) -> Option<web_sys::File> {
     input.files().and_then(|f| f.get(0))

@@ -575,24 +575,7 @@ async fn a_damaged_project_file_is_refused_and_the_work_kept() {
     let page = Page::open().await;
     let path = std::env::temp_dir().join(format!("grove-damaged-{}.json", std::process::id()));
     std::fs::write(&path, "{\"version\": 1, \"outcomes\": [ {\"name\": ").expect("write file");
-    let input = page
-        .client
-        .find(fantoccini::Locator::Css("[data-testid='open-project']"))
-        .await
-        .expect("file input");
-    input
-        .send_keys(&path.display().to_string())
-        .await
-        .expect("choose the file");
-    let notice = eventually("a notice", || async {
-        let n = page.count("notice").await;
-        if n > 0 {
-            Some(page.text("notice").await)
-        } else {
-            None
-        }
-    })
-    .await;
+    let notice = choose_file(&page, "open-project", &path).await;
     assert!(notice.contains("not a Grove project file"), "{notice}");
     assert!(notice.contains("unchanged"), "{notice}");
     assert_eq!(
