@@ -287,7 +287,13 @@ impl Report {
             Totals::Overall => self.fit(model).as_ref().map_err(Clone::clone)?,
             Totals::SubtotalsOnly | Totals::None => return Err(Undefined::NotShown),
         };
-        if self.options.settings.measure.to_natural(fit.pooled.estimate).is_finite() {
+        if self
+            .options
+            .settings
+            .measure
+            .to_natural(fit.pooled.estimate)
+            .is_finite()
+        {
             Ok(fit)
         } else {
             Err(Undefined::OutOfRange {
