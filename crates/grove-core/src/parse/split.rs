@@ -121,12 +121,12 @@ pub(crate) fn split(text: &str, delim: Delimiter) -> (Vec<Record>, Vec<Diagnosti
         }
         loop {
             let mut cell = String::new();
-            let after_blanks = skip_blanks(bytes, pos);
+            let after_padding = skip_padding(bytes, pos, delim);
             let mut quoted = false;
-            if bytes.get(after_blanks) == Some(&b'"')
-                && last_quote.is_some_and(|q| q > after_blanks)
+            if bytes.get(after_padding) == Some(&b'"')
+                && last_quote.is_some_and(|q| q > after_padding)
             {
-                if let Some((content, end, lines)) = quoted_cell(text, after_blanks) {
+                if let Some((content, end, lines)) = quoted_cell(text, after_padding) {
                     cell.push_str(&content);
                     pos = end;
                     line += lines;
@@ -138,7 +138,7 @@ pub(crate) fn split(text: &str, delim: Delimiter) -> (Vec<Record>, Vec<Diagnosti
                         problem: Problem::UnclosedQuote,
                     });
                 }
-            } else if bytes.get(after_blanks) == Some(&b'"') {
+            } else if bytes.get(after_padding) == Some(&b'"') {
                 diagnostics.push(Diagnostic {
                     line,
                     column: None,
@@ -146,13 +146,7 @@ pub(crate) fn split(text: &str, delim: Delimiter) -> (Vec<Record>, Vec<Diagnosti
                 });
             }
             // Unquoted text (or what follows a closing quote) up to the delimiter or line end.
-            let mut end = pos;
-            while end < bytes.len()
-                && !is_newline(bytes[end])
-                && delimiter_len(bytes, end, delim) == 0
-            {
-                end += 1;
-            }
+            let (end, next) = unquoted_end(bytes, pos, delim);
             let rest = &text[pos..end];
             if quoted {
                 cell.push_str(rest.trim_end());
@@ -160,13 +154,12 @@ pub(crate) fn split(text: &str, delim: Delimiter) -> (Vec<Record>, Vec<Diagnosti
                 cell.push_str(rest.trim());
             }
             cells.push(cell);
-            pos = end;
-            let d = delimiter_len(bytes, pos, delim);
-            if d > 0 && pos < bytes.len() && !is_newline(bytes[pos]) {
-                pos += d;
+            if let Some(next) = next {
+                pos = next;
                 continue;
             }
             // End of line (or of text).
+            pos = end;
             if pos < bytes.len() {
                 pos += if bytes[pos] == b'\r' && bytes.get(pos + 1) == Some(&b'\n') {
                     2
@@ -192,32 +185,68 @@ fn is_newline(b: u8) -> bool {
     b == b'\n' || b == b'\r'
 }
 
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
 fn skip_blanks(bytes: &[u8], mut pos: usize) -> usize {
-    while pos < bytes.len() && (bytes[pos] == b' ' || bytes[pos] == b'\t') {
+    while pos < bytes.len() && is_blank(bytes[pos]) {
         pos += 1;
     }
     pos
 }
 
-/// Length of the delimiter starting at `pos` (0 if none). Only ASCII bytes are matched,
-/// so slicing at the result stays on character boundaries.
-fn delimiter_len(bytes: &[u8], pos: usize, delim: Delimiter) -> usize {
-    let Some(&b) = bytes.get(pos) else { return 0 };
-    let blanks_end = skip_blanks(bytes, pos);
-    let trailing = blanks_end == bytes.len() || is_newline(bytes[blanks_end]);
+/// Skips the blanks before a cell's content that cannot be a delimiter: spaces, and
+/// tabs unless tabs separate cells (`a\t\t"b"` has an empty cell before `"b"`).
+fn skip_padding(bytes: &[u8], pos: usize, delim: Delimiter) -> usize {
     match delim {
-        Delimiter::Tab => usize::from(b == b'\t'),
-        Delimiter::Semicolon => usize::from(b == b';'),
-        Delimiter::Comma => usize::from(b == b','),
-        // Blanks at the end of a line separate nothing.
-        Delimiter::Spaces | Delimiter::Space if trailing => 0,
-        Delimiter::Spaces => {
-            let n = blanks_end - pos;
-            let has_tab = bytes[pos..pos + n].contains(&b'\t');
-            if n >= 2 || has_tab { n } else { 0 }
-        }
-        Delimiter::Space => blanks_end - pos,
+        Delimiter::Tab => bytes[pos..]
+            .iter()
+            .position(|&b| b != b' ')
+            .map_or(bytes.len(), |n| pos + n),
+        _ => skip_blanks(bytes, pos),
     }
+}
+
+/// Where the unquoted text from `pos` ends (at a delimiter, a line break or the end of
+/// the text) and, when a delimiter ends it, the position just after that delimiter.
+///
+/// Every byte is looked at a bounded number of times, whatever the text: a run of blanks
+/// is measured once and then either separates cells or is skipped as part of the cell.
+/// Only ASCII bytes are matched, so slicing at the results stays on character
+/// boundaries.
+fn unquoted_end(bytes: &[u8], mut pos: usize, delim: Delimiter) -> (usize, Option<usize>) {
+    let single = match delim {
+        Delimiter::Tab => Some(b'\t'),
+        Delimiter::Semicolon => Some(b';'),
+        Delimiter::Comma => Some(b','),
+        Delimiter::Spaces | Delimiter::Space => None,
+    };
+    if let Some(d) = single {
+        return match bytes[pos..].iter().position(|&b| b == d || is_newline(b)) {
+            Some(n) if bytes[pos + n] == d => (pos + n, Some(pos + n + 1)),
+            Some(n) => (pos + n, None),
+            None => (bytes.len(), None),
+        };
+    }
+    while pos < bytes.len() && !is_newline(bytes[pos]) {
+        if !is_blank(bytes[pos]) {
+            pos += 1;
+            continue;
+        }
+        let run_end = skip_blanks(bytes, pos);
+        // Blanks at the end of a line separate nothing.
+        let trailing = run_end == bytes.len() || is_newline(bytes[run_end]);
+        let separates = !trailing
+            && (delim == Delimiter::Space
+                || run_end - pos >= 2
+                || bytes[pos..run_end].contains(&b'\t'));
+        if separates {
+            return (pos, Some(run_end));
+        }
+        pos = run_end;
+    }
+    (pos, None)
 }
 
 /// Reads a quoted cell whose opening quote is at `open`: its content, the position just
@@ -311,5 +340,69 @@ mod tests {
         assert_eq!(detect("Aronson 1948,4,123,11,139"), Delimiter::Comma);
         assert_eq!(detect("Aronson 1948   4  123  11  139"), Delimiter::Spaces);
         assert_eq!(detect("Aronson 1948 4 123 11 139"), Delimiter::Space);
+    }
+
+    /// One megabyte of one line.
+    const MEGABYTE: usize = 1 << 20;
+
+    #[test]
+    fn long_runs_of_blanks_are_split_in_linear_time() {
+        // A run of blanks used to be measured again from every byte in it, and tabs again
+        // from every cell (a 1 MB line of spaces took 11 minutes to read).
+        let spaces = " ".repeat(MEGABYTE);
+        let parsed = crate::parse::parse(&spaces);
+        assert!(parsed.rows.is_empty() && parsed.all_diagnostics().is_empty());
+        for delim in [Delimiter::Tab, Delimiter::Spaces, Delimiter::Space] {
+            assert_eq!(split(&spaces, delim), (Vec::new(), Vec::new()), "{delim}");
+        }
+
+        let words = "a ".repeat(MEGABYTE / 2);
+        let (records, _) = split(&words, Delimiter::Space);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].cells.len(), MEGABYTE / 2);
+        assert!(records[0].cells.iter().all(|c| c == "a"));
+        let parsed = crate::parse::parse(&words);
+        assert_eq!(parsed.delimiter, Delimiter::Space);
+        // A line of words and no numbers is read as a header that names no column.
+        assert_eq!(parsed.header_line, Some(1));
+        assert!(parsed.rows.is_empty());
+
+        let tabs = "\t".repeat(MEGABYTE);
+        assert_eq!(split(&tabs, Delimiter::Tab), (Vec::new(), Vec::new()));
+        assert!(crate::parse::parse(&tabs).rows.is_empty());
+
+        // Counts around a long run: the run separates them, and inside a cell it stays.
+        let wide = format!("Aronson{}4  123  11  139", " ".repeat(MEGABYTE));
+        assert_eq!(
+            cells(&wide, Delimiter::Spaces),
+            vec![(1, vec!["Aronson", "4", "123", "11", "139"])]
+        );
+        let padded = format!("Aronson{}1948\t4\t123\t11\t139", " ".repeat(MEGABYTE));
+        let studies = crate::parse::parse(&padded).studies();
+        assert_eq!(studies.len(), 1);
+        assert_eq!(studies[0].name.len(), "Aronson1948".len() + MEGABYTE);
+        assert_eq!(studies[0].table.n2(), 139);
+    }
+
+    #[test]
+    fn an_empty_tab_separated_cell_before_a_quoted_cell_is_kept() {
+        assert_eq!(
+            cells("A\t\t\"b\"\t \t \"c\"", Delimiter::Tab),
+            vec![(1, vec!["A", "", "b", "", "c"])]
+        );
+        let parsed = crate::parse::parse(
+            "Study\tExperimental events\tExperimental total\tControl events\tControl total\tYear\tSubgroup\n\
+             A\t1\t10\t2\t10\t\t\"High \"\"risk\"\"\"\n",
+        );
+        assert!(parsed.is_clean(), "{:?}", parsed.all_diagnostics());
+        let raw = &parsed.rows[0].raw;
+        assert_eq!(
+            (raw.year.as_str(), raw.subgroup.as_str()),
+            ("", "High \"risk\"")
+        );
+        let studies = parsed.studies();
+        assert_eq!(studies.len(), 1);
+        assert_eq!(studies[0].year, None);
+        assert_eq!(studies[0].subgroup.as_deref(), Some("High \"risk\""));
     }
 }
