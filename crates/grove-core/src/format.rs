@@ -148,9 +148,16 @@ pub fn tau2(x: f64) -> String {
     }
 }
 
-/// A whole number with thousands separators: `357,347`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
+/// A whole number with thousands separators: `357,347`. Takes any unsigned count up to
+/// `u128`, the type of sums of counts (which can exceed `u64`).
+///
+/// ```
+/// use grove_core::format::count;
+/// assert_eq!(count(357_347_u64), "357,347");
+/// assert_eq!(count(1_u128 << 64), "18,446,744,073,709,551,616");
+/// ```
+pub fn count(n: impl Into<u128>) -> String {
+    let digits = n.into().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -220,10 +227,15 @@ mod tests {
 
     #[test]
     fn counts_have_separators() {
-        assert_eq!(count(357347), "357,347");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1000), "1,000");
-        assert_eq!(count(0), "0");
+        assert_eq!(count(357347_u64), "357,347");
+        assert_eq!(count(999_u64), "999");
+        assert_eq!(count(1000_u64), "1,000");
+        assert_eq!(count(0_u64), "0");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(
+            count(u128::MAX),
+            "340,282,366,920,938,463,463,374,607,431,768,211,455"
+        );
     }
 
     #[test]

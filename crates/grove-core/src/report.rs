@@ -349,13 +349,16 @@ impl Report {
     }
 
     /// Participants in the studies that contribute to the pooled result.
-    pub fn participants(&self) -> u64 {
+    ///
+    /// Summed as `u128`: counts are `u64`, and their sum can exceed `u64::MAX` (1,024
+    /// trials with 2^53 per arm, the largest count read, have 2^64 participants).
+    pub fn participants(&self) -> u128 {
         self.analysis
             .studies
             .iter()
             .zip(&self.studies)
             .filter(|(r, _)| r.effect.is_ok())
-            .map(|(_, s)| s.table.total())
+            .map(|(_, s)| u128::from(s.table.n1()) + u128::from(s.table.n2()))
             .sum()
     }
 
@@ -596,9 +599,10 @@ impl Report {
 
     fn section(&self, heading: Option<String>, members: &[usize]) -> Section {
         let studies: Vec<StudyRow> = members.iter().map(|&s| self.study_row(s)).collect();
-        let events = members.iter().fold([0u64; 2], |[a, b], &s| {
+        // As `u128`, like [`Report::participants`]: the sum can exceed `u64::MAX`.
+        let events = members.iter().fold([0_u128; 2], |[a, b], &s| {
             let t = &self.studies[s].table;
-            [a + t.ai(), b + t.ci()]
+            [a + u128::from(t.ai()), b + u128::from(t.ci())]
         });
         Section {
             heading,
@@ -609,10 +613,11 @@ impl Report {
         }
     }
 
-    fn totals(&self, members: &[usize]) -> [u64; 2] {
+    /// Participants per arm of `members`, as `u128` (see [`Report::participants`]).
+    fn totals(&self, members: &[usize]) -> [u128; 2] {
         members.iter().fold([0, 0], |[a, b], &s| {
             let t = &self.studies[s].table;
-            [a + t.n1(), b + t.n2()]
+            [a + u128::from(t.n1()), b + u128::from(t.n2())]
         })
     }
 

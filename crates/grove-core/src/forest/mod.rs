@@ -54,8 +54,8 @@ pub struct StudyRow {
 pub struct PooledRow {
     /// "Total (95% CI)", "Random effects model", "Subtotal (95% CI)".
     pub label: String,
-    /// Participants per arm, shown on the row when given.
-    pub totals: Option<[u64; 2]>,
+    /// Participants per arm, shown on the row when given (a sum of counts, so `u128`).
+    pub totals: Option<[u128; 2]>,
     /// Total weight per weight column (100 for the overall rows).
     pub weights: Vec<Option<f64>>,
     /// The estimate, or why there is none.
@@ -71,8 +71,8 @@ pub struct Section {
     pub studies: Vec<StudyRow>,
     /// Its pooled rows (common and/or random).
     pub pooled: Vec<PooledRow>,
-    /// Events per arm, shown in a "Total events" row.
-    pub total_events: Option<[u64; 2]>,
+    /// Events per arm, shown in a "Total events" row (a sum of counts, so `u128`).
+    pub total_events: Option<[u128; 2]>,
     /// Heterogeneity and test lines shown under the section.
     pub notes: Vec<String>,
 }
@@ -97,7 +97,7 @@ pub struct ForestSpec {
     /// section's pooled rows are the overall ones).
     pub overall: Vec<PooledRow>,
     /// Events per arm over all subgroups, shown under the overall rows.
-    pub overall_events: Option<[u64; 2]>,
+    pub overall_events: Option<[u128; 2]>,
     /// Prediction interval for a new study, shown under the pooled rows.
     pub prediction: Option<Result<Estimate, String>>,
     /// Footer lines: heterogeneity, overall effect, subgroup differences.
@@ -412,9 +412,9 @@ impl<'a> Builder<'a> {
             .fold(0.0, f64::max)
             .min(o.max_label_width.max(w("Study or Subgroup", true)));
 
-        let count_width = |n: u64| w(&format::count(n), true);
+        let count_width = |n: u128| w(&format::count(n), true);
         let events_w = studies()
-            .flat_map(|s| s.events)
+            .flat_map(|s| s.events.map(u128::from))
             .chain(
                 spec.sections
                     .iter()
@@ -424,7 +424,7 @@ impl<'a> Builder<'a> {
             .map(count_width)
             .fold(w("Events", true), f64::max);
         let totals_w = studies()
-            .flat_map(|s| s.totals)
+            .flat_map(|s| s.totals.map(u128::from))
             .chain(pooled().filter_map(|p| p.totals).flatten())
             .map(count_width)
             .fold(w("Total", true), f64::max);
@@ -699,7 +699,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn total_events(&mut self, events: [u64; 2], indent: f64) {
+    fn total_events(&mut self, events: [u128; 2], indent: f64) {
         self.label("Total events", false, indent);
         for (i, e) in events.iter().enumerate() {
             let x = self.cols.arm[i][0];
