@@ -19,10 +19,15 @@ const HELVETICA: [u16; 95] = [
 /// Bold Helvetica is about this much wider than regular on average.
 const BOLD_FACTOR: f64 = 1.08;
 
-/// The width in pixels of `text` set in Arial at `size` pixels.
+/// The width in pixels of `text` set in Arial at `size` pixels; finite for any text.
 pub fn width(text: &str, size: f64, bold: bool) -> f64 {
-    let units: u32 = text.chars().map(char_units).sum();
-    let w = f64::from(units) / 1000.0 * size;
+    // Up to 1015 units a character: a sum in `u32` overflows at about 4 million
+    // characters, one in `u64` (saturating, to be safe) never in practice, and as `f64`
+    // it stays finite.
+    let units = text
+        .chars()
+        .fold(0_u64, |sum, c| sum.saturating_add(u64::from(char_units(c))));
+    let w = units as f64 / 1000.0 * size;
     if bold { w * BOLD_FACTOR } else { w }
 }
 
@@ -81,5 +86,51 @@ mod tests {
         assert!(cut.ends_with('…'));
         assert!(width(&cut, 12.0, false) <= 120.0);
         assert_eq!(truncate("Aronson", 12.0, false, 120.0), None);
+    }
+
+    #[test]
+    fn a_five_megabyte_study_name_is_measured_and_cut() {
+        use crate::forest::{PlotOptions, Shape, layout};
+        use crate::parse::RawRow;
+        use crate::report::Report;
+
+        // 5 MB of "W" (944 units each) overflowed the u32 sum of widths.
+        let name = "W".repeat(5 << 20);
+        let expected = 944.0 * (5 << 20) as f64 / 1000.0 * 12.0;
+        assert_eq!(width(&name, 12.0, false), expected);
+
+        let rows = [
+            RawRow {
+                study: name.clone(),
+                e1: "4".into(),
+                n1: "123".into(),
+                e2: "11".into(),
+                n2: "139".into(),
+                ..Default::default()
+            },
+            RawRow {
+                study: "Ferguson".into(),
+                e1: "6".into(),
+                n1: "306".into(),
+                e2: "29".into(),
+                n2: "303".into(),
+                ..Default::default()
+            },
+        ];
+        let report = Report::new(&rows, &Default::default());
+        let layout = layout(&report.forest(), &PlotOptions::default());
+        let svg = layout.to_svg();
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        // The name is shown cut to the label column, with the full name kept beside it.
+        let cut = layout.shapes.iter().find_map(|shape| match shape {
+            Shape::Text {
+                text,
+                full: Some(full),
+                ..
+            } if *full == name => Some(text.clone()),
+            _ => None,
+        });
+        let cut = cut.expect("the name is cut");
+        assert!(cut.ends_with('…') && cut.len() < 100, "{cut}");
     }
 }
