@@ -270,12 +270,20 @@ fn ChoiceSelect(
     current: Signal<&'static str>,
     set: Callback<String>,
     #[prop(optional)] disabled: Option<Signal<bool>>,
+    /// Said instead of the choice's explanation while the control is disabled.
+    #[prop(optional)]
+    why_disabled: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("setting-{testid}");
     let help = format!("{id}-help");
     let explain = {
         let entries = entries.clone();
         move || {
+            if disabled.is_some_and(|d| d.get())
+                && let Some(why) = why_disabled
+            {
+                return why;
+            }
             let now = current.get();
             entries
                 .iter()
@@ -343,10 +351,13 @@ pub fn SettingsPanel() -> impl IntoView {
             <ChoiceSelect label="tau² estimator" testid="tau2" entries={entries::<Tau2Estimator>()}
                 current=Signal::derive(move || s().tau2.value())
                 set={Callback::new(move |v: String| if let Some(t) = parse::<Tau2Estimator>(&v) { edit(&|o| o.options.settings.tau2 = t) })}
-                disabled=Signal::derive(move || !random_shown.get())/>
+                disabled=Signal::derive(move || !random_shown.get())
+                why_disabled="Not used: tau² belongs to the random-effects model, which is not shown."/>
             <ChoiceSelect label="Confidence interval" testid="ci-method" entries={entries::<CiMethod>()}
                 current=Signal::derive(move || s().ci.value())
-                set={Callback::new(move |v: String| if let Some(c) = parse::<CiMethod>(&v) { edit(&|o| o.options.settings.ci = c) })}/>
+                set={Callback::new(move |v: String| if let Some(c) = parse::<CiMethod>(&v) { edit(&|o| o.options.settings.ci = c) })}
+                disabled=Signal::derive(move || !random_shown.get())
+                why_disabled="Not used: Hartung-Knapp applies to random effects; the common-effect model always uses the Wald interval."/>
             <div class="setting">
                 <label class="inline">
                     <input type="checkbox" data-testid="prediction"

@@ -109,12 +109,12 @@ pub fn p_value_in(style: PStyle, p: f64) -> String {
     }
 }
 
-/// A percentage with one decimal (`12.3%`), as for study weights.
+/// A percentage with one decimal (`12.3%`), as for study weights; never `-0.0%`.
 pub fn percent(x: f64) -> String {
     if !x.is_finite() {
         return "–".to_owned();
     }
-    format!("{x:.1}%")
+    normalise_zero(format!("{x:.1}")) + "%"
 }
 
 /// I² as a whole percentage (`92%`), as RevMan prints it.

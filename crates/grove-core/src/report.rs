@@ -185,6 +185,11 @@ pub struct Report {
     pub studies: Vec<Study>,
     /// The analysis of `studies`.
     pub analysis: Analysis,
+    /// The study cell of every row as typed, to name rows left out.
+    typed_names: Vec<String>,
+    /// For each analysed study, its subgroup and its position in it (so that looking up
+    /// a study's subgroup weight stays constant-time with one subgroup per study).
+    subgroup_of: Vec<Option<(usize, usize)>>,
 }
 
 impl Report {
@@ -209,12 +214,22 @@ impl Report {
             checked.push(Some(result));
         }
         let analysis = analyze(&studies, &options.settings);
+        let mut subgroup_of = vec![None; studies.len()];
+        if let Some(groups) = &analysis.subgroups {
+            for (g, group) in groups.groups.iter().enumerate() {
+                for (position, &s) in group.studies.iter().enumerate() {
+                    subgroup_of[s] = Some((g, position));
+                }
+            }
+        }
         Report {
             options: options.clone(),
             rows: checked,
             row_of_study,
             studies,
             analysis,
+            typed_names: rows.iter().map(|r| r.study.trim().to_owned()).collect(),
+            subgroup_of,
         }
     }
 
@@ -243,9 +258,10 @@ impl Report {
         let mut out = Vec::new();
         for (i, row) in self.rows.iter().enumerate() {
             if let Some(Err(problems)) = row {
+                let typed = self.typed_names.get(i).filter(|n| !n.is_empty());
                 out.push(Exclusion {
                     row: i + 1,
-                    label: format!("Row {}", i + 1),
+                    label: typed.cloned().unwrap_or_else(|| format!("Row {}", i + 1)),
                     reason: format!(
                         "left out: {} problem{} in its cells",
                         problems.len(),
@@ -314,14 +330,12 @@ impl Report {
                 }
             }
             Totals::SubtotalsOnly => {
-                let groups = self.analysis.subgroups.as_ref()?;
-                groups.groups.iter().find_map(|g| {
-                    let i = g.studies.iter().position(|&m| m == s)?;
-                    match model {
-                        Model::Common => g.weights_common.get(i).copied().flatten(),
-                        Model::Random => g.weights_random.get(i).copied().flatten(),
-                    }
-                })
+                let (g, i) = (*self.subgroup_of.get(s)?)?;
+                let group = self.analysis.subgroups.as_ref()?.groups.get(g)?;
+                match model {
+                    Model::Common => group.weights_common.get(i).copied().flatten(),
+                    Model::Random => group.weights_random.get(i).copied().flatten(),
+                }
             }
             Totals::None => None,
         }
@@ -478,7 +492,8 @@ impl Report {
     /// scale (`yi`, `vi`).
     pub fn csv(&self) -> String {
         let m = self.options.settings.measure;
-        let mut out = String::new();
+        // A byte-order mark, so that Excel reads the file as UTF-8 ("I²", names).
+        let mut out = String::from('\u{feff}');
         out.push_str("Study,Year,Subgroup,Experimental events,Experimental total,Control events,Control total,");
         let _ = writeln!(
             out,
@@ -509,8 +524,12 @@ impl Report {
                         csv_num(natural(m, ci.upper)),
                         csv_num(e.yi),
                         csv_num(e.vi),
-                        r.weight_common.map(csv_num).unwrap_or_default(),
-                        r.weight_random.map(csv_num).unwrap_or_default(),
+                        self.study_weight(i, Model::Common)
+                            .map(csv_num)
+                            .unwrap_or_default(),
+                        self.study_weight(i, Model::Random)
+                            .map(csv_num)
+                            .unwrap_or_default(),
                     );
                 }
                 Err(why) => {
@@ -540,10 +559,10 @@ impl Report {
                         csv_num(natural(m, f.pooled.ci.lower)),
                         csv_num(natural(m, f.pooled.ci.upper)),
                         csv_num(f.pooled.stat),
-                        csv_num(f.pooled.p),
+                        csv_p(f.pooled.p),
                         csv_num(f.heterogeneity.q),
                         f.heterogeneity.df,
-                        csv_num(f.heterogeneity.q_p),
+                        csv_p(f.heterogeneity.q_p),
                         csv_num(f.heterogeneity.i2),
                         csv_num(f.heterogeneity.tau2),
                     );
@@ -889,6 +908,16 @@ fn csv_num(x: f64) -> String {
         format!("{x}")
     } else {
         String::new()
+    }
+}
+
+/// A P value in a CSV file: at full precision, or `< 0.0001` below that, as tables
+/// report it (a spreadsheet would show 2.28e-26 as 0.0000000000000000000000000228).
+fn csv_p(p: f64) -> String {
+    if p.is_finite() && p < 0.0001 {
+        "< 0.0001".to_owned()
+    } else {
+        csv_num(p)
     }
 }
 

@@ -362,3 +362,38 @@ fn without_totals_only_the_studies_are_shown() {
     let svg = crate::forest::layout(&spec, &crate::forest::PlotOptions::default()).to_svg();
     assert!(svg.contains("<svg") && !svg.contains("NaN"));
 }
+
+#[test]
+fn exports_read_as_the_tools_that_open_them_expect() {
+    let mut rows = bcg_rows();
+    rows[1].e1 = "abc".to_owned();
+    let report = Report::new(&rows, &ReportOptions::default());
+    // Rows left out are named by their study, not "Row 2 (Row 2)".
+    let left_out = report.exclusions();
+    assert_eq!(
+        (left_out[0].row, left_out[0].label.as_str()),
+        (2, "Ferguson & Simes")
+    );
+    let csv = report.csv();
+    assert!(
+        csv.starts_with("\u{feff}Study,"),
+        "a byte-order mark for Excel"
+    );
+    assert!(
+        csv.contains(",< 0.0001,"),
+        "P values below 0.0001 as tables write them"
+    );
+    assert!(!csv.contains("0.00000"));
+    // An empty outcome: no "-0.0%".
+    let empty = Report::new(&[RawRow::default()], &ReportOptions::default());
+    let spec = empty.forest();
+    let weights: Vec<String> = spec
+        .overall
+        .iter()
+        .chain(spec.sections.iter().flat_map(|s| s.pooled.iter()))
+        .flat_map(|p| p.weights.iter().flatten())
+        .map(|w| format::percent(*w))
+        .collect();
+    assert!(weights.iter().all(|w| !w.starts_with('-')), "{weights:?}");
+    assert_eq!(format::percent(-0.0), "0.0%");
+}
