@@ -1,10 +1,12 @@
 //! Grove's web app: Leptos components over the `grove-core` engine.
 //!
-//! [`project`] holds what the user entered as plain data with every edit as a method;
+//! [`project`] holds what the user entered as plain data with every edit as a method,
+//! and [`history`] the steps to undo and redo;
 //! [`ui`] shows it and what the engine derives from it; [`browser`] talks to storage,
 //! clipboard and files. No formula lives here.
 
 pub mod browser;
+pub mod history;
 pub mod project;
 pub mod tables;
 pub mod ui;

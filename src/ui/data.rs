@@ -3,6 +3,7 @@
 //! the analysis and say so.
 
 use super::{PasteSession, State, tabs::OutcomeName};
+use crate::history::Edit;
 use crate::project::PasteMode;
 use grove_core::parse::{Column, Diagnostic};
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn DataPanel() -> impl IntoView {
     let state = expect_context::<State>();
+    let active = move || state.project.with_untracked(|p| p.active);
     let mode = RwSignal::new(PasteMode::Replace);
 
     let on_paste_input = move |ev: leptos::ev::Event| {
@@ -20,14 +22,16 @@ pub fn DataPanel() -> impl IntoView {
             .with_untracked(|s| s.base.clone())
             .unwrap_or_else(|| state.project.with_untracked(|p| p.active().rows.clone()));
         let diagnostics = if value.trim().is_empty() {
-            state.project.update(|p| p.active_mut().rows = base.clone());
+            state.change(Edit::Paste(active()), |p| {
+                p.active_mut().rows = base.clone()
+            });
             Vec::new()
         } else {
             let mode = mode.get_untracked();
             let mut diagnostics = Vec::new();
-            state
-                .project
-                .update(|p| diagnostics = p.active_mut().paste(&base, &value, mode));
+            state.change(Edit::Paste(active()), |p| {
+                diagnostics = p.active_mut().paste(&base, &value, mode)
+            });
             diagnostics
         };
         state.paste.set(PasteSession {
@@ -137,13 +141,14 @@ fn DataTable() -> impl IntoView {
             </table>
         </div>
         <button type="button" class="ghost" data-testid="add-row"
-            on:click=move |_| state.project.update(|p| p.active_mut().add_row())>"+ Row"</button>
+            on:click=move |_| state.change(Edit::Step, |p| p.active_mut().add_row())>"+ Row"</button>
     }
 }
 
 #[component]
 fn DataRow(row: usize) -> impl IntoView {
     let state = expect_context::<State>();
+    let active = move || state.project.with_untracked(|p| p.active);
     // Per-row memos: an edit re-renders only the row it changed.
     let raw = Memo::new(move |_| {
         state
@@ -175,13 +180,13 @@ fn DataRow(row: usize) -> impl IntoView {
                         aria-invalid=move || problem().is_some().to_string()
                         title=move || problem().unwrap_or_default()
                         prop:value=move || raw.with(|r| r.get(column).to_owned())
-                        on:input=move |ev| { let v = event_target_value(&ev); state.project.update(|p| p.active_mut().set_cell(row, column, v)); }/>
+                        on:input=move |ev| { let v = event_target_value(&ev); state.change(Edit::Cell(active(), row, column.heading()), |p| p.active_mut().set_cell(row, column, v)); }/>
                 </td>
             }
         })
         .collect_view();
     let edit = move |f: fn(&mut crate::project::Outcome, usize)| {
-        state.project.update(|p| f(p.active_mut(), row));
+        state.change(Edit::Step, |p| f(p.active_mut(), row));
     };
     view! {
         <tr class:excluded=excluded data-testid="data-row">
@@ -192,7 +197,7 @@ fn DataRow(row: usize) -> impl IntoView {
                     on:click=move |_| edit(|o, r| o.move_row(r, true))>"↑"</button>
                 <button type="button" class="icon" aria-label=format!("Move row {} down", row + 1)
                     on:click=move |_| edit(|o, r| o.move_row(r, false))>"↓"</button>
-                <button type="button" class="icon" aria-label=format!("Delete row {}", row + 1)
+                <button type="button" class="icon" data-testid="delete-row" aria-label=format!("Delete row {}", row + 1)
                     on:click=move |_| edit(|o, r| o.delete_row(r))>"✕"</button>
             </td>
         </tr>
@@ -247,9 +252,7 @@ fn confirm_buttons(state: State, d: &Diagnostic) -> Option<impl IntoView + use<>
             let text = choice.text.clone();
             let on_click = move |_| {
                 let text = text.clone();
-                state
-                    .project
-                    .update(|p| p.active_mut().set_cell(row, column, text));
+                state.change(Edit::Step, |p| p.active_mut().set_cell(row, column, text));
             };
             view! {
                 <button type="button" class="ghost" data-testid="confirm-reading"

@@ -8,6 +8,7 @@ mod settings;
 mod tabs;
 
 use crate::browser;
+use crate::history::{Edit, History};
 use crate::project::{Example, Project};
 use grove_core::forest::{self, Layout, PlotOptions};
 use grove_core::parse::{Diagnostic, RawRow};
@@ -75,6 +76,8 @@ pub struct State {
     pub theme: RwSignal<Theme>,
     /// The paste under way.
     pub paste: RwSignal<PasteSession>,
+    /// The steps to undo and redo.
+    pub history: RwSignal<History>,
 }
 
 impl State {
@@ -126,6 +129,37 @@ impl State {
             notice,
             theme: RwSignal::new(theme),
             paste: RwSignal::new(PasteSession::default()),
+            history: RwSignal::new(History::default()),
+        }
+    }
+
+    /// Changes the project with `f`, recorded as `edit` so that it can be undone. Every
+    /// change of the project's content goes through here.
+    pub fn change<T>(&self, edit: Edit, f: impl FnOnce(&mut Project) -> T) -> T {
+        let before = self.project.get_untracked();
+        let out = self
+            .project
+            .try_update(f)
+            .expect("the project signal lives as long as the page");
+        self.history.update(|h| h.record(before, edit));
+        out
+    }
+
+    /// Undoes the last step, if any.
+    pub fn undo(&self) {
+        self.step(History::undo);
+    }
+
+    /// Redoes the last step undone, if any.
+    pub fn redo(&self) {
+        self.step(History::redo);
+    }
+
+    fn step(&self, go: fn(&mut History, &mut Project) -> bool) {
+        let mut p = self.project.get_untracked();
+        if self.history.try_update(|h| go(h, &mut p)).unwrap_or(false) {
+            self.project.set(p);
+            self.paste.set(PasteSession::default());
         }
     }
 
@@ -149,7 +183,7 @@ impl State {
                     let text = String::from_utf8(bytes)
                         .map_err(|_| "it is not a Grove project file (not UTF-8 text)".to_owned())?;
                     let project = Project::from_json(&text).map_err(|e| e.to_string())?;
-                    self.project.set(project);
+                    self.change(Edit::Step, |p| *p = project);
                     Ok("Project opened.".to_owned())
                 } else {
                     let review = grove_core::parse::revman::read(&bytes).map_err(|e| e.to_string())?;
@@ -159,7 +193,7 @@ impl State {
                             review.title
                         ));
                     }
-                    let added = self.project.try_update(|p| p.open_review(&review)).unwrap_or(0);
+                    let added = self.change(Edit::Step, |p| p.open_review(&review));
                     Ok(review_opened(&review.title, added, review.unsupported.len()))
                 }
             });
@@ -244,6 +278,24 @@ pub fn App() -> impl IntoView {
         Theme::Dark => "Light theme",
     };
 
+    // Ctrl+Z undoes, Ctrl+Shift+Z and Ctrl+Y redo (Cmd on a Mac), in any field too:
+    // every field shows the project, so the project's own undo is the one to use.
+    let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if !(ev.ctrl_key() || ev.meta_key()) || ev.alt_key() {
+            return;
+        }
+        match (ev.key().to_ascii_lowercase().as_str(), ev.shift_key()) {
+            ("z", false) => state.undo(),
+            ("z", true) | ("y", false) => state.redo(),
+            _ => return,
+        }
+        ev.prevent_default();
+    });
+    // A pause in typing (leaving a field) ends the step under way.
+    let _blur = window_event_listener(leptos::ev::focusout, move |_| {
+        state.history.update_untracked(History::close_step);
+    });
+
     // A file dropped anywhere on the page is opened (a RevMan review or a project).
     let drag_over = move |ev: leptos::ev::DragEvent| ev.prevent_default();
     let drop = move |ev: leptos::ev::DragEvent| {
@@ -261,6 +313,12 @@ pub fn App() -> impl IntoView {
                     <p class="tagline">"Meta-analysis of randomised trials with a binary outcome. Everything stays in this browser."</p>
                 </div>
                 <div class="top-actions">
+                    <button type="button" class="ghost" data-testid="undo" title="Undo (Ctrl+Z)"
+                        disabled=move || !state.history.with(History::can_undo)
+                        on:click=move |_| state.undo()>"Undo"</button>
+                    <button type="button" class="ghost" data-testid="redo" title="Redo (Ctrl+Shift+Z)"
+                        disabled=move || !state.history.with(History::can_redo)
+                        on:click=move |_| state.redo()>"Redo"</button>
                     <ExampleMenu/>
                     <plot::ProjectFiles/>
                     <button type="button" class="ghost" data-testid="theme" on:click=toggle_theme>{theme_label}</button>
@@ -296,7 +354,7 @@ fn ExampleMenu() -> impl IntoView {
     let choose = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         if let Some(example) = Example::ALL.iter().find(|e| e.code() == value) {
-            state.project.update(|p| p.load_example(*example));
+            state.change(Edit::Step, |p| p.load_example(*example));
             state.paste.set(PasteSession::default());
         }
     };

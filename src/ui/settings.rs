@@ -2,6 +2,7 @@
 //! chosen, and the labels of the arms.
 
 use super::State;
+use crate::history::Edit;
 use crate::project::Outcome;
 use grove_core::report::{ModelView, ReportOptions, Totals};
 use grove_core::{CiMethod, Convention, CorrectionScope, Measure, Method, Tau2Estimator};
@@ -313,7 +314,7 @@ fn ChoiceSelect(
 pub fn SettingsPanel() -> impl IntoView {
     let state = expect_context::<State>();
     let options = Memo::new(move |_| state.project.with(|p| p.active().options.clone()));
-    let edit = move |f: &dyn Fn(&mut Outcome)| state.project.update(|p| f(p.active_mut()));
+    let edit = move |f: &dyn Fn(&mut Outcome)| state.change(Edit::Step, |p| f(p.active_mut()));
     let s = move || options.get().settings;
     // What was wrong with the last increment typed; cleared by a valid one.
     let increment_error = RwSignal::new(None::<String>);
@@ -328,7 +329,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 <span>{label}</span>
                 <input type="text" data-testid=testid
                     prop:value=move || options.with(get)
-                    on:input=move |ev| { let v = event_target_value(&ev); state.project.update(|p| put(&mut p.active_mut().options, v)); }/>
+                    on:input=move |ev| { let v = event_target_value(&ev); state.change(Edit::Text(state.project.with_untracked(|p| p.active), testid), |p| put(&mut p.active_mut().options, v)); }/>
             </label>
         }
     };

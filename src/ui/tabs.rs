@@ -2,6 +2,7 @@
 //! grouped by comparison when a review brings many; and the active outcome's name.
 
 use super::{PasteSession, State};
+use crate::history::Edit;
 use crate::project::Entry;
 use leptos::prelude::*;
 
@@ -69,7 +70,7 @@ fn OutcomeList() -> impl IntoView {
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))/>
                 <button type="button" class="ghost" data-testid="add-outcome"
-                    on:click=move |_| { state.project.update(|p| p.add_outcome()); state.paste.set(PasteSession::default()); }>
+                    on:click=move |_| { state.change(Edit::Step, |p| p.add_outcome()); state.paste.set(PasteSession::default()); }>
                     "+ Outcome"
                 </button>
             </div>
@@ -148,7 +149,7 @@ fn Tabs() -> impl IntoView {
                 </For>
             </div>
             <button type="button" class="ghost" data-testid="add-outcome"
-                on:click=move |_| { state.project.update(|p| p.add_outcome()); state.paste.set(PasteSession::default()); }>
+                on:click=move |_| { state.change(Edit::Step, |p| p.add_outcome()); state.paste.set(PasteSession::default()); }>
                 "+ Outcome"
             </button>
         </nav>
@@ -166,11 +167,11 @@ pub fn OutcomeName() -> impl IntoView {
                 <span>"Outcome"</span>
                 <input type="text" data-testid="outcome-name"
                     prop:value=move || state.project.with(|p| p.active().name.clone())
-                    on:input=move |ev| { let v = event_target_value(&ev); state.project.update(|p| p.active_mut().name = v); }/>
+                    on:input=move |ev| { let v = event_target_value(&ev); state.change(Edit::Text(state.project.with_untracked(|p| p.active), "name"), |p| p.active_mut().name = v); }/>
             </label>
             <Show when=move || many.get()>
                 <button type="button" class="ghost small" data-testid="remove-outcome"
-                    on:click=move |_| { state.project.update(|p| { let i = p.active; p.remove_outcome(i); }); state.paste.set(PasteSession::default()); }>
+                    on:click=move |_| { state.change(Edit::Step, |p| { let i = p.active; p.remove_outcome(i); }); state.paste.set(PasteSession::default()); }>
                     "Remove outcome"
                 </button>
             </Show>

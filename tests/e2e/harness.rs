@@ -15,6 +15,8 @@
 //! | `paste-replace` / `paste-append` | radio buttons: the next paste replaces the table or goes after it |
 //! | `data-table` / `data-row` | the editable table and each of its rows (inputs labelled "Row N, Column") |
 //! | `add-row` | adds an empty row |
+//! | `delete-row` | the delete button of each row |
+//! | `undo` / `redo` | undo and redo any change to the project (also Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y) |
 //! | `measure` | select: `RR OR RD` |
 //! | `method` | select: `IV MH Peto` |
 //! | `model` | select: `common random both` |

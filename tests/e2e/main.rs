@@ -966,3 +966,87 @@ async fn a_count_with_two_readings_waits_for_the_user_to_choose() {
     assert_eq!(page.count("confirm-reading").await, 0);
     page.close().await;
 }
+
+/// The number of rows in the data table.
+async fn rows(page: &Page) -> usize {
+    page.count("data-row").await
+}
+
+#[tokio::test]
+async fn every_destructive_action_can_be_undone_and_redone() {
+    let page = Page::open().await;
+    assert_eq!(rows(&page).await, 13);
+    // Deleting a row.
+    page.click("delete-row").await;
+    assert_eq!(rows(&page).await, 12);
+    page.click("undo").await;
+    assert_eq!(rows(&page).await, 13);
+    page.click("redo").await;
+    assert_eq!(rows(&page).await, 12);
+    page.click("undo").await;
+    // Replacing the table by a paste.
+    page.paste("A\t1\t10\t2\t10\nB\t2\t20\t3\t20\n").await;
+    assert_eq!(rows(&page).await, 2);
+    page.click("undo").await;
+    assert_eq!(rows(&page).await, 13);
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    // The RevMan 5 preset.
+    page.click("revman5").await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='method']`).value;",
+            vec![]
+        )
+        .await,
+        json!("MH")
+    );
+    page.click("undo").await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='method']`).value;",
+            vec![]
+        )
+        .await,
+        json!("IV")
+    );
+    // Removing an outcome, undone from the keyboard.
+    page.click("add-outcome").await;
+    assert_eq!(page.count("outcome-tab").await, 2);
+    page.click("remove-outcome").await;
+    assert_eq!(page.count("outcome-tab").await, 1);
+    page.js(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'z', ctrlKey: true, bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(page.count("outcome-tab").await, 2);
+    page.js(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Z', ctrlKey: true, shiftKey: true, bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(page.count("outcome-tab").await, 1);
+    // Typing in a cell is one step.
+    page.js(
+        "const e = document.querySelector(`[data-testid='data-row'] input`); for (const v of ['X', 'XY', 'XYZ']) { e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    page.click("undo").await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='data-row'] input`).value;",
+            vec![]
+        )
+        .await,
+        json!("Aronson")
+    );
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
