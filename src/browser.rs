@@ -133,6 +133,25 @@ pub fn download(href: &str, filename: &str) -> Result<(), BrowserError> {
     Ok(())
 }
 
+/// Moves the keyboard focus to the first element matching `css`, once the page has
+/// drawn the change under way (a row just added or moved).
+pub fn focus_soon(css: String) {
+    leptos::prelude::request_animation_frame(move || {
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(&css).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(e) = element {
+            let _ = e.focus();
+        }
+    });
+}
+
+/// The text of a paste event's clipboard.
+pub fn pasted_text(event: &web_sys::ClipboardEvent) -> Option<String> {
+    event.clipboard_data()?.get_data("text/plain").ok()
+}
+
 /// The first file chosen in `input`.
 pub fn chosen_file(input: &web_sys::HtmlInputElement) -> Option<web_sys::File> {
     input.files().and_then(|f| f.get(0))

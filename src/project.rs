@@ -492,6 +492,31 @@ impl Outcome {
         }
     }
 
+    /// Pastes a block copied from a spreadsheet (cells separated by tabs, rows by line
+    /// breaks) into the table from cell (`row`, `column`) rightwards and downwards, as a
+    /// spreadsheet does: rows are added as needed, cells right of the last column are
+    /// left out. Returns whether `text` was a block (more than one cell); a single value
+    /// is left to the cell itself.
+    pub fn paste_block(&mut self, row: usize, column: Column, text: &str) -> bool {
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if !text.contains(['\t', '\n', '\r']) {
+            return false;
+        }
+        let first = Column::ROW.iter().position(|&c| c == column).unwrap_or(0);
+        for (i, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let r = row + i;
+            while self.rows.len() <= r {
+                self.rows.push(RawRow::default());
+            }
+            for (cell, &c) in line.split('\t').zip(&Column::ROW[first..]) {
+                *self.rows[r].get_mut(c) = cell.trim().to_owned();
+            }
+        }
+        true
+    }
+
     /// Adds an empty row at the end.
     pub fn add_row(&mut self) {
         self.rows.push(RawRow::default());
@@ -841,5 +866,34 @@ mod tests {
             opened.active().options.settings.convention,
             Convention::Metafor
         );
+    }
+
+    #[test]
+    fn a_block_pasted_into_a_cell_fills_the_cells_from_there() {
+        let mut o = Example::Bcg.outcome();
+        // A 2×4 block copied from Excel, pasted into row 12's experimental events.
+        let block = "7\t70\t9\t71\r\n8\t80\t10\t81\r\n";
+        assert!(o.paste_block(11, Column::ExperimentalEvents, block));
+        assert_eq!(o.rows.len(), 13);
+        let r = &o.rows[11];
+        assert_eq!(
+            (r.e1.as_str(), r.n1.as_str(), r.e2.as_str(), r.n2.as_str()),
+            ("7", "70", "9", "71")
+        );
+        assert_eq!(
+            o.rows[11].study, "Comstock & Webster",
+            "cells left of the start stay"
+        );
+        assert_eq!(o.rows[12].e1, "8");
+        // Past the last row, rows are added; past the last column, cells are left out.
+        assert!(o.paste_block(12, Column::ControlTotal, "1\tA\tspare\n2\tB"));
+        assert_eq!(o.rows.len(), 14);
+        assert_eq!(
+            (o.rows[12].n2.as_str(), o.rows[12].subgroup.as_str()),
+            ("1", "A")
+        );
+        assert_eq!(o.rows[13].n2, "2");
+        // One value is the cell's own.
+        assert!(!o.paste_block(0, Column::Study, "Smith\n"));
     }
 }

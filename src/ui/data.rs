@@ -3,6 +3,7 @@
 //! the analysis and say so.
 
 use super::{PasteSession, State, tabs::OutcomeName};
+use crate::browser;
 use crate::history::Edit;
 use crate::project::PasteMode;
 use grove_core::parse::{Column, Diagnostic};
@@ -109,6 +110,11 @@ const COLUMNS: [(Column, &str); 7] = [
     (Column::Subgroup, "subgroup"),
 ];
 
+/// The CSS selector of the input of a cell (rows from 0), by its label.
+fn cell_selector(row: usize, column: Column) -> String {
+    format!("input[aria-label='Row {}, {}']", row + 1, column.heading())
+}
+
 #[component]
 fn DataTable() -> impl IntoView {
     let state = expect_context::<State>();
@@ -141,7 +147,10 @@ fn DataTable() -> impl IntoView {
             </table>
         </div>
         <button type="button" class="ghost" data-testid="add-row"
-            on:click=move |_| state.change(Edit::Step, |p| p.active_mut().add_row())>"+ Row"</button>
+            on:click=move |_| {
+                let n = state.change(Edit::Step, |p| { p.active_mut().add_row(); p.active().rows.len() });
+                browser::focus_soon(cell_selector(n - 1, Column::Study));
+            }>"+ Row"</button>
     }
 }
 
@@ -180,25 +189,46 @@ fn DataRow(row: usize) -> impl IntoView {
                         aria-invalid=move || problem().is_some().to_string()
                         title=move || problem().unwrap_or_default()
                         prop:value=move || raw.with(|r| r.get(column).to_owned())
-                        on:input=move |ev| { let v = event_target_value(&ev); state.change(Edit::Cell(active(), row, column.heading()), |p| p.active_mut().set_cell(row, column, v)); }/>
+                        on:input=move |ev| { let v = event_target_value(&ev); state.change(Edit::Cell(active(), row, column.heading()), |p| p.active_mut().set_cell(row, column, v)); }
+                        on:paste=move |ev| {
+                            // A block from a spreadsheet fills the cells from here.
+                            let Some(text) = browser::pasted_text(&ev) else { return };
+                            if state.change(Edit::Step, |p| p.active_mut().paste_block(row, column, &text)) {
+                                ev.prevent_default();
+                            }
+                        }
+                        on:keydown=move |ev| {
+                            // Enter moves down, as in a spreadsheet (Shift+Enter up).
+                            if ev.key() != "Enter" { return; }
+                            ev.prevent_default();
+                            let next = if ev.shift_key() { row.checked_sub(1) } else { Some(row + 1) };
+                            if let Some(next) = next {
+                                browser::focus_soon(cell_selector(next, column));
+                            }
+                        }/>
                 </td>
             }
         })
         .collect_view();
-    let edit = move |f: fn(&mut crate::project::Outcome, usize)| {
+    // A row action, and the control that keeps the focus afterwards.
+    let edit = move |f: fn(&mut crate::project::Outcome, usize), focus: Option<String>| {
         state.change(Edit::Step, |p| f(p.active_mut(), row));
+        if let Some(css) = focus {
+            browser::focus_soon(css);
+        }
     };
+    let n = row + 1;
     view! {
         <tr class:excluded=excluded data-testid="data-row">
             <th scope="row">{row + 1}</th>
             {cells}
             <td class="row-actions">
-                <button type="button" class="icon" aria-label=format!("Move row {} up", row + 1)
-                    on:click=move |_| edit(|o, r| o.move_row(r, true))>"↑"</button>
-                <button type="button" class="icon" aria-label=format!("Move row {} down", row + 1)
-                    on:click=move |_| edit(|o, r| o.move_row(r, false))>"↓"</button>
-                <button type="button" class="icon" data-testid="delete-row" aria-label=format!("Delete row {}", row + 1)
-                    on:click=move |_| edit(|o, r| o.delete_row(r))>"✕"</button>
+                <button type="button" class="icon" aria-label=format!("Move row {n} up")
+                    on:click=move |_| edit(|o, r| o.move_row(r, true), (n > 1).then(|| format!("[aria-label='Move row {} up']", n - 1)))>"↑"</button>
+                <button type="button" class="icon" aria-label=format!("Move row {n} down")
+                    on:click=move |_| edit(|o, r| o.move_row(r, false), Some(format!("[aria-label='Move row {} down']", n + 1)))>"↓"</button>
+                <button type="button" class="icon" data-testid="delete-row" aria-label=format!("Delete row {n}")
+                    on:click=move |_| edit(|o, r| o.delete_row(r), Some(format!("[aria-label='Delete row {n}']")))>"✕"</button>
             </td>
         </tr>
     }

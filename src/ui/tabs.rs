@@ -2,6 +2,7 @@
 //! grouped by comparison when a review brings many; and the active outcome's name.
 
 use super::{PasteSession, State};
+use crate::browser;
 use crate::history::Edit;
 use crate::project::Entry;
 use leptos::prelude::*;
@@ -141,8 +142,23 @@ fn Tabs() -> impl IntoView {
                         role="tab"
                         data-testid="outcome-tab"
                         aria-selected=move || (state.project.with(|p| p.active) == i).to_string()
+                        tabindex=move || if state.project.with(|p| p.active) == i { "0" } else { "-1" }
                         aria-controls="main"
                         on:click=move |_| select(i)
+                        on:keydown=move |ev| {
+                            // Arrow keys, Home and End move between tabs (WAI-ARIA tabs pattern).
+                            let n = count.get_untracked();
+                            let to = match ev.key().as_str() {
+                                "ArrowRight" => (i + 1) % n,
+                                "ArrowLeft" => (i + n - 1) % n,
+                                "Home" => 0,
+                                "End" => n - 1,
+                                _ => return,
+                            };
+                            ev.prevent_default();
+                            select(to);
+                            browser::focus_soon(format!("[data-testid='outcome-tab']:nth-child({})", to + 1));
+                        }
                     >
                         {move || state.project.with(|p| p.outcomes.get(i).map(|o| o.name.clone()).unwrap_or_default())}
                     </button>

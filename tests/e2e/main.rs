@@ -1050,3 +1050,100 @@ async fn every_destructive_action_can_be_undone_and_redone() {
     assert!(page.console_errors().await.is_empty());
     page.close().await;
 }
+
+/// Dispatches a paste of `text` into the input with this `aria-label`, as a browser does
+/// when the user pastes from a spreadsheet.
+async fn paste_into_cell(page: &Page, label: &str, text: &str) {
+    page.js(
+        "const e = document.querySelector(`input[aria-label='${arguments[0]}']`); e.focus(); const d = new DataTransfer(); d.setData('text/plain', arguments[1]); e.dispatchEvent(new ClipboardEvent('paste', {clipboardData: d, bubbles: true, cancelable: true}));",
+        vec![json!(label), json!(text)],
+    )
+    .await;
+    page.settle().await;
+}
+
+async fn focused_label(page: &Page) -> Value {
+    page.js(
+        "return document.activeElement.getAttribute('aria-label');",
+        vec![],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_table_behaves_like_a_spreadsheet() {
+    let page = Page::open().await;
+    // A 2×4 block pasted into one cell fills the cells from there, adding a row.
+    paste_into_cell(
+        &page,
+        "Row 13, Experimental events",
+        "7\t70\t9\t71\r\n8\t80\t10\t81\r\n",
+    )
+    .await;
+    assert_eq!(rows(&page).await, 14);
+    let value = |label: &'static str| {
+        let page = &page;
+        async move {
+            page.js(
+                "return document.querySelector(`input[aria-label='${arguments[0]}']`).value;",
+                vec![json!(label)],
+            )
+            .await
+        }
+    };
+    assert_eq!(value("Row 13, Experimental events").await, json!("7"));
+    assert_eq!(value("Row 13, Control total").await, json!("71"));
+    assert_eq!(value("Row 14, Control events").await, json!("10"));
+    assert_eq!(value("Row 13, Study").await, json!("Comstock et al"));
+    // One undo takes the whole block back.
+    page.click("undo").await;
+    assert_eq!(rows(&page).await, 13);
+    // Enter moves down, Shift+Enter up.
+    page.js(
+        "const e = document.querySelector(`input[aria-label='Row 2, Control total']`); e.focus(); e.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(focused_label(&page).await, json!("Row 3, Control total"));
+    // Focus follows an added row and a moved row.
+    page.click("add-row").await;
+    page.settle().await;
+    assert_eq!(focused_label(&page).await, json!("Row 14, Study"));
+    page.click("undo").await;
+    page.js(
+        "document.querySelector(`[aria-label='Move row 5 up']`).click();",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    page.settle().await;
+    assert_eq!(focused_label(&page).await, json!("Move row 4 up"));
+    // The outcome tabs take the arrow keys.
+    page.click("add-outcome").await;
+    page.js(
+        "const t = document.querySelectorAll(`[data-testid='outcome-tab']`)[1]; t.focus(); t.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowLeft', bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    page.settle().await;
+    assert_eq!(
+        page.js("return document.activeElement.getAttribute('aria-selected') + document.activeElement.textContent;", vec![]).await,
+        json!("trueTuberculosis")
+    );
+    page.close().await;
+}
+
+#[tokio::test]
+async fn every_control_is_a_target_of_at_least_24_by_24_px() {
+    let page = Page::open_sized(1024, 768).await;
+    let small = page
+        .js(
+            "const out = []; for (const e of document.querySelectorAll('button, select, input[type=text], input[type=number], input[type=search], label.file-button, [role=tab]')) { const r = e.getBoundingClientRect(); if (r.width === 0 && r.height === 0) continue; if (r.width < 24 || r.height < 24) out.push((e.getAttribute('aria-label') || e.textContent || e.id) + ' ' + r.width.toFixed(1) + '×' + r.height.toFixed(1)); } return out;",
+            vec![],
+        )
+        .await;
+    assert_eq!(small, json!([]), "controls smaller than 24×24 px");
+    page.close().await;
+}
