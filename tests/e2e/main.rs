@@ -1147,3 +1147,67 @@ async fn every_control_is_a_target_of_at_least_24_by_24_px() {
     assert_eq!(small, json!([]), "controls smaller than 24×24 px");
     page.close().await;
 }
+
+/// Runs axe-core (installed pinned by `scripts/setup`, path in `GROVE_AXE`) on the page
+/// with the WCAG 2.0, 2.1 and 2.2 A and AA rules; returns the violations as text.
+async fn accessibility_violations(page: &Page) -> Vec<String> {
+    let path = std::env::var("GROVE_AXE").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/grove-tools/axe-core-4.11.0/node_modules/axe-core/axe.min.js")
+    });
+    let axe = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("axe-core at {path} ({e}): run scripts/setup"));
+    let result = page
+        .js(
+            &format!(
+                "{axe}\n;return axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}}}}).then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join('; ')));"
+            ),
+            vec![],
+        )
+        .await;
+    result
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![format!("axe did not run: {result}")])
+}
+
+#[tokio::test]
+async fn axe_finds_no_wcag_2_2_aa_violations() {
+    let page = Page::open_sized(1280, 900).await;
+    // The checker itself: an image without a text alternative is found.
+    page.js("const i = document.createElement('img'); i.id = 'axe-probe'; i.src = 'data:,'; document.body.append(i);", vec![]).await;
+    let probe = accessibility_violations(&page).await;
+    assert!(
+        probe.iter().any(|v| v.starts_with("image-alt")),
+        "{probe:?}"
+    );
+    page.js("document.getElementById('axe-probe').remove();", vec![])
+        .await;
+    let mut found = Vec::new();
+    found.extend(accessibility_violations(&page).await);
+    // Rows with problems, the dark theme, a review with its outcome list.
+    page.paste("Alpha\t4\t100\t9\t100\nBeta\tabc\t100\t9\t100\nDupont;5;10.000;7;9.000")
+        .await;
+    found.extend(accessibility_violations(&page).await);
+    page.click("theme").await;
+    found.extend(accessibility_violations(&page).await);
+    choose_file(
+        &page,
+        "open-revman",
+        &workspace_root().join("tests/revman/CD003188StatsDataOnly.rm5"),
+    )
+    .await;
+    found.extend(accessibility_violations(&page).await);
+    found.sort();
+    found.dedup();
+    assert!(
+        found.is_empty(),
+        "axe-core violations:\n{}",
+        found.join("\n")
+    );
+    page.close().await;
+}
