@@ -367,7 +367,11 @@ pub fn SettingsPanel() -> impl IntoView {
                         on:change=move |ev| { let on = event_target_checked(&ev); edit(&|o| o.options.prediction = on); }/>
                     <span>"Prediction interval"</span>
                 </label>
-                <p class="explain">"Where the true effect of a new trial is expected to lie (95%), from random effects with t on k−2 df (Higgins, Thompson & Spiegelhalter 2009)."</p>
+                <p class="explain">{move || if random_shown.get() {
+                    "Where the true effect of a new trial is expected to lie (95%), from random effects with t on k−2 df (Higgins, Thompson & Spiegelhalter 2009)."
+                } else {
+                    "Not used: the prediction interval belongs to the random-effects model, which is not shown."
+                }}</p>
             </div>
             <ChoiceSelect label="Zero-cell correction applies to" testid="correction-scope" entries={entries::<CorrectionScope>()}
                 current=Signal::derive(move || s().correction.scope.value())
