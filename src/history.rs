@@ -52,6 +52,12 @@ impl History {
         self.open = Some(edit);
     }
 
+    /// Whether an edit of this kind starts a new step, so that the project before it must
+    /// be kept; a keystroke continuing the step under way needs no copy of the project.
+    pub fn starts_step(&self, edit: &Edit) -> bool {
+        !self.open.as_ref().is_some_and(|open| open.joins(edit))
+    }
+
     /// Ends the step under way, so that the next keystroke starts a new one (when the
     /// field loses focus, for example).
     pub fn close_step(&mut self) {
@@ -98,9 +104,12 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    /// Applies `f` to `p` as the page does: recording the project before it.
+    /// Applies `f` to `p` as the page does: keeping the project before it when the edit
+    /// starts a step.
     fn edit(h: &mut History, p: &mut Project, e: Edit, f: impl FnOnce(&mut Project)) {
-        h.record(p.clone(), e);
+        if h.starts_step(&e) {
+            h.record(p.clone(), e);
+        }
         f(p);
     }
 

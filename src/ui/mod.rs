@@ -135,12 +135,13 @@ impl State {
 
     /// Changes the project with `f`, recorded as `edit` so that it can be undone. Every
     /// change of the project's content goes through here.
-    pub fn change<T>(&self, edit: Edit, f: impl FnOnce(&mut Project) -> T) -> T {
+    pub fn change<T: Default>(&self, edit: Edit, f: impl FnOnce(&mut Project) -> T) -> T {
+        // A keystroke that continues the step under way needs no copy of the project.
+        if !self.history.with_untracked(|h| h.starts_step(&edit)) {
+            return self.project.try_update(f).unwrap_or_default();
+        }
         let before = self.project.get_untracked();
-        let out = self
-            .project
-            .try_update(f)
-            .expect("the project signal lives as long as the page");
+        let out = self.project.try_update(f).unwrap_or_default();
         self.history.update(|h| h.record(before, edit));
         out
     }
