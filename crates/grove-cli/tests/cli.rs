@@ -554,3 +554,18 @@ fn a_closed_pipe_ends_the_output_quietly() {
         text(&out.stderr)
     );
 }
+
+/// Any file was read whole: `/dev/zero` took the CLI to 4 GB and an out-of-memory kill.
+#[test]
+fn endless_input_is_refused_at_the_stated_size() {
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let out = grove(&["analyze", "/dev/zero"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("larger than 64 MB, the most grove reads"),
+        "{err}"
+    );
+}
