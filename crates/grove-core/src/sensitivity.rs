@@ -342,7 +342,7 @@ where
             // I2 <- max(0, 100 * (QE - (k-p)) / QE); H2 <- QE / (k-p)
             Model::Common => {
                 let i2 = if q > 0.0 {
-                    (100.0 * (q - dfq) / q).max(0.0)
+                    (100.0 * (1.0 - dfq / q)).max(0.0)
                 } else {
                     0.0
                 };
@@ -351,7 +351,7 @@ where
             // vt <- (k-p) / trP; I2 <- 100 * tau2 / (vt + tau2); H2 <- tau2 / vt + 1
             Model::Random => {
                 let vt = dfq / s.tr_p();
-                (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+                (100.0 * (1.0 - vt / (vt + tau2)), tau2 / vt + 1.0)
             }
         }
     };

@@ -132,7 +132,7 @@ pub fn difference_test<'a>(
         .sum::<f64>();
     let df = est.len() - 1;
     let i2 = if q > 0.0 {
-        (100.0 * (q - df as f64) / q).max(0.0)
+        (100.0 * (1.0 - df as f64 / q)).max(0.0)
     } else {
         0.0
     };

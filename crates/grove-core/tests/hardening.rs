@@ -124,3 +124,63 @@ fn one_subgroup_per_study_is_analysed() {
         .expect("a test across subgroups");
     assert_eq!(test.df, 19_999);
 }
+
+/// Found by `scripts/fuzz`: I² rounded one step above 100 (100.00000000000001) when Q or
+/// tau² dwarfed the rest, in the common-effect fit, the random-effects fit and the test
+/// for subgroup differences.
+#[test]
+fn i2_never_rounds_above_100() {
+    let peto = Settings {
+        measure: Measure::OddsRatio,
+        method: grove_core::Method::Peto,
+        ..Settings::default()
+    };
+    for (text, settings) in [
+        (
+            "A\t0\t1\t9007199254740992\t9007199254740992\nB\t1\t1\t2\t9007199254740992\n",
+            peto,
+        ),
+        (
+            "A\t0\t1\t2\t2\nB\t9007199254740992\t9007199254740992\t0\t2\n",
+            Settings {
+                tau2: Tau2Estimator::DerSimonianLaird,
+                ..peto
+            },
+        ),
+    ] {
+        proper_fits(&report(text, settings));
+    }
+    let rd_mh = Settings {
+        measure: Measure::RiskDifference,
+        method: grove_core::Method::MantelHaenszel,
+        ..Settings::default()
+    };
+    let r = report(";0;491;4;4\r;4;4;0;1868;2", rd_mh);
+    proper_fits(&r);
+    if let Some(Ok(t)) = r.analysis.subgroups.as_ref().map(|s| &s.test_common) {
+        assert!((0.0..=100.0).contains(&t.i2), "I² = {}", t.i2);
+    }
+}
+
+/// Found by `scripts/fuzz`: tables written by `to_tsv` whose cells were mostly empty or
+/// held spaces, commas or semicolons were read back with another delimiter.
+#[test]
+fn to_tsv_reads_back_whatever_the_cells_hold() {
+    use grove_core::parse::{RawRow, to_tsv};
+    let row = |study: &str, n1: &str, n2: &str| RawRow {
+        study: study.into(),
+        n1: n1.into(),
+        n2: n2.into(),
+        ..RawRow::default()
+    };
+    for rows in [
+        vec![row("A B", "", ""), row("C", "", "")],
+        vec![row("1", "8", ""), row("f", "", ""), row("e", "", "")],
+        vec![row("2", "", ""), row("5  8", "", "")],
+        vec![row(",", "", ""), row(",+", "", "")],
+        vec![row(";", "", ""), row(";x", "", "")],
+        vec![row("r", "", ""), row("", "", "9"), row("\n", "", "0")],
+    ] {
+        assert_eq!(parse(&to_tsv(&rows)).raw_rows(), rows);
+    }
+}

@@ -59,6 +59,13 @@ impl Record {
 /// single spaces.
 pub(crate) fn detect(text: &str) -> Delimiter {
     const MIN_CELLS: usize = 4;
+    // A tab in every record (outside quotes) is a spreadsheet's copy (or `to_tsv`),
+    // whatever else the cells hold: even rows of mostly empty cells, whose widths say
+    // little, are tab-separated.
+    let tab_records = split(text, Delimiter::Tab).0;
+    if !tab_records.is_empty() && tab_records.iter().all(|r| r.cells.len() > 1) {
+        return Delimiter::Tab;
+    }
     let mut fallback: Option<(usize, Delimiter)> = None;
     for delim in [
         Delimiter::Tab,

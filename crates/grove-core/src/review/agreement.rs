@@ -153,7 +153,7 @@ impl fmt::Display for Agreement {
                     c.stored,
                     c.deviation()
                 )?,
-                None => write!(f, "; {}: RevMan {} vs Grove none", c.what, c.stored)?,
+                None => write!(f, "; {}: RevMan {} vs Grove no number", c.what, c.stored)?,
             }
             let more = self.disagreements().count() - 1;
             if more > 0 {
@@ -347,7 +347,8 @@ fn push_within(
         out.checks.push(Check {
             what,
             stored,
-            grove,
+            // A value with no floating-point form (a ratio beyond 1e308) is no number.
+            grove: grove.filter(|g| g.is_finite()),
             tolerance,
         });
     }

@@ -241,7 +241,7 @@ impl Heterogeneity {
         let (q_p, i2, h2) = if defined && k_yi > 1 {
             let df = (k_yi - 1) as f64;
             let i2 = if q > 0.0 {
-                (100.0 * (q - df) / q).max(0.0)
+                (100.0 * (1.0 - df / q)).max(0.0)
             } else {
                 0.0
             };
@@ -479,12 +479,17 @@ pub struct QStatistics {
 }
 
 impl QStatistics {
-    /// I² (percent) and H² for a given tau²: `100 tau2/(vt + tau2)`, `tau2/vt + 1`.
+    /// I² (percent) and H² for a given tau²: `100 tau2/(vt + tau2)`, `tau2/vt + 1`. I²
+    /// is computed as `100 (1 - vt/(vt + tau2))`, the same number, which cannot round
+    /// above 100 when tau² dwarfs vt (and `100 (1 - df/Q)` likewise for Q).
     pub fn from_tau2(&self, tau2: f64) -> (f64, f64) {
         if self.vt == 0.0 {
             return (0.0, 1.0);
         }
-        (100.0 * tau2 / (self.vt + tau2), tau2 / self.vt + 1.0)
+        (
+            100.0 * (1.0 - self.vt / (self.vt + tau2)),
+            tau2 / self.vt + 1.0,
+        )
     }
 }
 
@@ -511,7 +516,7 @@ pub fn heterogeneity_q(yi: &[f64], vi: &[f64]) -> QStatistics {
     let vt = dfq / tr_p;
     // metafor: I2 <- max(0, 100 * (QE - (k-p)) / QE); with QE = 0 this is max(0, -Inf) = 0.
     let i2_common = if q > 0.0 {
-        (100.0 * (q - dfq) / q).max(0.0)
+        (100.0 * (1.0 - dfq / q)).max(0.0)
     } else {
         0.0
     };
