@@ -3,13 +3,15 @@
 //! [`project`] holds what the user entered as plain data with every edit as a method,
 //! and [`history`] the steps to undo and redo;
 //! [`ui`] shows it and what the engine derives from it; [`browser`] talks to storage,
-//! clipboard and files. No formula lives here.
+//! clipboard and files; [`viewport`] decides which rows of a long table are drawn. No
+//! formula lives here.
 
 pub mod browser;
 pub mod history;
 pub mod project;
 pub mod tables;
 pub mod ui;
+pub mod viewport;
 
 pub use ui::App;
 

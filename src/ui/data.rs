@@ -6,6 +6,7 @@ use super::{PasteSession, State, tabs::OutcomeName};
 use crate::browser;
 use crate::history::Edit;
 use crate::project::PasteMode;
+use crate::viewport::Viewport;
 use grove_core::parse::{Column, Diagnostic};
 use leptos::prelude::*;
 
@@ -15,6 +16,10 @@ pub fn DataPanel() -> impl IntoView {
     let state = expect_context::<State>();
     let active = move || state.project.with_untracked(|p| p.active);
     let mode = RwSignal::new(PasteMode::Replace);
+    provide_context(TableView {
+        wrap: NodeRef::new(),
+        viewport: RwSignal::new(Viewport::default()),
+    });
 
     let on_paste_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
@@ -115,17 +120,85 @@ fn cell_selector(row: usize, column: Column) -> String {
     format!("input[aria-label='Row {}, {}']", row + 1, column.heading())
 }
 
+/// The data table's scrolled box and what was last measured of it. Row actions, Enter and
+/// the problem list move the focus through here, so that a row outside the drawn window
+/// is scrolled to (and so drawn) before it is focused.
+#[derive(Clone, Copy)]
+struct TableView {
+    wrap: NodeRef<leptos::html::Div>,
+    viewport: RwSignal<Viewport>,
+}
+
+impl TableView {
+    /// Reads the box's scroll position and the heights of its header and rows.
+    fn measure(self) {
+        let Some(wrap) = self.wrap.get_untracked() else {
+            return;
+        };
+        let height = |css: &str| {
+            wrap.query_selector(css)
+                .ok()
+                .flatten()
+                .map(|e| e.get_bounding_client_rect().height())
+        };
+        let current = self.viewport.get_untracked();
+        let measured = Viewport {
+            scroll_top: f64::from(wrap.scroll_top()),
+            height: f64::from(wrap.client_height()),
+            header: height("thead").unwrap_or(current.header),
+            row: height("tr[data-testid='data-row']").unwrap_or(current.row),
+        }
+        .checked();
+        if measured != current {
+            self.viewport.set(measured);
+        }
+    }
+
+    /// Scrolls row `row` into view if it is not, then focuses the element `css` in it.
+    fn focus(self, row: usize, css: String) {
+        if let Some(top) = self.viewport.get_untracked().reveal(row) {
+            if let Some(wrap) = self.wrap.get_untracked() {
+                wrap.set_scroll_top(top.round() as i32);
+            }
+            self.viewport.update(|v| v.scroll_top = top);
+        }
+        browser::focus_soon(css);
+    }
+
+    /// Focuses the input of a cell.
+    fn focus_cell(self, row: usize, column: Column) {
+        self.focus(row, cell_selector(row, column));
+    }
+}
+
 #[component]
 fn DataTable() -> impl IntoView {
     let state = expect_context::<State>();
     let count = Memo::new(move |_| state.project.with(|p| p.active().rows.len()));
     let arms = Memo::new(move |_| state.project.with(|p| p.active().options.arms.clone()));
+    let table = expect_context::<TableView>();
+    let window = Memo::new(move |_| table.viewport.get().window(count.get()));
+    // Rows drawn or gone: measure them (the first rows replace the estimates).
+    Effect::new(move |_| {
+        count.track();
+        table.measure();
+    });
+    let spacer = move |height: f64| {
+        (height > 0.0).then(|| {
+            view! {
+                <tr class="spacer" aria-hidden="true">
+                    <td colspan="9" style:height=format!("{height}px")></td>
+                </tr>
+            }
+        })
+    };
     view! {
-        <div class="table-wrap">
-            <table class="data-table" data-testid="data-table">
+        <div class="table-wrap" node_ref=table.wrap on:scroll=move |_| table.measure()>
+            <table class="data-table" data-testid="data-table"
+                aria-rowcount=move || (count.get() + 2).to_string()>
                 <caption class="visually-hidden">"Trials of this outcome, as entered"</caption>
                 <thead>
-                    <tr>
+                    <tr aria-rowindex="1">
                         <th scope="col" rowspan="2">"#"</th>
                         <th scope="col" rowspan="2">"Study"</th>
                         <th scope="col" rowspan="2">"Year"</th>
@@ -134,22 +207,24 @@ fn DataTable() -> impl IntoView {
                         <th scope="col" rowspan="2">"Subgroup"</th>
                         <th scope="col" rowspan="2"><span class="visually-hidden">"Row actions"</span></th>
                     </tr>
-                    <tr>
+                    <tr aria-rowindex="2">
                         <th scope="col">"Events"</th><th scope="col">"Total"</th>
                         <th scope="col">"Events"</th><th scope="col">"Total"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || 0..count.get() key=|i| *i let:row>
+                    {move || spacer(window.with(|w| w.above))}
+                    <For each=move || window.get().rows key=|i| *i let:row>
                         <DataRow row=row/>
                     </For>
+                    {move || spacer(window.with(|w| w.below))}
                 </tbody>
             </table>
         </div>
         <button type="button" class="ghost" data-testid="add-row"
             on:click=move |_| {
                 let n = state.change(Edit::Step, |p| { p.active_mut().add_row(); p.active().rows.len() });
-                browser::focus_soon(cell_selector(n - 1, Column::Study));
+                table.focus_cell(n - 1, Column::Study);
             }>"+ Row"</button>
     }
 }
@@ -157,6 +232,7 @@ fn DataTable() -> impl IntoView {
 #[component]
 fn DataRow(row: usize) -> impl IntoView {
     let state = expect_context::<State>();
+    let table = expect_context::<TableView>();
     let active = move || state.project.with_untracked(|p| p.active);
     // Per-row memos: an edit re-renders only the row it changed.
     let raw = Memo::new(move |_| {
@@ -202,33 +278,33 @@ fn DataRow(row: usize) -> impl IntoView {
                             if ev.key() != "Enter" { return; }
                             ev.prevent_default();
                             let next = if ev.shift_key() { row.checked_sub(1) } else { Some(row + 1) };
-                            if let Some(next) = next {
-                                browser::focus_soon(cell_selector(next, column));
+                            if let Some(next) = next.filter(|&n| n < state.project.with_untracked(|p| p.active().rows.len())) {
+                                table.focus_cell(next, column);
                             }
                         }/>
                 </td>
             }
         })
         .collect_view();
-    // A row action, and the control that keeps the focus afterwards.
-    let edit = move |f: fn(&mut crate::project::Outcome, usize), focus: Option<String>| {
+    // A row action, and the row and control that keep the focus afterwards.
+    let edit = move |f: fn(&mut crate::project::Outcome, usize), focus: Option<(usize, String)>| {
         state.change(Edit::Step, |p| f(p.active_mut(), row));
-        if let Some(css) = focus {
-            browser::focus_soon(css);
+        if let Some((row, css)) = focus {
+            table.focus(row, css);
         }
     };
     let n = row + 1;
     view! {
-        <tr class:excluded=excluded data-testid="data-row">
+        <tr class:excluded=excluded data-testid="data-row" aria-rowindex=(row + 3).to_string()>
             <th scope="row">{row + 1}</th>
             {cells}
             <td class="row-actions">
                 <button type="button" class="icon" aria-label=format!("Move row {n} up")
-                    on:click=move |_| edit(|o, r| o.move_row(r, true), (n > 1).then(|| format!("[aria-label='Move row {} up']", n - 1)))>"↑"</button>
+                    on:click=move |_| edit(|o, r| o.move_row(r, true), (n > 1).then(|| (row - 1, format!("[aria-label='Move row {} up']", n - 1))))>"↑"</button>
                 <button type="button" class="icon" aria-label=format!("Move row {n} down")
-                    on:click=move |_| edit(|o, r| o.move_row(r, false), Some(format!("[aria-label='Move row {} down']", n + 1)))>"↓"</button>
+                    on:click=move |_| edit(|o, r| o.move_row(r, false), Some((row + 1, format!("[aria-label='Move row {} down']", n + 1))))>"↓"</button>
                 <button type="button" class="icon" data-testid="delete-row" aria-label=format!("Delete row {n}")
-                    on:click=move |_| edit(|o, r| o.delete_row(r), Some(format!("[aria-label='Delete row {n}']")))>"✕"</button>
+                    on:click=move |_| edit(|o, r| o.delete_row(r), Some((row, format!("[aria-label='Delete row {n}']"))))>"✕"</button>
             </td>
         </tr>
     }
@@ -259,7 +335,7 @@ fn Diagnostics() -> impl IntoView {
                     </p>
                     <ul class="problems">
                         {list.into_iter().map(|d| view! {
-                            <li data-testid="diagnostic">{row_message(&d)}{confirm_buttons(state, &d)}</li>
+                            <li data-testid="diagnostic">{row_message(&d)}{go_to_cell(&d)}{confirm_buttons(state, &d)}</li>
                         }).collect_view()}
                     </ul>
                 })
@@ -291,6 +367,19 @@ fn confirm_buttons(state: State, d: &Diagnostic) -> Option<impl IntoView + use<>
         })
         .collect_view();
     Some(buttons)
+}
+
+/// A button that scrolls the table to the cell of a problem and focuses it: in a long
+/// table the row may be far out of view.
+fn go_to_cell(d: &Diagnostic) -> Option<impl IntoView + use<>> {
+    let row = d.line.checked_sub(1)?;
+    let column = d.column.unwrap_or(Column::Study);
+    let table = expect_context::<TableView>();
+    Some(view! {
+        <button type="button" class="ghost small" data-testid="go-to-cell"
+            aria-label=format!("Go to row {}, {}", d.line, column.heading())
+            on:click=move |_| table.focus_cell(row, column)>"Go to"</button>
+    })
 }
 
 /// A problem as the table shows it: "Row 3, Experimental events: “abc” is not a whole

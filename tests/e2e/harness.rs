@@ -13,7 +13,7 @@
 //! |---|---|
 //! | `data-input` | the paste area: setting its value and firing `input` loads the rows |
 //! | `paste-replace` / `paste-append` | radio buttons: the next paste replaces the table or goes after it |
-//! | `data-table` / `data-row` | the editable table and each of its rows (inputs labelled "Row N, Column") |
+//! | `data-table` / `data-row` | the editable table (`aria-rowcount` = rows + 2 header rows) and each row drawn: a long table draws only the rows in view and a margin (inputs labelled "Row N, Column") |
 //! | `add-row` | adds an empty row |
 //! | `delete-row` | the delete button of each row |
 //! | `undo` / `redo` | undo and redo any change to the project (also Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y) |
@@ -33,7 +33,7 @@
 //! | `pooled-summary` | the random-effects result when the model is random or both, else the common one; attributes `data-estimate`, `data-ci-lower`, `data-ci-upper`, `data-i2`, `data-tau2`, `data-k` (full precision, natural scale), absent when there is no pooled result |
 //! | `sentence` / `copy-sentence` | the one-line summary for an abstract and its copy button |
 //! | `forest-plot` | the forest plot `<svg>` |
-//! | `diagnostics` | the list of input problems; each is a `diagnostic` |
+//! | `diagnostics` | the list of input problems; each is a `diagnostic`, with a `go-to-cell` button that scrolls to its cell and focuses it |
 //! | `exclusions` | rows and studies left out of the analysis, with why |
 //! | `export-svg` / `export-csv` | links whose `href` is a `data:` URL of the SVG / CSV file |
 //! | `export-png` | button rendering the plot as PNG at 300 dpi |

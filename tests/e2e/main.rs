@@ -967,9 +967,171 @@ async fn a_count_with_two_readings_waits_for_the_user_to_choose() {
     page.close().await;
 }
 
-/// The number of rows in the data table.
+/// The number of rows in the data table (a long table draws only those in view).
 async fn rows(page: &Page) -> usize {
-    page.count("data-row").await
+    page.attr("data-table", "aria-rowcount")
+        .await
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(0, |n| n - 2)
+}
+
+/// `k` generated trials, one per line.
+fn trials(k: usize) -> String {
+    (1..=k)
+        .map(|i| {
+            format!(
+                "Trial {i}\t{}\t{}\t{}\t{}\n",
+                3 + i % 40,
+                100 + i % 900,
+                5 + i % 45,
+                100 + i % 700
+            )
+        })
+        .collect()
+}
+
+/// A table of 1,000 trials draws the rows in view and a margin, so that an edit costs
+/// what it costs at 50; scrolling draws the rows come into view, and moving the focus to
+/// a row not drawn (a row added at the end, Enter at the bottom of the view) scrolls to
+/// it.
+#[tokio::test]
+async fn a_long_table_draws_the_rows_in_view() {
+    let page = Page::open_sized(1440, 900).await;
+    page.paste(&trials(1000)).await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    assert_eq!(rows(&page).await, 1000);
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("1000")
+    );
+    let drawn = page.count("data-row").await;
+    assert!((20..=80).contains(&drawn), "{drawn} rows drawn");
+    // The scroll height is the whole table's: the spacers stand in for the other rows.
+    let heights = page
+        .js(
+            "const w = document.querySelector('.table-wrap'); const r = document.querySelector(`[data-testid='data-row']`).getBoundingClientRect().height; return [w.scrollHeight, r];",
+            vec![],
+        )
+        .await;
+    let (scroll_height, row) = (heights[0].as_f64().unwrap(), heights[1].as_f64().unwrap());
+    assert!(
+        (scroll_height - 1000.0 * row).abs() < 2.0 * row + 80.0,
+        "{scroll_height} for rows of {row}"
+    );
+    // Scroll to the middle: row 500 is drawn, with its own values and row number.
+    page.js(
+        "const w = document.querySelector('.table-wrap'); w.scrollTop = 499 * arguments[0];",
+        vec![json!(row)],
+    )
+    .await;
+    let cell = |label: String| {
+        let page = &page;
+        async move {
+            eventually(&format!("{label} drawn"), || async {
+                let v = page
+                    .js(
+                        "const e = document.querySelector(`input[aria-label='${arguments[0]}']`); return e ? e.value : null;",
+                        vec![json!(label)],
+                    )
+                    .await;
+                v.as_str().map(str::to_owned)
+            })
+            .await
+        }
+    };
+    assert_eq!(cell("Row 500, Study".into()).await, "Trial 500");
+    assert_eq!(cell("Row 500, Control total".into()).await, "600");
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`input[aria-label='Row 1, Study']`);",
+            vec![]
+        )
+        .await,
+        Value::Null,
+        "row 1 is far out of view and not drawn"
+    );
+    page.screenshot("long-table-middle").await;
+    // An edit in the middle reaches the analysis.
+    page.js(
+        "const e = document.querySelector(`input[aria-label='Row 500, Experimental events']`); e.value = 'x'; e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        eventually("row 500 left out", || async {
+            let k = page.attr("pooled-summary", "data-k").await;
+            (k.as_deref() == Some("999")).then_some(k)
+        })
+        .await
+        .as_deref(),
+        Some("999")
+    );
+    page.click("undo").await;
+    // "+ Row" scrolls to the new last row and focuses it.
+    page.click("add-row").await;
+    eventually("focus on the added row", || async {
+        (focused_label(&page).await == json!("Row 1001, Study")).then_some(())
+    })
+    .await;
+    // Enter from the last row in view moves to the next, scrolled into view.
+    page.js(
+        "document.querySelector('.table-wrap').scrollTop = 0;",
+        vec![],
+    )
+    .await;
+    let last_in_view = eventually("rows drawn from the top", || async {
+        page.js(
+            "const w = document.querySelector('.table-wrap').getBoundingClientRect(); let last = null; for (const r of document.querySelectorAll(`[data-testid='data-row']`)) { const b = r.getBoundingClientRect(); if (b.bottom <= w.bottom) last = r; } return last && last.querySelector('th').textContent;",
+            vec![],
+        )
+        .await
+        .as_str()
+        .and_then(|n| n.parse::<usize>().ok())
+    })
+    .await;
+    let mut label = format!("Row {last_in_view}, Year");
+    for step in 1..=30 {
+        page.js(
+            "const e = document.querySelector(`input[aria-label='${arguments[0]}']`); e.focus(); e.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));",
+            vec![json!(label)],
+        )
+        .await;
+        label = format!("Row {}, Year", last_in_view + step);
+        let want = json!(label.clone());
+        eventually(&format!("focus on {label}"), || async {
+            (focused_label(&page).await == want).then_some(())
+        })
+        .await;
+    }
+    // A problem far down the table: its "Go to" button scrolls to the cell and focuses it.
+    page.js(
+        "document.querySelector('.table-wrap').scrollTop = 0;",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    page.paste(&trials(1000).replace("Trial 900\t", "Trial 900\tmany"))
+        .await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    page.js(
+        "document.querySelector(`[data-testid='go-to-cell']`).click();",
+        vec![],
+    )
+    .await;
+    eventually("focus on the cell with the problem", || async {
+        (focused_label(&page).await == json!("Row 900, Experimental events")).then_some(())
+    })
+    .await;
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
 }
 
 #[tokio::test]
