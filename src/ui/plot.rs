@@ -5,7 +5,7 @@ use super::State;
 use crate::browser;
 use crate::project::Project;
 use grove_core::forest::{
-    ARIA_LABELLEDBY, BACKGROUND, DESC_ID, FONT_FAMILY, Layout, TEXT_FILL, TITLE_ID,
+    ARIA_LABELLEDBY, BACKGROUND, DESC_ID, FONT_FAMILY, Layout, Shape, TEXT_FILL, TITLE_ID,
 };
 use leptos::prelude::*;
 use leptos::svg;
@@ -86,9 +86,9 @@ pub fn PlotPanel() -> impl IntoView {
 }
 
 /// The forest plot: the exported document, element for element, with each group of
-/// shapes ([`Layout::groups`]) a `<g>` of its own whose content is a memo. An edit
-/// usually changes a few groups (one study's row, the weights, the squares, the pooled
-/// rows), and only those are rewritten and laid out again.
+/// shapes ([`Layout::groups`]) a `<g>` of its own. An edit usually changes a few groups
+/// (one study's row, the weights, the squares, the pooled rows): [`Groups::update`] writes
+/// only those again, and the keyed list replaces only their elements.
 #[component]
 fn ForestSvg() -> impl IntoView {
     let layout = expect_context::<State>().layout;
@@ -96,7 +96,8 @@ fn ForestSvg() -> impl IntoView {
     let root_attr = move |name: &'static str| {
         move || root.with(|r| r.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
     };
-    let groups = Memo::new(move |_| layout.with(|l| l.groups.len()));
+    let groups =
+        Memo::new(move |previous: Option<&Groups>| layout.with(|l| Groups::update(previous, l)));
     svg::svg()
         .attr("data-testid", "forest-plot")
         .attr("version", "1.1")
@@ -120,19 +121,60 @@ fn ForestSvg() -> impl IntoView {
                 .attr("height", "100%")
                 .attr("fill", BACKGROUND),
             view! {
-                <For each=move || 0..groups.get() key=|i| *i let:index>
-                    <ShapeGroup index=index/>
+                <For each=move || groups.with(Groups::keyed) key=|(key, _)| *key let:group>
+                    {svg::g().inner_html(group.1)}
                 </For>
             },
         ))
 }
 
-/// One group of the plot's shapes.
-#[component]
-fn ShapeGroup(index: usize) -> impl IntoView {
-    let layout = expect_context::<State>().layout;
-    let content = Memo::new(move |_| layout.with(|l| l.group_svg(index)));
-    svg::g().inner_html(move || content.get())
+/// The SVG text of each group of a laid-out plot, with the shapes it was written from and
+/// a key that changes exactly when the text does.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Groups {
+    groups: Vec<Group>,
+    /// The next key to hand out.
+    next: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Group {
+    key: u64,
+    shapes: Vec<Shape>,
+    svg: String,
+}
+
+impl Groups {
+    /// The groups of `layout`, reusing the text (and key) of each group of `previous`
+    /// whose shapes are unchanged.
+    pub fn update(previous: Option<&Groups>, layout: &Layout) -> Groups {
+        let mut next = previous.map_or(0, |p| p.next);
+        let groups = layout
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, range)| {
+                let shapes = layout.shapes.get(range.clone()).unwrap_or_default();
+                match previous.and_then(|p| p.groups.get(i)) {
+                    Some(old) if old.shapes == shapes => old.clone(),
+                    _ => {
+                        next += 1;
+                        Group {
+                            key: next,
+                            shapes: shapes.to_vec(),
+                            svg: layout.group_svg(i),
+                        }
+                    }
+                }
+            })
+            .collect();
+        Groups { groups, next }
+    }
+
+    /// Each group's key and text, in drawing order.
+    pub fn keyed(&self) -> Vec<(u64, String)> {
+        self.groups.iter().map(|g| (g.key, g.svg.clone())).collect()
+    }
 }
 
 /// Saving the project to a file and opening one.
@@ -178,7 +220,50 @@ pub fn ProjectFiles() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::file_stem;
+    use super::{Groups, file_stem};
+    use grove_core::forest::{self, PlotOptions};
+    use grove_core::parse;
+    use grove_core::report::{Report, ReportOptions};
+
+    fn layout(text: &str) -> forest::Layout {
+        let rows = parse::parse(text).raw_rows();
+        let report = Report::new(&rows, &ReportOptions::default());
+        forest::layout(&report.forest(), &PlotOptions::default())
+    }
+
+    /// An edit rewrites the groups it changed and keeps the others, keys and all; the
+    /// groups together are always the exported document's.
+    #[test]
+    fn an_edit_rewrites_only_the_groups_it_changed() {
+        let trials: Vec<String> = (0..60)
+            .map(|i| format!("Trial {i}\t{}\t100\t{}\t100", 5 + i % 7, 9 + i % 5))
+            .collect();
+        let before = layout(&trials.join("\n"));
+        let first = Groups::update(None, &before);
+        let mut edited = trials.clone();
+        edited[30] = "Trial 30 (renamed)\t5\t100\t9\t100".to_owned();
+        let after = layout(&edited.join("\n"));
+        let second = Groups::update(Some(&first), &after);
+        let (a, b) = (first.keyed(), second.keyed());
+        assert_eq!(a.len(), b.len());
+        let changed = a.iter().zip(&b).filter(|(x, y)| x.0 != y.0).count();
+        assert!(
+            changed >= 1 && changed < a.len() / 4,
+            "{changed} of {} groups rewritten",
+            a.len()
+        );
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                x.0 == y.0,
+                x.1 == y.1,
+                "a key changes exactly when the text does"
+            );
+        }
+        let document: String = b.iter().map(|(_, svg)| format!("<g>{svg}</g>")).collect();
+        assert!(after.to_svg().contains(&document));
+        // Unchanged data: nothing rewritten.
+        assert_eq!(Groups::update(Some(&second), &after).keyed(), b);
+    }
 
     #[test]
     fn file_names_are_plain() {
