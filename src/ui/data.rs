@@ -178,10 +178,12 @@ fn DataTable() -> impl IntoView {
     let arms = Memo::new(move |_| state.project.with(|p| p.active().options.arms.clone()));
     let table = expect_context::<TableView>();
     let window = Memo::new(move |_| table.viewport.get().window(count.get()));
-    // Rows drawn or gone: measure them (the first rows replace the estimates).
+    // Rows drawn or gone: measure them (the first rows replace the estimates) in the next
+    // frame, when the browser lays the page out anyway; measuring now would lay it out
+    // twice.
     Effect::new(move |_| {
         count.track();
-        table.measure();
+        request_animation_frame(move || table.measure());
     });
     let spacer = move |height: f64| {
         (height > 0.0).then(|| {
