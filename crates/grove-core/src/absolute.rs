@@ -179,23 +179,7 @@ pub fn absolute_effects(
         return Err(AbsoluteError::NotFinite);
     }
     let acr = control_risk;
-    let risk = |effect: f64| -> f64 {
-        match measure {
-            // risk = ACR · RR
-            Measure::RiskRatio => acr * effect.exp(),
-            // risk = OR · ACR / (1 − ACR + OR · ACR)
-            Measure::OddsRatio => {
-                let or = effect.exp();
-                if or.is_infinite() {
-                    1.0
-                } else {
-                    or * acr / (1.0 - acr + or * acr)
-                }
-            }
-            // risk = ACR + RD
-            Measure::RiskDifference => acr + effect,
-        }
-    };
+    let risk = |effect: f64| implied_risk(measure, acr, effect);
     let point = risk(e);
     if !(0.0..=1.0).contains(&point) {
         return Err(AbsoluteError::ImpliedRiskOutOfRange(point));
@@ -221,6 +205,38 @@ pub fn absolute_effects(
         number_needed_ci: nnt_interval(d_lo, d_hi),
         clamped,
     })
+}
+
+/// The risk in the experimental group implied by the control risk `acr` and an effect
+/// on the analysis scale of `measure` (log for RR and OR), not clamped to `[0, 1]`:
+///
+/// ```text
+/// RR:  risk = ACR · exp(effect)
+/// OR:  risk = OR · ACR / (1 − ACR + OR · ACR),  OR = exp(effect)   (1 when OR = ∞)
+/// RD:  risk = ACR + effect
+/// ```
+///
+/// ```
+/// use grove_core::absolute::implied_risk;
+/// use grove_core::Measure;
+/// assert!((implied_risk(Measure::RiskRatio, 0.1, 0.5f64.ln()) - 0.05).abs() < 1e-15);
+/// ```
+pub fn implied_risk(measure: Measure, acr: f64, effect: f64) -> f64 {
+    match measure {
+        // risk = ACR · RR
+        Measure::RiskRatio => acr * effect.exp(),
+        // risk = OR · ACR / (1 − ACR + OR · ACR)
+        Measure::OddsRatio => {
+            let or = effect.exp();
+            if or.is_infinite() {
+                1.0
+            } else {
+                or * acr / (1.0 - acr + or * acr)
+            }
+        }
+        // risk = ACR + RD
+        Measure::RiskDifference => acr + effect,
+    }
 }
 
 /// `1/|ARD|` on the side of ARD's sign.

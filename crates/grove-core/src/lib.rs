@@ -11,6 +11,7 @@
 pub mod absolute;
 pub mod analysis;
 pub mod bias;
+pub mod diagnostics;
 pub mod dist;
 pub mod effect;
 pub mod forest;

@@ -223,36 +223,48 @@ pub fn score_and_information(t: &Table) -> (f64, f64) {
 
 /// One observation of a weighted regression.
 #[derive(Debug, Clone, Copy)]
-struct Point {
-    x: f64,
-    y: f64,
-    w: f64,
+pub(crate) struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
 }
 
-/// Validates paired effects and variances: same length, finite `yi`, positive finite
-/// `vi`.
-pub(crate) fn check_effects(yi: &[f64], vi: &[f64]) -> Result<(), BiasError> {
-    if yi.len() != vi.len() {
-        return Err(BiasError::LengthMismatch {
-            effects: yi.len(),
-            variances: vi.len(),
-        });
-    }
-    match yi
-        .iter()
-        .zip(vi)
-        .position(|(y, v)| !y.is_finite() || !v.is_finite() || *v <= 0.0)
-    {
-        Some(index) => Err(BiasError::InvalidEffect { index }),
-        None => Ok(()),
+/// A weighted least-squares line `y = intercept + slope·x` with the centred sums it
+/// came from (see the module docs for the formulas).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Line {
+    /// `Σw`.
+    pub sw: f64,
+    /// `x̄ = Σwx / Σw`.
+    pub xbar: f64,
+    /// `Sxx = Σw(x − x̄)²`.
+    pub sxx: f64,
+    /// `b1 = Sxy / Sxx`.
+    pub slope: f64,
+    /// `b0 = ȳ − b1·x̄`.
+    pub intercept: f64,
+    /// `Σw(y − b0 − b1·x)²` (metafor's `QE` of the meta-regression).
+    pub rss: f64,
+}
+
+impl Line {
+    /// `(X'WX)⁻¹` of the design `[1, x]`: variances of `b0` and `b1` when the weights are
+    /// inverse variances (`1/Σw + x̄²/Sxx` and `1/Sxx`).
+    pub fn unscaled_variances(&self) -> (f64, f64) {
+        (
+            1.0 / self.sw + self.xbar * self.xbar / self.sxx,
+            1.0 / self.sxx,
+        )
     }
 }
 
-/// Weighted least squares with centred sums (two passes, numerically stable).
-fn fit(
-    kind: RegressionTestKind,
-    points: impl Iterator<Item = Point> + Clone,
-) -> Result<RegressionTest, BiasError> {
+/// The weighted least-squares line through at least two points (two passes over centred
+/// sums, numerically stable).
+///
+/// # Errors
+/// [`BiasError::TooFewStudies`] with fewer than 2 points, [`BiasError::NoSpreadInPredictor`]
+/// when `Sxx ≤ RANK_TOLERANCE · Σwx²` (R's `lm` QR tolerance on the weighted design).
+pub(crate) fn line(points: impl Iterator<Item = Point> + Clone) -> Result<Line, BiasError> {
     let (mut k, mut sw, mut swx, mut swy) = (0usize, 0.0, 0.0, 0.0);
     for p in points.clone() {
         k += 1;
@@ -260,9 +272,9 @@ fn fit(
         swx += p.w * p.x;
         swy += p.w * p.y;
     }
-    if k < 3 {
+    if k < 2 {
         return Err(BiasError::TooFewStudies {
-            needed: 3,
+            needed: 2,
             found: k,
         });
     }
@@ -285,20 +297,63 @@ fn fit(
             p.w * r * r
         })
         .sum();
+    Ok(Line {
+        sw,
+        xbar,
+        sxx,
+        slope,
+        intercept,
+        rss,
+    })
+}
+
+/// Validates paired effects and variances: same length, finite `yi`, positive finite
+/// `vi`.
+pub(crate) fn check_effects(yi: &[f64], vi: &[f64]) -> Result<(), BiasError> {
+    if yi.len() != vi.len() {
+        return Err(BiasError::LengthMismatch {
+            effects: yi.len(),
+            variances: vi.len(),
+        });
+    }
+    match yi
+        .iter()
+        .zip(vi)
+        .position(|(y, v)| !y.is_finite() || !v.is_finite() || *v <= 0.0)
+    {
+        Some(index) => Err(BiasError::InvalidEffect { index }),
+        None => Ok(()),
+    }
+}
+
+/// The t test of a weighted least-squares line's slope (R's `lm`), at least 3 points.
+fn fit(
+    kind: RegressionTestKind,
+    points: impl Iterator<Item = Point> + Clone,
+) -> Result<RegressionTest, BiasError> {
+    let k = points.clone().count();
+    if k < 3 {
+        return Err(BiasError::TooFewStudies {
+            needed: 3,
+            found: k,
+        });
+    }
+    let l = line(points)?;
     let df = k - 2;
-    let mse = rss / df as f64;
+    let mse = l.rss / df as f64;
     if mse.is_nan() || mse <= 0.0 || mse.is_infinite() {
         return Err(BiasError::PerfectFit);
     }
-    let bias_se = (mse / sxx).sqrt();
-    let limit_se = (mse * (1.0 / sw + xbar * xbar / sxx)).sqrt();
-    let t = slope / bias_se;
+    let (v0, v1) = l.unscaled_variances();
+    let bias_se = (mse * v1).sqrt();
+    let limit_se = (mse * v0).sqrt();
+    let t = l.slope / bias_se;
     Ok(RegressionTest {
         kind,
         k,
-        bias: slope,
+        bias: l.slope,
         bias_se,
-        limit: intercept,
+        limit: l.intercept,
         limit_se,
         t,
         df,

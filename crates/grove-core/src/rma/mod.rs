@@ -529,7 +529,8 @@ pub fn heterogeneity_q(yi: &[f64], vi: &[f64]) -> QStatistics {
     }
 }
 
-fn check_input(yi: &[f64], vi: &[f64]) -> Result<(), Undefined> {
+/// Same length, at least one study, finite `yi`, positive finite `vi`.
+pub(crate) fn check_input(yi: &[f64], vi: &[f64]) -> Result<(), Undefined> {
     if yi.len() != vi.len() {
         return Err(Undefined::LengthMismatch {
             yi: yi.len(),

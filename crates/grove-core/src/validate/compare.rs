@@ -19,6 +19,9 @@ pub const CLOSED_FORM_RELATIVE: f64 = 1e-6;
 pub const ITERATIVE_RELATIVE: f64 = 1e-5;
 /// Absolute tolerance for values near zero (README: "1e-9 absolute near zero").
 pub const ABSOLUTE_NEAR_ZERO: f64 = 1e-9;
+/// Absolute tolerance for p-values of the diagnostics files
+/// (`tests/reference/diagnostics/README.md`: "1e-6 relative or 1e-12 absolute").
+pub const P_VALUE_ABSOLUTE: f64 = 1e-12;
 
 /// Which of the README's tolerances applies to a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -27,26 +30,48 @@ pub enum Tolerance {
     ClosedForm,
     /// [`ITERATIVE_RELATIVE`], or [`ABSOLUTE_NEAR_ZERO`].
     Iterative,
+    /// p-values of the diagnostics files: [`CLOSED_FORM_RELATIVE`], or
+    /// [`P_VALUE_ABSOLUTE`].
+    PValue,
+    /// Counts, indices and bitmasks: equal.
+    Exact,
 }
 
 impl Tolerance {
     /// The relative tolerance.
     pub fn relative(self) -> f64 {
         match self {
-            Tolerance::ClosedForm => CLOSED_FORM_RELATIVE,
+            Tolerance::ClosedForm | Tolerance::PValue => CLOSED_FORM_RELATIVE,
             Tolerance::Iterative => ITERATIVE_RELATIVE,
+            Tolerance::Exact => 0.0,
         }
     }
 
-    /// The deviation of `actual` from `expected` (see the module docs).
+    /// The absolute tolerance near zero.
+    pub fn absolute(self) -> f64 {
+        match self {
+            Tolerance::ClosedForm | Tolerance::Iterative => ABSOLUTE_NEAR_ZERO,
+            Tolerance::PValue => P_VALUE_ABSOLUTE,
+            Tolerance::Exact => 0.0,
+        }
+    }
+
+    /// The deviation of `actual` from `expected` (see the module docs; for
+    /// [`Tolerance::Exact`] the plain relative difference, floored at 1).
     pub fn deviation(self, expected: f64, actual: f64) -> f64 {
-        let floor = ABSOLUTE_NEAR_ZERO / self.relative();
+        let floor = match self {
+            Tolerance::Exact => 1.0,
+            _ => self.absolute() / self.relative(),
+        };
         (actual - expected).abs() / expected.abs().max(floor)
     }
 
     /// Whether `actual` agrees with `expected`.
     pub fn agrees(self, expected: f64, actual: f64) -> bool {
-        self.deviation(expected, actual) <= self.relative()
+        match self {
+            Tolerance::Exact => expected == actual,
+            _ => self.deviation(expected, actual) <= self.relative(),
+        }
     }
 }
 
@@ -169,7 +194,15 @@ pub struct Comparison {
 }
 
 /// Keys whose text is a description of how metafor was called, not a result.
-pub const DESCRIPTIVE_KEYS: [&str; 5] = ["test", "intercept_note", "note", "applies_to", "base"];
+pub const DESCRIPTIVE_KEYS: [&str; 7] = [
+    "test",
+    "intercept_note",
+    "note",
+    "applies_to",
+    "base",
+    "definition",
+    "per_subset_omitted",
+];
 
 impl Comparison {
     /// Compares a reference tree with the engine's. Every leaf of `expected` is
@@ -202,7 +235,18 @@ impl Comparison {
                 self.compared += 1;
                 mismatch(self, MismatchKind::UnexpectedValue { actual: *a });
             }
-            (Node::Bool(e), Some(Node::Bool(a))) if e == a => {}
+            (Node::Bool(e), Some(Node::Bool(a))) => {
+                self.compared += 1;
+                if e != a {
+                    mismatch(
+                        self,
+                        MismatchKind::Text {
+                            expected: e.to_string(),
+                            actual: a.to_string(),
+                        },
+                    );
+                }
+            }
             (Node::Text(e), Some(Node::Text(a))) => {
                 if e != a {
                     mismatch(
@@ -318,6 +362,11 @@ mod tests {
         check(0.0, 0.9e-9, Tolerance::ClosedForm, true);
         check(0.0, 1.1e-9, Tolerance::ClosedForm, false);
         check(2.3e-26, 0.0, Tolerance::ClosedForm, true);
+        check(0.0, 0.9e-12, Tolerance::PValue, true);
+        check(0.0, 1.1e-12, Tolerance::PValue, false);
+        check(0.5, 0.5 + 4e-7, Tolerance::PValue, true);
+        check(3.0, 3.0, Tolerance::Exact, true);
+        check(3.0, 3.0 + 1e-12, Tolerance::Exact, false);
     }
 
     #[test]

@@ -226,21 +226,21 @@ fn shaped_like(expected: &Node, actual: &Node) -> Node {
     }
 }
 
-fn interval(i: Option<Interval>) -> Node {
+pub(super) fn interval(i: Option<Interval>) -> Node {
     match i {
         Some(i) => Node::numbers([Some(i.lower), Some(i.upper)]),
         None => Node::Null,
     }
 }
 
-fn map<const N: usize>(entries: [(&str, Node); N]) -> BTreeMap<String, Node> {
+pub(super) fn map<const N: usize>(entries: [(&str, Node); N]) -> BTreeMap<String, Node> {
     entries
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
 }
 
-fn usize_node(x: usize) -> Node {
+pub(super) fn usize_node(x: usize) -> Node {
     // Counts in reference files are small; f64 holds them exactly.
     Node::Number(x as f64)
 }

@@ -7,6 +7,9 @@
 //! largest deviation and every mismatch. Nothing is skipped: an analysis or extra the
 //! engine does not support, or a value it does not produce, is a failure.
 //!
+//! [`run_diagnostics`] does the same for the diagnostics files
+//! (`tests/reference/diagnostics/*.json`, [`DiagnosticsFile`]).
+//!
 //! The files are JSON; this module only defines their serde types, so that the engine
 //! crate carries no JSON parser:
 //!
@@ -20,13 +23,15 @@
 //! ```
 
 pub mod compare;
+pub mod diagnostics;
 mod engine;
 pub mod reference;
 
 pub use compare::{
     ABSOLUTE_NEAR_ZERO, CLOSED_FORM_RELATIVE, Comparison, Deviation, ITERATIVE_RELATIVE, Mismatch,
-    MismatchKind, Tolerance,
+    MismatchKind, P_VALUE_ABSOLUTE, Tolerance,
 };
+pub use diagnostics::{DiagnosticsFile, run_diagnostics};
 pub use reference::{Node, ReferenceAnalysis, ReferenceFile, ReferenceStudy};
 
 use crate::table::TableError;
