@@ -4,7 +4,7 @@
 //!   from a spreadsheet, CSV, TSV, ...) and prints the per-study table and the pooled
 //!   result, or JSON with `--json`.
 //! - `grove validate FILE.json...` checks the engine against reference files in the
-//!   format of `tests/reference/README.md`.
+//!   format of `tests/reference/README.md` or `tests/reference/diagnostics/README.md`.
 //! - `grove revman-check FILE.rm5...` checks the engine against the results RevMan 5
 //!   stored in its review files.
 
@@ -57,10 +57,13 @@ enum Command {
     /// may name them instead ("Study", "Experimental events", "n1i", "event.e", ...).
     /// Cells may be separated by tabs, semicolons, commas or runs of spaces.
     Analyze(analyze::Args),
-    /// Check the engine against reference files (format: tests/reference/README.md).
+    /// Check the engine against reference files (formats: tests/reference/README.md and,
+    /// for files with a `diagnostics` field, tests/reference/diagnostics/README.md).
     ///
-    /// Prints one line per analysis and extra with its largest relative deviation from
-    /// the reference, then "N passed, M failed"; exits with status 1 if any failed.
+    /// Prints one line per analysis and extra (diagnostics: per measure and block, as
+    /// `RR/influence/DL`) with its largest relative deviation from the reference and the
+    /// first mismatch (field, study index, expected and got), then "N passed, M failed";
+    /// exits with status 1 if any failed.
     Validate {
         /// Reference files (JSON).
         #[arg(required = true, value_name = "FILE.json")]

@@ -1,6 +1,13 @@
 //! `grove validate`: runs reference files through the engine and reports agreement.
+//!
+//! Two formats: the pooled-analysis files of `tests/reference/README.md` and the
+//! diagnostics files of `tests/reference/diagnostics/README.md`, told apart by the
+//! latter's `diagnostics` field.
 
-use grove_core::validate::{CheckReport, FileReport, ReferenceFile, run as run_file};
+use grove_core::validate::{
+    CheckReport, DiagnosticsFile, FileReport, ReferenceFile, run as run_file, run_diagnostics,
+};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,8 +17,7 @@ pub(crate) fn run(files: &[PathBuf], verbose: bool) -> ExitCode {
     let (mut passed, mut failed) = (0usize, 0usize);
     for path in files {
         match load(path) {
-            Ok(file) => {
-                let report = run_file(&file);
+            Ok(report) => {
                 print_report(path, &report, verbose);
                 passed += report.passed();
                 failed += report.failed();
@@ -34,10 +40,24 @@ pub(crate) fn run(files: &[PathBuf], verbose: bool) -> ExitCode {
     }
 }
 
-fn load(path: &Path) -> Result<ReferenceFile, String> {
+/// Reads a reference file of either format and runs it through the engine.
+fn load(path: &Path) -> Result<FileReport, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("not a reference file (format: tests/reference/README.md): {e}"))
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("not a reference file (format: tests/reference/README.md): {e}"))?;
+    if value.get("diagnostics").is_some() {
+        let file: DiagnosticsFile = serde_json::from_value(value).map_err(|e| {
+            format!(
+                "not a diagnostics reference file (format: tests/reference/diagnostics/README.md): {e}"
+            )
+        })?;
+        Ok(run_diagnostics(&file))
+    } else {
+        let file: ReferenceFile = serde_json::from_value(value).map_err(|e| {
+            format!("not a reference file (format: tests/reference/README.md): {e}")
+        })?;
+        Ok(run_file(&file))
+    }
 }
 
 fn print_report(path: &Path, report: &FileReport, verbose: bool) {
@@ -58,12 +78,14 @@ fn print_report(path: &Path, report: &FileReport, verbose: bool) {
 /// `bcg.json  RR/IV/random/REML/HK  ok    max deviation 3.1e-9 (pooled.tau2)`.
 fn line(file: &str, check: &CheckReport) -> String {
     let status = if check.passed() { "ok  " } else { "FAIL" };
-    let deviation = match check.largest_deviation() {
-        Some(d) => format!("max deviation {:.1e} ({})", d.value, d.field),
-        None if check.comparison.compared > 0 => {
+    let deviation = match (check.largest_deviation(), &check.refused) {
+        (_, Some(message)) if check.passed() => format!("declined, as in the reference: {message}"),
+        (_, Some(message)) => format!("the reference declines: {message}"),
+        (Some(d), None) => format!("max deviation {:.1e} ({})", d.value, d.field),
+        (None, None) if check.comparison.compared > 0 => {
             "every value undefined, as in the reference".to_string()
         }
-        None => "no value compared".to_string(),
+        (None, None) => "no value compared".to_string(),
     };
     let mut out = format!("{file}  {:<24} {status}  {deviation}", check.id);
     if let Some(failure) = &check.failure {

@@ -569,3 +569,111 @@ fn endless_input_is_refused_at_the_stated_size() {
         "{err}"
     );
 }
+
+fn diagnostics_paths() -> Vec<String> {
+    let mut paths: Vec<String> = std::fs::read_dir(reference_dir().join("diagnostics"))
+        .expect("diagnostics reference dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| p.display().to_string())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Number of checks in a diagnostics file: per measure the effects, each EE/DL block
+/// (GOSH not computed by metafor gives none), each regression test, L'Abbé, absolute.
+fn diagnostic_checks_in(file: &Value) -> usize {
+    let measures = file["diagnostics"].as_object().expect("diagnostics");
+    measures
+        .values()
+        .map(|block| {
+            let fits: usize = [
+                "fits",
+                "influence",
+                "baujat",
+                "radial",
+                "gosh",
+                "cumulative_by_year",
+            ]
+            .iter()
+            .flat_map(|key| ["EE", "DL"].map(|fit| &block[key][fit]))
+            .filter(|b| {
+                !b["not_computed"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("k ="))
+            })
+            .count();
+            let tests = block["regtest"]["tests"].as_array().map_or(0, Vec::len);
+            1 + fits + tests + 2
+        })
+        .sum()
+}
+
+#[test]
+fn validate_reads_diagnostics_files() {
+    let paths = diagnostics_paths();
+    assert_eq!(paths.len(), 9, "{paths:?}");
+    let expected: usize = paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("diagnostics file");
+            diagnostic_checks_in(&serde_json::from_str(&text).expect("JSON"))
+        })
+        .sum();
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(paths.iter().map(String::as_str))
+        .collect();
+    let out = grove(&args, "");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("bcg.json  OR/gosh/DL"), "{stdout}");
+    assert!(
+        stdout.contains("edge-single-study.json  RR/influence/EE"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), expected + 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("{expected} passed, 0 failed").as_str())
+    );
+}
+
+#[test]
+fn validate_names_the_altered_diagnostics_value() {
+    let path = reference_dir().join("diagnostics/edge-zero-cells.json");
+    let mut file: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("file")).expect("JSON");
+    let x = &mut file["diagnostics"]["OR"]["influence"]["DL"]["cook_d"][4];
+    *x = Value::from(x.as_f64().expect("number") * 1.01);
+    // A refusal the engine does not share: the OR block's first regression test.
+    file["diagnostics"]["OR"]["regtest"]["tests"][0] = serde_json::json!({
+        "id": "rma/DL/sei", "model": "rma", "base_fit": "DL", "predictor": "sei",
+        "refused": "Stopped because k = 1."
+    });
+    let dir = std::env::temp_dir().join(format!("grove-cli-diagnostics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let altered = dir.join("altered.json");
+    std::fs::write(&altered, file.to_string()).expect("write");
+    let out = grove(&["validate", altered.to_str().expect("path")], "");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let failing: Vec<&str> = stdout.lines().filter(|l| l.contains("FAIL")).collect();
+    assert_eq!(failing.len(), 2, "{stdout}");
+    assert!(
+        failing[0].starts_with("altered.json  OR/influence/DL")
+            && failing[0].contains("influence.DL.cook_d[4]: expected"),
+        "{stdout}"
+    );
+    assert!(
+        failing[1].contains("OR/regtest/rma/DL/sei")
+            && failing[1].contains("the engine computes a result where metafor refused"),
+        "{stdout}"
+    );
+    let total = diagnostic_checks_in(&file);
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("{} passed, 2 failed", total - 2).as_str())
+    );
+}

@@ -303,6 +303,7 @@ fn check(
         kind: CheckKind::Analysis,
         comparison,
         failure,
+        refused: declined.and_then(Node::as_str).map(str::to_string),
     }
 }
 
@@ -312,6 +313,7 @@ fn failed(id: String, failure: Failure) -> CheckReport {
         kind: CheckKind::Analysis,
         comparison: Comparison::default(),
         failure: Some(failure),
+        refused: None,
     }
 }
 

@@ -58,6 +58,9 @@ pub struct CheckReport {
     pub comparison: Comparison,
     /// Why the engine could not run it at all, if so.
     pub failure: Option<Failure>,
+    /// metafor's message when the reference records a refusal (diagnostics files): the
+    /// check then compares whether the engine refuses the same case.
+    pub refused: Option<String>,
 }
 
 impl CheckReport {
@@ -214,5 +217,6 @@ fn finish(
         kind,
         comparison,
         failure,
+        refused: None,
     }
 }
