@@ -4,7 +4,7 @@
 use std::ops::ControlFlow;
 
 use grove_core::diagnostics::{
-    BaseFit, DiagnosticsError, GoshSubset, Predictor, RegtestModel, RegtestTest, baujat,
+    BaseFit, DiagnosticsError, GoshSubset, Histogram, Predictor, RegtestModel, RegtestTest, baujat,
     cumulative_by_year, gosh, gosh_summary, gosh_visit, influence, radial, regtest,
 };
 use proptest::prelude::*;
@@ -56,6 +56,11 @@ proptest! {
             prop_assert_eq!(g.summary.estimate.n, n);
             let binned: u64 = g.summary.histogram.counts.iter().flatten().sum();
             prop_assert_eq!(binned, n);
+            // The estimates' range is that of the studies, known before any fit.
+            prop_assert_eq!(&Histogram::for_studies(&yi), &Histogram {
+                counts: vec![vec![0; 50]; 50],
+                ..g.summary.histogram.clone()
+            });
             // The full set is the full fit; single studies are their own estimates.
             let fit = base.fit(&yi, &vi).expect("valid input");
             let all = (n - 1) as usize;
@@ -79,15 +84,17 @@ proptest! {
                 let ee = BaseFit::Common.fit(&ys, &vs).expect("valid subset");
                 prop_assert!((g.i2[i] - ee.heterogeneity.i2).abs() < 1e-6, "mask {mask}");
             }
-            // Streaming gives the same summary, without percentiles.
-            let streamed = gosh_summary(&yi, &vi, base, |_, _| ControlFlow::Continue(()))
+            // Streaming gives the same summary.
+            let streamed = gosh_summary(&yi, &vi, base, |_| ControlFlow::Continue(()))
                 .expect("valid input")
                 .expect("not cancelled");
             prop_assert_eq!(&streamed.histogram, &g.summary.histogram);
             prop_assert!(close(streamed.estimate.mean, g.summary.estimate.mean));
             prop_assert!(close(streamed.q.sd, g.summary.q.sd));
             prop_assert_eq!(streamed.i2.max, g.summary.i2.max);
-            prop_assert!(streamed.estimate.percentiles.is_none());
+            prop_assert_eq!(streamed.estimate.percentiles, g.summary.estimate.percentiles);
+            prop_assert_eq!(streamed.i2.percentiles, g.summary.i2.percentiles);
+            prop_assert_eq!(streamed.q.percentiles, g.summary.q.percentiles);
         }
     }
 
@@ -182,7 +189,7 @@ fn gosh_visits_stop_when_asked() {
             .all(|w| (w[0].bitmask ^ w[1].bitmask).count_ones() == 1)
     );
     let mut calls = 0;
-    let cancelled = gosh_summary(&yi, &vi, BaseFit::Common, |_, _| {
+    let cancelled = gosh_summary(&yi, &vi, BaseFit::Common, |_| {
         calls += 1;
         ControlFlow::Break(())
     });
@@ -198,16 +205,20 @@ fn gosh_streams_millions_of_subsets() {
     let k = 22;
     let yi: Vec<f64> = (0..k).map(|i| ((i * 7) % 11) as f64 / 10.0 - 0.5).collect();
     let vi: Vec<f64> = (0..k).map(|i| 0.02 + (i % 5) as f64 / 20.0).collect();
-    let mut last = (0, 0);
-    let summary = gosh_summary(&yi, &vi, BaseFit::Common, |done, total| {
-        last = (done, total);
+    let mut last = None;
+    let summary = gosh_summary(&yi, &vi, BaseFit::Common, |p| {
+        last = Some(p);
         ControlFlow::Continue(())
     })
     .expect("valid input")
     .expect("not cancelled");
     let n = (1u64 << k) - 1;
     assert_eq!(summary.n_subsets, n);
-    assert_eq!(last, (2 * n, 2 * n));
+    let last = last.expect("progress reported");
+    assert_eq!((last.done, last.subsets), (n, n));
+    assert!(last.pass >= 2, "{last:?}");
+    let p = summary.estimate.percentiles.expect("percentiles");
+    assert!(p.windows(2).all(|w| w[0] <= w[1]), "{p:?}");
     let fit = BaseFit::Common.fit(&yi, &vi).expect("valid input");
     assert!(summary.estimate.min <= fit.pooled.estimate);
     assert!(summary.estimate.max >= fit.pooled.estimate);

@@ -23,9 +23,9 @@
 //! recomputed from scratch every [`RESYNC_INTERVAL`] subsets.
 //!
 //! [`gosh`] stores every subset's values (ascending bitmask order, up to
-//! [`GOSH_MAX_STORED_K`] studies) with the [`GoshSummary`]; [`gosh_summary`] streams
-//! them (two passes, no storage, progress and cancellation) for up to 63 studies, and
-//! gives every summary statistic except the percentiles, which need the values.
+//! [`GOSH_MAX_STORED_K`] studies) with the [`GoshSummary`]; [`gosh_summary`] gives the
+//! same summary without storing the values (several passes, progress and
+//! cancellation), for up to 63 studies.
 //!
 //! Reference: Olkin I, Dahabreh IJ, Trikalinos TA (2012). GOSH — a graphical display of
 //! study heterogeneity. Res Synth Methods 3:214–223.
@@ -98,8 +98,8 @@ pub struct GoshStatistic {
     pub min: f64,
     /// Largest value.
     pub max: f64,
-    /// R `quantile(type = 7)` at [`PERCENTILE_PROBABILITIES`]; `None` when the values
-    /// were streamed rather than stored.
+    /// R `quantile(type = 7)` at [`PERCENTILE_PROBABILITIES`]; `None` for no values
+    /// (and from [`GoshAccumulator::finish`], which sees each value once).
     pub percentiles: Option<[f64; 7]>,
 }
 
@@ -258,59 +258,416 @@ pub fn gosh(yi: &[f64], vi: &[f64], base: BaseFit) -> Result<Gosh, DiagnosticsEr
     })
 }
 
-/// The summary of a GOSH analysis without storing the `2^k − 1` values: two passes of
-/// [`gosh_visit`], the first for the moments and the range of the estimates (which fixes
-/// the histogram's edges), the second for the histogram. `progress(done, total)` is
-/// called every [`RESYNC_INTERVAL`] subsets and at the end, `total = 2·(2^k − 1)`; it
-/// returns `ControlFlow::Break(())` to cancel, and then the result is `Ok(None)`.
-/// Percentiles are `None` (they need the values; see [`gosh`]).
+/// How far a streamed GOSH summary ([`gosh_summary`]) has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GoshProgress {
+    /// The pass over all subsets, from 1: pass 1 takes the moments, the histogram and
+    /// narrows down the percentiles, later passes (usually one or two) finish them.
+    pub pass: usize,
+    /// Subsets done in this pass.
+    pub done: u64,
+    /// Subsets in a pass, `2^k − 1`.
+    pub subsets: u64,
+}
+
+/// The summary of a GOSH analysis, percentiles included, without storing the `2^k − 1`
+/// values: passes of [`gosh_visit`] (no storage per subset), the same numbers as
+/// [`gosh`]'s summary.
+///
+/// * Pass 1: moments (Welford 1962) and extremes; the histogram, whose edges are known
+///   before any fit ([`Histogram::for_studies`]); and, for each percentile, the order
+///   statistics it needs (R type 7: ranks `⌊h⌋` and `⌊h⌋ + 1`, `h = (n − 1)·p`) are
+///   narrowed to one of 4096 bins (count, minimum, maximum) of a range known to hold
+///   every value (estimates within the studies' `yi`, `0 ≤ I² ≤ 100`, Q at most Q of
+///   all studies; DL's τ² has no such range and starts in pass 2).
+/// * Later passes: a bin holding a wanted rank is collected and sorted when it holds at
+///   most 2^18 values, or split into 4096 bins again; an order statistic that is the
+///   first or last of its bin, or of a bin whose values are all equal, is known at
+///   once. Each pass splits every open range, so this ends; for smooth data one or two
+///   passes more suffice. Should rounding put a value outside its assumed range (or an
+///   estimate outside the histogram's edges), that part is redone in pass 2 from the
+///   ranges pass 1 found.
+///
+/// `progress` is called every [`RESYNC_INTERVAL`] subsets and at the end of each pass;
+/// it returns `ControlFlow::Break(())` to cancel, and then the result is `Ok(None)`.
 ///
 /// # Errors
 /// As [`gosh_visit`].
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use grove_core::diagnostics::{gosh, gosh_summary, BaseFit};
+/// let (yi, vi) = ([0.1, 0.5, -0.2, 0.3], [0.04, 0.04, 0.08, 0.02]);
+/// let streamed = gosh_summary(&yi, &vi, BaseFit::DerSimonianLaird, |_| ControlFlow::Continue(()))
+///     .unwrap()
+///     .unwrap();
+/// let stored = gosh(&yi, &vi, BaseFit::DerSimonianLaird).unwrap().summary;
+/// assert_eq!(streamed.estimate.percentiles, stored.estimate.percentiles);
+/// ```
 pub fn gosh_summary<P>(
     yi: &[f64],
     vi: &[f64],
     base: BaseFit,
+    progress: P,
+) -> Result<Option<GoshSummary>, DiagnosticsError>
+where
+    P: FnMut(GoshProgress) -> ControlFlow<()>,
+{
+    summary_streamed(yi, vi, base, STREAM_LIMITS, progress)
+}
+
+/// Bins per split and the most values collected per range when selecting order
+/// statistics in [`gosh_summary`].
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    bins: usize,
+    collect: u64,
+}
+
+const STREAM_LIMITS: Limits = Limits {
+    bins: 1 << 12,
+    collect: 1 << 18,
+};
+
+fn summary_streamed<P>(
+    yi: &[f64],
+    vi: &[f64],
+    base: BaseFit,
+    limits: Limits,
     mut progress: P,
 ) -> Result<Option<GoshSummary>, DiagnosticsError>
 where
-    P: FnMut(u64, u64) -> ControlFlow<()>,
+    P: FnMut(GoshProgress) -> ControlFlow<()>,
 {
     check_input(yi, vi)?;
     let k = yi.len();
-    let n = if (2..=GOSH_MAX_K).contains(&k) {
+    let subsets = if (2..=GOSH_MAX_K).contains(&k) {
         (1u64 << k) - 1
     } else {
         0
     };
-    let total = 2 * n;
-    let mut acc = GoshAccumulator::new(base);
-    let mut done = 0u64;
-    let mut tick = |done: &mut u64| {
-        *done += 1;
-        if done.is_multiple_of(RESYNC_INTERVAL) || *done == total {
-            progress(*done, total)
-        } else {
-            ControlFlow::Continue(())
-        }
+    // One pass of gosh_visit, reporting progress; false when cancelled.
+    let mut pass = 0;
+    let mut run = |f: &mut dyn FnMut(&GoshSubset)| -> Result<bool, DiagnosticsError> {
+        pass += 1;
+        let mut done = 0u64;
+        let flow = gosh_visit(yi, vi, base, |s| {
+            f(s);
+            done += 1;
+            if done.is_multiple_of(RESYNC_INTERVAL) || done == subsets {
+                progress(GoshProgress {
+                    pass,
+                    done,
+                    subsets,
+                })
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(flow.is_continue())
     };
-    let first = gosh_visit(yi, vi, base, |s| {
+    // Ranges known before any pass (see `Histogram::for_studies`, `a_priori_ranges`):
+    // pass 1 already bins the histogram and narrows the percentiles.
+    let mut acc = GoshAccumulator::new(base);
+    let mut histogram = Histogram::for_studies(yi);
+    let mut selections: [Option<Selection>; 4] = a_priori_ranges(yi, vi, base)
+        .map(|range| range.map(|(lo, hi)| Selection::new(subsets, lo, hi, limits)));
+    let first = run(&mut |s| {
         acc.push(s);
-        tick(&mut done)
-    })?;
-    if first.is_break() {
-        return Ok(None);
-    }
-    let (lo, hi) = edges_range((acc.estimate.min, acc.estimate.max));
-    let mut histogram = Histogram::new(lo, hi);
-    let second = gosh_visit(yi, vi, base, |s| {
         histogram.add(s.estimate, s.i2);
-        tick(&mut done)
+        for (sel, x) in selections.iter_mut().zip(quantities(s)) {
+            if let Some(sel) = sel {
+                sel.observe(x);
+            }
+        }
     })?;
-    if second.is_break() {
+    if !first {
         return Ok(None);
     }
-    Ok(Some(acc.finish(histogram)))
+    // Rounding could put an estimate a hair outside the studies' range and so change the
+    // edges, or a value outside its assumed range: then that part is done again from
+    // the ranges pass 1 found.
+    let actual = [&acc.estimate, &acc.i2, &acc.q, &acc.tau2];
+    let (lo, hi) = edges_range((acc.estimate.min, acc.estimate.max));
+    let mut redo_histogram = None;
+    if histogram.estimate_edges.first() != Some(&lo) || histogram.estimate_edges.last() != Some(&hi)
+    {
+        redo_histogram = Some(Histogram::new(lo, hi));
+    }
+    for (sel, r) in selections.iter_mut().zip(actual) {
+        match sel {
+            Some(s) if s.saw_everything() => s.settle(limits),
+            _ => *sel = Some(Selection::new(r.n, r.min, r.max, limits)),
+        }
+    }
+    let mut selections =
+        selections.map(|s| s.unwrap_or_else(|| Selection::new(0, 0.0, 0.0, limits)));
+    while redo_histogram.is_some() || selections.iter().any(Selection::open) {
+        let more = run(&mut |s| {
+            if let Some(h) = &mut redo_histogram {
+                h.add(s.estimate, s.i2);
+            }
+            for (sel, x) in selections.iter_mut().zip(quantities(s)) {
+                sel.observe(x);
+            }
+        })?;
+        if !more {
+            return Ok(None);
+        }
+        if let Some(h) = redo_histogram.take() {
+            histogram = h;
+        }
+        for sel in &mut selections {
+            sel.settle(limits);
+        }
+    }
+    let mut summary = acc.finish(histogram);
+    let [e, i, q, t] = &selections;
+    summary.estimate.percentiles = e.percentiles();
+    summary.i2.percentiles = i.percentiles();
+    summary.q.percentiles = q.percentiles();
+    if let Some(tau2) = &mut summary.tau2 {
+        tau2.percentiles = t.percentiles();
+    }
+    Ok(Some(summary))
+}
+
+/// Ranges that hold every subset's estimate, I², Q and τ² before any is computed, a
+/// little widened against rounding: a subset's estimate (EE or DL) is a weighted mean
+/// of its studies' `yi`; `0 ≤ I² ≤ 100`; Q of a subset is at most Q of all studies
+/// (`Q(S) = min_c Σ_S w(y − c)² ≤ Σ_S w(y − μ_all)² ≤ Q_all`); τ² is 0 for EE and has no
+/// such bound for DL (`None`: found in pass 1).
+fn a_priori_ranges(yi: &[f64], vi: &[f64], base: BaseFit) -> [Option<(f64, f64)>; 4] {
+    let widen = |lo: f64, hi: f64| {
+        let margin = 1e-9 * (1.0 + lo.abs().max(hi.abs()));
+        (lo - margin, hi + margin)
+    };
+    let (min, max) = min_max(yi);
+    let q_all = crate::rma::heterogeneity_q(yi, vi).q;
+    [
+        Some(widen(min, max)),
+        Some(widen(0.0, 100.0)),
+        Some(widen(0.0, q_all)),
+        match base {
+            BaseFit::Common => Some((0.0, 0.0)),
+            BaseFit::DerSimonianLaird => None,
+        },
+    ]
+}
+
+/// The quantities summarised, in the order estimate, I², Q, τ².
+fn quantities(s: &GoshSubset) -> [f64; 4] {
+    [s.estimate, s.i2, s.q, s.tau2]
+}
+
+/// Finding chosen order statistics of a stream of values over several passes, by
+/// narrowing value ranges (see [`gosh_summary`]).
+#[derive(Debug, Clone)]
+struct Selection {
+    n: u64,
+    /// Values that fell in an open range during the current pass.
+    seen: u64,
+    /// Wanted 0-based ranks, with their values once known.
+    wanted: Vec<(u64, Option<f64>)>,
+    /// Open ranges, disjoint.
+    ranges: Vec<Range>,
+}
+
+/// `count` values, all within `[lo, hi]`, of ranks `below..below + count`.
+#[derive(Debug, Clone)]
+struct Range {
+    lo: f64,
+    hi: f64,
+    /// Bins per unit of value, `bins/(hi − lo)`.
+    scale: f64,
+    below: u64,
+    count: u64,
+    values: RangeValues,
+}
+
+#[derive(Debug, Clone)]
+enum RangeValues {
+    Bins(Vec<Bin>),
+    Collected(Vec<f64>),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bin {
+    count: u64,
+    min: f64,
+    max: f64,
+}
+
+impl Selection {
+    fn new(n: u64, min: f64, max: f64, limits: Limits) -> Selection {
+        let mut wanted: Vec<(u64, Option<f64>)> = Vec::new();
+        if n > 0 {
+            for p in PERCENTILE_PROBABILITIES {
+                let (i, _) = type7_position(n, p);
+                for r in [i, i + 1] {
+                    if r < n && !wanted.iter().any(|w| w.0 == r) {
+                        wanted.push((r, None));
+                    }
+                }
+            }
+        }
+        let mut sel = Selection {
+            n,
+            seen: 0,
+            wanted,
+            ranges: Vec::new(),
+        };
+        sel.open_range(min, max, 0, n, None, limits);
+        sel
+    }
+
+    fn open(&self) -> bool {
+        !self.ranges.is_empty()
+    }
+
+    /// Opens a range for the wanted ranks in it, or resolves them when that is
+    /// possible without a pass.
+    fn open_range(
+        &mut self,
+        lo: f64,
+        hi: f64,
+        below: u64,
+        count: u64,
+        parent: Option<u64>,
+        limits: Limits,
+    ) {
+        let inside = |r: u64| r >= below && r < below + count;
+        if !self.wanted.iter().any(|w| w.1.is_none() && inside(w.0)) {
+            return;
+        }
+        if lo == hi || count == 1 {
+            for w in self.wanted.iter_mut().filter(|w| inside(w.0)) {
+                w.1 = Some(lo);
+            }
+            return;
+        }
+        // Collect when small enough, or when splitting did not narrow (so it ends).
+        let values = if count <= limits.collect || parent == Some(count) || !(hi - lo).is_finite() {
+            RangeValues::Collected(Vec::new())
+        } else {
+            RangeValues::Bins(vec![
+                Bin {
+                    count: 0,
+                    min: f64::INFINITY,
+                    max: f64::NEG_INFINITY,
+                };
+                limits.bins
+            ])
+        };
+        // Kept sorted by `lo` (the ranges are disjoint) for a binary search per value.
+        let at = self.ranges.partition_point(|r| r.lo < lo);
+        self.ranges.insert(
+            at,
+            Range {
+                lo,
+                hi,
+                scale: limits.bins as f64 / (hi - lo),
+                below,
+                count,
+                values,
+            },
+        );
+    }
+
+    fn observe(&mut self, x: f64) {
+        // The last range starting at or below x, if x is within it.
+        let i = self.ranges.partition_point(|r| r.lo <= x);
+        let Some(range) = i.checked_sub(1).map(|i| &mut self.ranges[i]) else {
+            return;
+        };
+        if x > range.hi {
+            return;
+        }
+        self.seen += 1;
+        match &mut range.values {
+            RangeValues::Collected(v) => v.push(x),
+            RangeValues::Bins(bins) => {
+                let nb = bins.len();
+                // x is within [lo, hi], so the position is in [0, nb] and truncation is
+                // its floor (a saturating cast, no call); nb belongs to the last bin.
+                let at = ((x - range.lo) * range.scale) as usize;
+                let b = &mut bins[at.min(nb - 1)];
+                b.count += 1;
+                b.min = b.min.min(x);
+                b.max = b.max.max(x);
+            }
+        }
+    }
+
+    /// Whether every value of the pass fell in an open range (the first range was
+    /// assumed rather than found).
+    fn saw_everything(&self) -> bool {
+        self.seen == self.ranges.iter().map(|r| r.count).sum::<u64>()
+    }
+
+    /// After a pass: resolves what the ranges now show and opens narrower ranges.
+    fn settle(&mut self, limits: Limits) {
+        self.seen = 0;
+        for range in std::mem::take(&mut self.ranges) {
+            match range.values {
+                RangeValues::Collected(mut v) => {
+                    v.sort_by(f64::total_cmp);
+                    for w in self.wanted.iter_mut().filter(|w| w.1.is_none()) {
+                        if w.0 >= range.below && w.0 < range.below + range.count {
+                            // A rank with no value (non-finite subsets) stays NaN.
+                            w.1 = Some(
+                                v.get((w.0 - range.below) as usize)
+                                    .copied()
+                                    .unwrap_or(f64::NAN),
+                            );
+                        }
+                    }
+                }
+                RangeValues::Bins(bins) => {
+                    let mut start = range.below;
+                    for bin in bins.iter().filter(|b| b.count > 0) {
+                        let end = start + bin.count;
+                        for w in self.wanted.iter_mut().filter(|w| w.1.is_none()) {
+                            if w.0 == start {
+                                w.1 = Some(bin.min);
+                            } else if w.0 + 1 == end {
+                                w.1 = Some(bin.max);
+                            }
+                        }
+                        self.open_range(
+                            bin.min,
+                            bin.max,
+                            start,
+                            bin.count,
+                            Some(range.count),
+                            limits,
+                        );
+                        start = end;
+                    }
+                    // Ranks the bins did not reach (non-finite values) stay NaN.
+                    for w in self.wanted.iter_mut().filter(|w| w.1.is_none()) {
+                        if w.0 >= start && w.0 < range.below + range.count {
+                            w.1 = Some(f64::NAN);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn percentiles(&self) -> Option<[f64; 7]> {
+        if self.n == 0 {
+            return None;
+        }
+        let value = |r: u64| {
+            self.wanted
+                .iter()
+                .find(|w| w.0 == r)
+                .and_then(|w| w.1)
+                .unwrap_or(f64::NAN)
+        };
+        Some(PERCENTILE_PROBABILITIES.map(|p| type7(self.n, p, value)))
+    }
 }
 
 /// Streaming moments, minimum and maximum of each GOSH quantity (Welford 1962), fed one
@@ -343,10 +700,11 @@ impl GoshAccumulator {
         if s.estimate.is_finite() && s.i2.is_finite() {
             self.n_fitted += 1;
         }
-        self.estimate.push(s.estimate);
-        self.i2.push(s.i2);
-        self.q.push(s.q);
-        self.tau2.push(s.tau2);
+        let inverse_count = 1.0 / (self.estimate.n + 1) as f64;
+        self.estimate.push_with(s.estimate, inverse_count);
+        self.i2.push_with(s.i2, inverse_count);
+        self.q.push_with(s.q, inverse_count);
+        self.tau2.push_with(s.tau2, inverse_count);
     }
 
     /// The summary so far, with `histogram`.
@@ -378,6 +736,16 @@ impl Histogram {
         }
     }
 
+    /// The histogram of a GOSH analysis of studies with effects `yi`, known before any
+    /// subset is fitted: every subset's estimate (EE or DL) is a weighted mean of its
+    /// studies' `yi`, so the smallest and largest estimates are those of the single
+    /// studies with the smallest and largest `yi`. With [`GoshAccumulator`] this gives
+    /// the summary without percentiles in one pass of [`gosh_visit`].
+    pub fn for_studies(yi: &[f64]) -> Histogram {
+        let (lo, hi) = edges_range(min_max(yi));
+        Histogram::new(lo, hi)
+    }
+
     /// Counts one subset; a value outside the edges (or not finite) is not counted.
     pub fn add(&mut self, estimate: f64, i2: f64) {
         if let (Some(i), Some(j)) = (bin(&self.estimate_edges, estimate), bin(&self.i2_edges, i2)) {
@@ -393,13 +761,9 @@ fn bin(edges: &[f64], x: f64) -> Option<usize> {
     if !(x >= lo && x <= hi) {
         return None;
     }
-    // First guess from the spacing, then settle against the stored edges.
-    let guess = ((x - lo) / (hi - lo) * n as f64).floor();
-    let mut b = if guess.is_finite() {
-        (guess.max(0.0) as usize).min(n - 1)
-    } else {
-        0
-    };
+    // First guess from the spacing (x ≥ lo: truncation is the floor; the cast saturates
+    // and maps NaN to 0), then settle against the stored edges.
+    let mut b = (((x - lo) / (hi - lo) * n as f64) as usize).min(n - 1);
     while b > 0 && x < edges[b] {
         b -= 1;
     }
@@ -433,20 +797,30 @@ fn statistic(x: &[f64]) -> GoshStatistic {
     let mut s = r.statistic();
     let mut sorted = x.to_vec();
     sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as u64;
     s.percentiles =
-        (!sorted.is_empty()).then(|| PERCENTILE_PROBABILITIES.map(|p| type7(&sorted, p)));
+        (n > 0).then(|| PERCENTILE_PROBABILITIES.map(|p| type7(n, p, |r| sorted[r as usize])));
     s
 }
 
-/// R `quantile(x, p, type = 7)` of sorted values: linear interpolation at position
-/// `1 + (n − 1)·p` (Hyndman & Fan 1996, definition 7).
-fn type7(sorted: &[f64], p: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * p;
+/// The position of R's `quantile(type = 7)` among `n ≥ 1` sorted values: 0-based rank
+/// `⌊h⌋` and fraction `h − ⌊h⌋`, `h = (n − 1)·p` (1-based position `1 + (n − 1)·p`).
+fn type7_position(n: u64, p: f64) -> (u64, f64) {
+    let h = (n - 1) as f64 * p;
     let lo = h.floor();
-    let i = lo as usize;
-    match sorted.get(i + 1) {
-        Some(&next) => sorted[i] + (h - lo) * (next - sorted[i]),
-        None => sorted[i],
+    (lo as u64, h - lo)
+}
+
+/// R `quantile(x, p, type = 7)` of `n ≥ 1` values, `value(r)` the value of 0-based
+/// rank `r`: linear interpolation between ranks `⌊h⌋` and `⌊h⌋ + 1` (Hyndman & Fan
+/// 1996, definition 7).
+fn type7(n: u64, p: f64, value: impl Fn(u64) -> f64) -> f64 {
+    let (i, fraction) = type7_position(n, p);
+    let x = value(i);
+    if i + 1 < n {
+        x + fraction * (value(i + 1) - x)
+    } else {
+        x
     }
 }
 
@@ -472,9 +846,14 @@ impl Running {
     }
 
     fn push(&mut self, x: f64) {
+        self.push_with(x, 1.0 / (self.n + 1) as f64);
+    }
+
+    /// [`Running::push`] with `1/(n + 1)` given (shared by the quantities of a subset).
+    fn push_with(&mut self, x: f64, inverse_count: f64) {
         self.n += 1;
         let delta = x - self.mean;
-        self.mean += delta / self.n as f64;
+        self.mean += delta * inverse_count;
         self.m2 += delta * (x - self.mean);
         self.min = self.min.min(x);
         self.max = self.max.max(x);
@@ -591,6 +970,53 @@ impl Sums {
             q,
             i2,
             tau2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tiny limits force several passes of narrowing; the streamed percentiles must
+    /// still be the stored ones, bit for bit.
+    #[test]
+    fn streamed_percentiles_equal_stored_ones_after_many_passes() {
+        let yi = [0.1, 0.5, -0.2, 0.3, 0.0, 0.3, 1.2, -0.4];
+        let vi = [0.04, 0.04, 0.08, 0.02, 0.1, 0.02, 0.5, 0.3];
+        for base in BaseFit::ALL {
+            let stored = gosh(&yi, &vi, base).expect("valid").summary;
+            let mut passes = 0;
+            let limits = Limits {
+                bins: 3,
+                collect: 2,
+            };
+            let streamed = summary_streamed(&yi, &vi, base, limits, |p| {
+                passes = passes.max(p.pass);
+                ControlFlow::Continue(())
+            })
+            .expect("valid")
+            .expect("not cancelled");
+            assert!(passes > 3, "{passes} passes");
+            assert_eq!(streamed.estimate.percentiles, stored.estimate.percentiles);
+            assert_eq!(streamed.i2.percentiles, stored.i2.percentiles);
+            assert_eq!(streamed.q.percentiles, stored.q.percentiles);
+            assert_eq!(
+                streamed.tau2.map(|t| t.percentiles),
+                stored.tau2.map(|t| t.percentiles)
+            );
+            assert_eq!(streamed.histogram, stored.histogram);
+        }
+    }
+
+    #[test]
+    fn type7_matches_r() {
+        // R: quantile(c(1, 2, 4, 8), c(.01, .05, .25, .5, .75, .95, .99), type = 7)
+        let x = [1.0, 2.0, 4.0, 8.0];
+        let q = PERCENTILE_PROBABILITIES.map(|p| type7(4, p, |r| x[r as usize]));
+        let r = [1.03, 1.15, 1.75, 3.0, 5.0, 7.4, 7.88];
+        for (a, b) in q.iter().zip(r) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
         }
     }
 }

@@ -37,8 +37,9 @@ mod plots;
 mod regtest;
 
 pub use gosh::{
-    GOSH_MAX_K, GOSH_MAX_STORED_K, Gosh, GoshAccumulator, GoshStatistic, GoshSubset, GoshSummary,
-    HISTOGRAM_BINS, Histogram, PERCENTILE_PROBABILITIES, gosh, gosh_summary, gosh_visit,
+    GOSH_MAX_K, GOSH_MAX_STORED_K, Gosh, GoshAccumulator, GoshProgress, GoshStatistic, GoshSubset,
+    GoshSummary, HISTOGRAM_BINS, Histogram, PERCENTILE_PROBABILITIES, gosh, gosh_summary,
+    gosh_visit,
 };
 pub use influence::{Influence, influence};
 pub use labbe::{LabbePoint, LabbeScale, labbe, labbe_point};

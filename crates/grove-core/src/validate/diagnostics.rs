@@ -13,6 +13,7 @@
 //! decline too.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
@@ -459,8 +460,22 @@ fn gosh_node(
     base: BaseFit,
     per_subset: bool,
 ) -> Result<Node, DiagnosticsError> {
-    let g = diagnostics::gosh(yi, vi, base)?;
-    let s = &g.summary;
+    // Files with per-subset values check the stored enumeration; the others the
+    // streamed summary, so that both paths meet metafor.
+    let g = if per_subset {
+        Some(diagnostics::gosh(yi, vi, base)?)
+    } else {
+        None
+    };
+    let streamed;
+    let s = match &g {
+        Some(g) => &g.summary,
+        None => {
+            streamed = diagnostics::gosh_summary(yi, vi, base, |_| ControlFlow::Continue(()))?
+                .ok_or(DiagnosticsError::NoStudies)?;
+            &streamed
+        }
+    };
     let statistic = |st: &diagnostics::GoshStatistic| {
         let mut m = map([
             ("n", Node::Number(st.n as f64)),
@@ -508,11 +523,11 @@ fn gosh_node(
         summary.insert("tau2".to_string(), statistic(t));
     }
     let mut m = map([
-        ("k", usize_node(g.k)),
+        ("k", usize_node(yi.len())),
         ("n_subsets", Node::Number(s.n_subsets as f64)),
         ("summary", Node::Map(summary)),
     ]);
-    if per_subset {
+    if let Some(g) = &g {
         let values = |x: &[f64]| Node::numbers(x.iter().map(|&v| Some(v)));
         let mut p = map([
             (
