@@ -316,6 +316,90 @@ where
     summary_streamed(yi, vi, base, STREAM_LIMITS, progress)
 }
 
+/// Streaming moments, minimum and maximum of each GOSH quantity (Welford 1962), fed one
+/// subset at a time; [`GoshAccumulator::finish`] with a histogram gives the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoshAccumulator {
+    base: BaseFit,
+    n_fitted: u64,
+    estimate: Running,
+    i2: Running,
+    q: Running,
+    tau2: Running,
+}
+
+impl GoshAccumulator {
+    /// An empty accumulator for the base fit `base`.
+    pub fn new(base: BaseFit) -> GoshAccumulator {
+        GoshAccumulator {
+            base,
+            n_fitted: 0,
+            estimate: Running::new(),
+            i2: Running::new(),
+            q: Running::new(),
+            tau2: Running::new(),
+        }
+    }
+
+    /// Adds one subset.
+    pub fn push(&mut self, s: &GoshSubset) {
+        if s.estimate.is_finite() && s.i2.is_finite() {
+            self.n_fitted += 1;
+        }
+        let inverse_count = 1.0 / (self.estimate.n + 1) as f64;
+        self.estimate.push_with(s.estimate, inverse_count);
+        self.i2.push_with(s.i2, inverse_count);
+        self.q.push_with(s.q, inverse_count);
+        self.tau2.push_with(s.tau2, inverse_count);
+    }
+
+    /// The summary so far, with `histogram`.
+    pub fn finish(&self, histogram: Histogram) -> GoshSummary {
+        GoshSummary {
+            n_subsets: self.estimate.n,
+            n_fitted: self.n_fitted,
+            estimate: self.estimate.statistic(),
+            i2: self.i2.statistic(),
+            q: self.q.statistic(),
+            tau2: (self.base == BaseFit::DerSimonianLaird).then(|| self.tau2.statistic()),
+            histogram,
+        }
+    }
+}
+
+impl Histogram {
+    /// An empty histogram with estimate edges from `lo` to `hi` (see [`Histogram`]).
+    pub fn new(lo: f64, hi: f64) -> Histogram {
+        let bins = HISTOGRAM_BINS as f64;
+        let mut estimate_edges: Vec<f64> = (0..=HISTOGRAM_BINS)
+            .map(|b| lo + b as f64 * (hi - lo) / bins)
+            .collect();
+        estimate_edges[HISTOGRAM_BINS] = hi;
+        Histogram {
+            estimate_edges,
+            i2_edges: (0..=HISTOGRAM_BINS).map(|b| 2.0 * b as f64).collect(),
+            counts: vec![vec![0; HISTOGRAM_BINS]; HISTOGRAM_BINS],
+        }
+    }
+
+    /// The histogram of a GOSH analysis of studies with effects `yi`, known before any
+    /// subset is fitted: every subset's estimate (EE or DL) is a weighted mean of its
+    /// studies' `yi`, so the smallest and largest estimates are those of the single
+    /// studies with the smallest and largest `yi`. With [`GoshAccumulator`] this gives
+    /// the summary without percentiles in one pass of [`gosh_visit`].
+    pub fn for_studies(yi: &[f64]) -> Histogram {
+        let (lo, hi) = edges_range(min_max(yi));
+        Histogram::new(lo, hi)
+    }
+
+    /// Counts one subset; a value outside the edges (or not finite) is not counted.
+    pub fn add(&mut self, estimate: f64, i2: f64) {
+        if let (Some(i), Some(j)) = (bin(&self.estimate_edges, estimate), bin(&self.i2_edges, i2)) {
+            self.counts[i][j] += 1;
+        }
+    }
+}
+
 /// Bins per split and the most values collected per range when selecting order
 /// statistics in [`gosh_summary`].
 #[derive(Debug, Clone, Copy)]
@@ -670,93 +754,9 @@ impl Selection {
     }
 }
 
-/// Streaming moments, minimum and maximum of each GOSH quantity (Welford 1962), fed one
-/// subset at a time; [`GoshAccumulator::finish`] with a histogram gives the summary.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GoshAccumulator {
-    base: BaseFit,
-    n_fitted: u64,
-    estimate: Running,
-    i2: Running,
-    q: Running,
-    tau2: Running,
-}
-
-impl GoshAccumulator {
-    /// An empty accumulator for the base fit `base`.
-    pub fn new(base: BaseFit) -> GoshAccumulator {
-        GoshAccumulator {
-            base,
-            n_fitted: 0,
-            estimate: Running::new(),
-            i2: Running::new(),
-            q: Running::new(),
-            tau2: Running::new(),
-        }
-    }
-
-    /// Adds one subset.
-    pub fn push(&mut self, s: &GoshSubset) {
-        if s.estimate.is_finite() && s.i2.is_finite() {
-            self.n_fitted += 1;
-        }
-        let inverse_count = 1.0 / (self.estimate.n + 1) as f64;
-        self.estimate.push_with(s.estimate, inverse_count);
-        self.i2.push_with(s.i2, inverse_count);
-        self.q.push_with(s.q, inverse_count);
-        self.tau2.push_with(s.tau2, inverse_count);
-    }
-
-    /// The summary so far, with `histogram`.
-    pub fn finish(&self, histogram: Histogram) -> GoshSummary {
-        GoshSummary {
-            n_subsets: self.estimate.n,
-            n_fitted: self.n_fitted,
-            estimate: self.estimate.statistic(),
-            i2: self.i2.statistic(),
-            q: self.q.statistic(),
-            tau2: (self.base == BaseFit::DerSimonianLaird).then(|| self.tau2.statistic()),
-            histogram,
-        }
-    }
-}
-
-impl Histogram {
-    /// An empty histogram with estimate edges from `lo` to `hi` (see [`Histogram`]).
-    pub fn new(lo: f64, hi: f64) -> Histogram {
-        let bins = HISTOGRAM_BINS as f64;
-        let mut estimate_edges: Vec<f64> = (0..=HISTOGRAM_BINS)
-            .map(|b| lo + b as f64 * (hi - lo) / bins)
-            .collect();
-        estimate_edges[HISTOGRAM_BINS] = hi;
-        Histogram {
-            estimate_edges,
-            i2_edges: (0..=HISTOGRAM_BINS).map(|b| 2.0 * b as f64).collect(),
-            counts: vec![vec![0; HISTOGRAM_BINS]; HISTOGRAM_BINS],
-        }
-    }
-
-    /// The histogram of a GOSH analysis of studies with effects `yi`, known before any
-    /// subset is fitted: every subset's estimate (EE or DL) is a weighted mean of its
-    /// studies' `yi`, so the smallest and largest estimates are those of the single
-    /// studies with the smallest and largest `yi`. With [`GoshAccumulator`] this gives
-    /// the summary without percentiles in one pass of [`gosh_visit`].
-    pub fn for_studies(yi: &[f64]) -> Histogram {
-        let (lo, hi) = edges_range(min_max(yi));
-        Histogram::new(lo, hi)
-    }
-
-    /// Counts one subset; a value outside the edges (or not finite) is not counted.
-    pub fn add(&mut self, estimate: f64, i2: f64) {
-        if let (Some(i), Some(j)) = (bin(&self.estimate_edges, estimate), bin(&self.i2_edges, i2)) {
-            self.counts[i][j] += 1;
-        }
-    }
-}
-
 /// The bin of `x`: `edges[b] ≤ x < edges[b + 1]`, the last bin closed.
 fn bin(edges: &[f64], x: f64) -> Option<usize> {
-    let n = edges.len().checked_sub(1)?;
+    let n = edges.len().checked_sub(1).filter(|&n| n > 0)?;
     let (lo, hi) = (edges[0], edges[n]);
     if !(x >= lo && x <= hi) {
         return None;

@@ -2,14 +2,16 @@
 //! influence and leave-one-out ([`influence()`], metafor `influence()` and `leave1out()`),
 //! the Baujat and radial (Galbraith) plots ([`baujat()`], [`radial()`]), the regression
 //! tests for funnel-plot asymmetry ([`regtest()`], metafor `regtest()`), GOSH plots
-//! ([`gosh`], metafor `gosh()`) and L'Abbé plots ([`labbe()`], metafor `labbe()`).
+//! ([`gosh()`], metafor `gosh()`), L'Abbé plots ([`labbe()`], metafor `labbe()`) and
+//! cumulative meta-analysis by year ([`cumulative_by_year`], metafor `cumul()`).
 //!
 //! Every analysis takes the per-study log effects `yi` and sampling variances `vi` of the
 //! included studies (after the zero-cell correction, [`crate::effect`]) and a
 //! [`BaseFit`]: the common-effect model (metafor `method = "EE"`) or random effects with
-//! DerSimonian–Laird τ² (`method = "DL"`), both with Wald (z) inference. Cumulative
-//! meta-analysis and leave-one-out fits come from [`crate::sensitivity`]; absolute
-//! effects from [`crate::absolute`].
+//! DerSimonian–Laird τ² (`method = "DL"`), both with Wald (z) inference. The fits are
+//! [`crate::rma`]'s, the leave-one-out and cumulative fits [`crate::sensitivity`]'s, the
+//! regression line [`crate::bias::regression`]'s; absolute effects are
+//! [`crate::absolute`]'s.
 //!
 //! Notation (metafor's): `wᵢ = 1/(vᵢ + τ²)` (τ² = 0 for EE), `μ = Σwy/Σw`, `V = 1/Σw`;
 //! `(−i)` marks the same model refitted without study `i` (DL: τ² re-estimated);
