@@ -268,7 +268,12 @@ fn bad_options_list_what_is_accepted() {
 }
 
 fn reference_paths() -> Vec<String> {
-    let mut paths: Vec<String> = std::fs::read_dir(reference_dir())
+    json_files(&reference_dir())
+}
+
+/// The JSON files of a folder, sorted.
+fn json_files(dir: &Path) -> Vec<String> {
+    let mut paths: Vec<String> = std::fs::read_dir(dir)
         .expect("reference dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -571,14 +576,7 @@ fn endless_input_is_refused_at_the_stated_size() {
 }
 
 fn diagnostics_paths() -> Vec<String> {
-    let mut paths: Vec<String> = std::fs::read_dir(reference_dir().join("diagnostics"))
-        .expect("diagnostics reference dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| p.display().to_string())
-        .collect();
-    paths.sort();
-    paths
+    json_files(&reference_dir().join("diagnostics"))
 }
 
 /// Number of checks in a diagnostics file: per measure the effects, each EE/DL block

@@ -32,24 +32,7 @@ fn report(value: Value) -> FileReport {
 }
 
 fn failures(report: &FileReport) -> Vec<String> {
-    report
-        .checks
-        .iter()
-        .filter(|c| !c.passed())
-        .map(|c| {
-            let why = match &c.failure {
-                Some(f) => f.to_string(),
-                None => c
-                    .comparison
-                    .mismatches
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            };
-            format!("{}: {why}", c.id)
-        })
-        .collect()
+    report.failure_lines()
 }
 
 /// Keys whose values describe rather than hold results.

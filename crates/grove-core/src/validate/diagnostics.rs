@@ -30,7 +30,7 @@ use crate::effect::effect_sizes;
 use crate::rma::{Fit, Interval};
 use crate::sensitivity::StepFit;
 use crate::settings::{Measure, ZeroCellCorrection};
-use crate::table::{Table, TableError};
+use crate::table::Table;
 
 /// A diagnostics reference file. Unknown fields are an error, so that nothing a file
 /// holds goes unchecked.
@@ -60,17 +60,8 @@ pub const CONTROL_RISKS: [f64; 3] = [0.01, 0.1, 0.3];
 /// Runs every diagnostic analysis of a file through the engine and compares every value
 /// with the file's. Never panics.
 pub fn run_diagnostics(file: &DiagnosticsFile) -> FileReport {
-    let tables = file
-        .studies
-        .iter()
-        .enumerate()
-        .map(|(index, s)| {
-            Table::new(s.e1, s.n1, s.e2, s.n2).map_err(|e: TableError| Failure::InvalidStudy {
-                index,
-                error: e.to_string(),
-            })
-        })
-        .collect::<Result<Vec<_>, Failure>>();
+    let tables = super::studies(&file.studies)
+        .map(|studies| studies.into_iter().map(|s| s.table).collect::<Vec<Table>>());
     let mut checks = Vec::new();
     for (code, block) in &file.diagnostics {
         let data = match (&tables, super::engine::measure(code)) {

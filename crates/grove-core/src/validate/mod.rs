@@ -141,29 +141,33 @@ impl FileReport {
     pub fn all_passed(&self) -> bool {
         !self.checks.is_empty() && self.failed() == 0
     }
+
+    /// One line per failed check: its id and why (the failure, or every mismatch).
+    pub fn failure_lines(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .filter(|c| !c.passed())
+            .map(|c| {
+                let why = match &c.failure {
+                    Some(f) => f.to_string(),
+                    None => c
+                        .comparison
+                        .mismatches
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                };
+                format!("{}: {why}", c.id)
+            })
+            .collect()
+    }
 }
 
 /// Runs every analysis and extra of a reference file through the engine and compares
 /// the results with the file's. Never panics.
 pub fn run(file: &ReferenceFile) -> FileReport {
-    let studies = file
-        .studies
-        .iter()
-        .enumerate()
-        .map(|(index, s)| {
-            crate::table::Table::new(s.e1, s.n1, s.e2, s.n2)
-                .map(|table| crate::table::Study {
-                    name: s.study.clone(),
-                    year: s.year,
-                    subgroup: s.subgroup.clone(),
-                    table,
-                })
-                .map_err(|e: TableError| Failure::InvalidStudy {
-                    index,
-                    error: e.to_string(),
-                })
-        })
-        .collect::<Result<Vec<_>, Failure>>();
+    let studies = studies(&file.studies);
     let mut checks = Vec::new();
     for analysis in &file.analyses {
         let (comparison, failure) = match &studies {
@@ -198,6 +202,28 @@ pub fn run(file: &ReferenceFile) -> FileReport {
         name: file.name.clone(),
         checks,
     }
+}
+
+/// The trials of a reference file as studies, or the first that is not a valid 2×2
+/// table.
+pub(crate) fn studies(studies: &[ReferenceStudy]) -> Result<Vec<crate::table::Study>, Failure> {
+    studies
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            crate::table::Table::new(s.e1, s.n1, s.e2, s.n2)
+                .map(|table| crate::table::Study {
+                    name: s.study.clone(),
+                    year: s.year,
+                    subgroup: s.subgroup.clone(),
+                    table,
+                })
+                .map_err(|e: TableError| Failure::InvalidStudy {
+                    index,
+                    error: e.to_string(),
+                })
+        })
+        .collect()
 }
 
 fn finish(
