@@ -58,6 +58,15 @@ pub struct LabbePoint {
 ///
 /// Reference: L'Abbé KA, Detsky AS, O'Rourke K (1987). Meta-analysis in clinical
 /// research. Ann Intern Med 107:224–233.
+///
+/// ```
+/// use grove_core::diagnostics::{labbe_point, LabbeScale};
+/// use grove_core::Table;
+/// // No events in the treatment arm: (0 + 1/2)/(25 + 1); the control arm as it is.
+/// let p = labbe_point(&Table::new(0, 25, 5, 25).unwrap(), LabbeScale::LogRisk);
+/// assert!((p.y_treatment - (0.5f64 / 26.0).ln()).abs() < 1e-15);
+/// assert!((p.x_control - 0.2f64.ln()).abs() < 1e-15);
+/// ```
 pub fn labbe_point(table: &Table, scale: LabbeScale) -> LabbePoint {
     LabbePoint {
         x_control: arm(table.ci(), table.n2(), scale),

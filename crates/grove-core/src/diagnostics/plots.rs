@@ -26,6 +26,14 @@ pub struct Baujat {
 ///
 /// # Errors
 /// As [`influence()`]: [`DiagnosticsError::OneStudy`] for a single study.
+///
+/// ```
+/// use grove_core::diagnostics::{baujat, BaseFit};
+/// let (yi, vi) = ([0.1, 0.5, -0.2], [0.04, 0.04, 0.08]);
+/// let b = baujat(&yi, &vi, BaseFit::Common).unwrap();
+/// let q = BaseFit::Common.fit(&yi, &vi).unwrap().heterogeneity.q;
+/// assert!((b.x.iter().sum::<f64>() - q).abs() < 1e-12);
+/// ```
 pub fn baujat(yi: &[f64], vi: &[f64], base: BaseFit) -> Result<Baujat, DiagnosticsError> {
     let inf = influence(yi, vi, base)?;
     let full = base.fit(yi, vi)?;
@@ -67,6 +75,13 @@ pub struct Radial {
 ///
 /// # Errors
 /// Malformed input or no study.
+///
+/// ```
+/// use grove_core::diagnostics::{radial, BaseFit};
+/// let r = radial(&[0.2, -0.1], &[0.04, 0.25], BaseFit::Common).unwrap();
+/// assert_eq!(r.x, [5.0, 2.0]);
+/// assert!((r.y[0] - 1.0).abs() < 1e-15);
+/// ```
 pub fn radial(yi: &[f64], vi: &[f64], base: BaseFit) -> Result<Radial, DiagnosticsError> {
     check_input(yi, vi)?;
     let full = base.fit(yi, vi)?;
