@@ -51,7 +51,8 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long to wait for the page to reach an expected state.
@@ -65,8 +66,23 @@ pub struct Site {
 
 /// The site shared by every test of this binary (served from a background thread).
 pub fn site() -> &'static Site {
-    static SITE: OnceLock<Site> = OnceLock::new();
-    SITE.get_or_init(|| {
+    static SITE: OnceLock<Server> = OnceLock::new();
+    &SITE.get_or_init(|| Server::start("/")).site
+}
+
+/// A server of the built page of its own, under a path prefix (`/some/sub/path/`), that a
+/// test can stop to see the page without a network.
+pub struct Server {
+    /// Where the page is: `http://127.0.0.1:<port><prefix>`.
+    pub site: Site,
+    running: Arc<AtomicBool>,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Server {
+    /// Serves the built page under `prefix` (starting and ending with `/`) on an
+    /// ephemeral loopback port.
+    pub fn start(prefix: &str) -> Server {
         let root = dist_dir();
         assert!(
             root.join("index.html").is_file(),
@@ -74,17 +90,46 @@ pub fn site() -> &'static Site {
             root.display()
         );
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let port = listener.local_addr().expect("local address").port();
+        let running = Arc::new(AtomicBool::new(true));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (flag, count, owned_prefix) = (running.clone(), requests.clone(), prefix.to_owned());
         std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let root = root.clone();
-                std::thread::spawn(move || serve_one(stream, &root));
+            // Stopping drops the listener: connections are refused from then on.
+            while flag.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        let (root, prefix) = (root.clone(), owned_prefix.clone());
+                        let _ = stream.set_nonblocking(false);
+                        std::thread::spawn(move || serve_one(stream, &root, &prefix));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
             }
         });
-        Site {
-            url: format!("http://127.0.0.1:{port}/"),
+        Server {
+            site: Site {
+                url: format!("http://127.0.0.1:{port}{prefix}"),
+            },
+            running,
+            requests,
         }
-    })
+    }
+
+    /// How many connections the server has accepted.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Stops serving: the port refuses connections, as when the network is gone.
+    pub fn stop(&self) {
+        self.running.store(false, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// One browser session on the page, with its own ChromeDriver.
@@ -99,7 +144,26 @@ impl Page {
     /// Starts a browser at `width`×`height` and opens the page with a fresh profile
     /// (empty localStorage), waiting until the forest plot is on screen.
     pub async fn open_sized(width: u32, height: u32) -> Page {
-        let site = site();
+        let page = Page::launch(width, height).await;
+        page.client
+            .goto(&site().url)
+            .await
+            .expect("navigate to the page");
+        page.wait_for("forest-plot").await;
+        page
+    }
+
+    /// Opens `url` at 1280×900 with a fresh profile, waiting until the forest plot is on
+    /// screen.
+    pub async fn open_url(url: &str) -> Page {
+        let page = Page::launch(1280, 900).await;
+        page.client.goto(url).await.expect("navigate to the page");
+        page.wait_for("forest-plot").await;
+        page
+    }
+
+    /// Starts a browser at `width`×`height` with a fresh profile, on no page yet.
+    pub async fn launch(width: u32, height: u32) -> Page {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -146,17 +210,11 @@ impl Page {
                 Err(e) => panic!("WebDriver session: {e}"),
             }
         };
-        let page = Page {
+        Page {
             client,
             driver,
             profile,
-        };
-        page.client
-            .goto(&site.url)
-            .await
-            .expect("navigate to the page");
-        page.wait_for("forest-plot").await;
-        page
+        }
     }
 
     /// [`Page::open_sized`] at 1280×900.
@@ -378,6 +436,25 @@ fn chromium_binary() -> String {
     std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned())
 }
 
+/// The single-file build of the page: `GROVE_SINGLE`, or built once into
+/// `target/single/grove.html` by `scripts/build-single`.
+pub fn single_file() -> PathBuf {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        if let Ok(file) = std::env::var("GROVE_SINGLE") {
+            return PathBuf::from(file);
+        }
+        let status = Command::new("bash")
+            .arg("scripts/build-single")
+            .current_dir(workspace_root())
+            .status()
+            .expect("run scripts/build-single");
+        assert!(status.success(), "scripts/build-single failed");
+        workspace_root().join("target/single/grove.html")
+    })
+    .clone()
+}
+
 fn dist_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("GROVE_DIST") {
         let p = PathBuf::from(dir);
@@ -417,7 +494,7 @@ fn wait_for_port(port: u16) {
 }
 
 /// Serves one HTTP/1.1 request for a file under `root` (GET and HEAD only).
-fn serve_one(stream: TcpStream, root: &Path) {
+fn serve_one(stream: TcpStream, root: &Path, prefix: &str) {
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
@@ -438,7 +515,16 @@ fn serve_one(stream: TcpStream, root: &Path) {
     let method = parts.next().unwrap_or_default();
     let target = parts.next().unwrap_or("/");
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let relative = path.trim_start_matches('/');
+    // Outside the prefix there is nothing (a page asking for `/x.js` under a sub-path).
+    let Some(relative) = path
+        .strip_prefix(prefix)
+        .or_else(|| (path.to_owned() + "/" == prefix).then_some(""))
+    else {
+        let mut stream = stream;
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return;
+    };
     let relative = if relative.is_empty() {
         "index.html"
     } else {

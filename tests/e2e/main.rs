@@ -3,7 +3,7 @@
 
 mod harness;
 
-use harness::{Page, eventually, workspace_root};
+use harness::{Page, Server, eventually, single_file, workspace_root};
 use serde_json::{Value, json};
 
 /// Relative agreement expected on the page for closed-form results (the reference
@@ -1371,5 +1371,197 @@ async fn axe_finds_no_wcag_2_2_aa_violations() {
         "axe-core violations:\n{}",
         found.join("\n")
     );
+    page.close().await;
+}
+
+/// Waits until a service worker controls the page (it keeps the page's files).
+async fn wait_for_service_worker(page: &Page) {
+    eventually("a service worker controls the page", || async {
+        page.js(
+            "return navigator.serviceWorker.controller !== null;",
+            vec![],
+        )
+        .await
+        .as_bool()
+        .filter(|&b| b)
+    })
+    .await;
+}
+
+/// Served under a sub-path of a static host, the page loads, keeps its files, and with
+/// the server gone reloads the example, and then the project stored in the browser.
+#[tokio::test]
+async fn the_page_works_under_a_sub_path_and_offline() {
+    let server = Server::start("/some/sub/path/");
+    let page = Page::open_url(&server.site.url).await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    // Installable: a manifest, found where the page says, with its icons.
+    let href = page
+        .js(
+            "return document.querySelector('link[rel=manifest]').href;",
+            vec![],
+        )
+        .await;
+    let manifest: Value = serde_json::from_str(
+        &http_get(href.as_str().unwrap_or_default()).expect("the manifest is served"),
+    )
+    .expect("manifest JSON");
+    assert_eq!(manifest["start_url"], json!("./"));
+    let icons = manifest["icons"].as_array().expect("icons");
+    for size in ["any", "192x192", "512x512"] {
+        assert!(
+            icons.iter().any(|i| i["sizes"] == json!(size)),
+            "icon {size}"
+        );
+    }
+    for icon in icons {
+        let url = format!(
+            "{}{}",
+            server.site.url,
+            icon["src"].as_str().unwrap_or_default()
+        );
+        assert!(http_get(&url).is_some(), "{url} is served");
+    }
+    wait_for_service_worker(&page).await;
+    server.stop();
+    // Nothing is served any more.
+    assert!(
+        std::net::TcpStream::connect(
+            server
+                .site
+                .url
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .unwrap()
+        )
+        .is_err()
+    );
+    page.reload().await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    assert_eq!(rows(&page).await, 13);
+    // A project entered offline is stored, and there after another reload.
+    page.paste("A\t4\t50\t9\t50\nB\t3\t40\t7\t41\nC\t10\t90\t12\t88\n")
+        .await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    page.reload().await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("3")
+    );
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
+    page.close().await;
+}
+
+/// Once loaded, the page can reach no other origin: a fetch, an image and a script
+/// aimed at another server are refused by the Content-Security-Policy, and that server
+/// sees no request.
+#[tokio::test]
+async fn a_request_to_another_origin_is_refused() {
+    let other = Server::start("/");
+    let page = Page::open().await;
+    let before = other.requests();
+    let refused = page
+        .client
+        .execute_async(
+            "const [url, done] = [arguments[0], arguments[arguments.length - 1]];
+             const seen = [];
+             document.addEventListener('securitypolicyviolation', (e) => seen.push(e.effectiveDirective));
+             const img = new Image(); img.src = url + 'icons/grove-192.png';
+             const script = document.createElement('script'); script.src = url + 'sw.js'; document.head.append(script);
+             fetch(url + 'index.html').then(() => 'fetched', (e) => e.name).then((fetch) => {
+               setTimeout(() => done([fetch, seen]), 300);
+             });",
+            vec![json!(other.site.url.replace("127.0.0.1", "localhost"))],
+        )
+        .await
+        .expect("requests to another origin");
+    assert_eq!(refused[0], json!("TypeError"), "{refused}");
+    let seen: Vec<&str> = refused[1]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for directive in ["connect-src", "img-src", "script-src-elem"] {
+        assert!(
+            seen.contains(&directive),
+            "{directive} not enforced: {seen:?}"
+        );
+    }
+    assert_eq!(other.requests(), before, "the other origin saw no request");
+    page.close().await;
+}
+
+/// The body of a plain HTTP GET of `url` (`http://host:port/path`) when it answers 200.
+fn http_get(url: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://")?;
+    let (host, path) = rest.split_at(rest.find('/')?);
+    let mut stream = std::net::TcpStream::connect(host).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    // The request is complete: the server waits for that before it closes.
+    stream.shutdown(std::net::Shutdown::Write).ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_owned())
+}
+
+/// The single file (`scripts/build-single`) works opened from disk: the example, a
+/// project kept across a reload, and no request to any server.
+#[tokio::test]
+async fn the_single_file_works_from_disk() {
+    let file = single_file();
+    let size = std::fs::metadata(&file).expect("the single file").len();
+    assert!(size < 1_000_000, "{size} bytes");
+    let other = Server::start("/");
+    let page = Page::open_url(&format!("file://{}", file.display())).await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    page.paste("A\t4\t50\t9\t50\nB\t3\t40\t7\t41\n").await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    page.reload().await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("2")
+    );
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let refused = page
+        .client
+        .execute_async(
+            "const [url, done] = [arguments[0], arguments[arguments.length - 1]];
+             fetch(url).then(() => done('fetched'), (e) => done(e.name));",
+            vec![json!(other.site.url)],
+        )
+        .await
+        .expect("a request to a server");
+    assert_eq!(refused, json!("TypeError"));
+    assert_eq!(other.requests(), 0, "no request left the file");
     page.close().await;
 }

@@ -1,0 +1,116 @@
+"""Trunk post-build hook (runs in TRUNK_STAGING_DIR): makes the built page work from any
+path of any static host, offline after the first visit, under a strict
+Content-Security-Policy.
+
+1. Loader. Grove's policy (index.html) allows scripts from the page's own origin only
+   ("script-src 'self'"), so the inline <script type="module"> that trunk writes to start
+   the WebAssembly would be refused. It is written to loader-<hash>.js instead, referred
+   to by a relative URL like every other asset (Trunk.toml: public_url = "./").
+2. Lock. Once the module is instantiated, the loader adds a second policy (LOCK) that
+   forbids every further request: connections, scripts, styles, fonts, frames, workers;
+   images only as data: URLs (the PNG export draws the plot from one), and the page's own
+   icons and web app manifest (the browser reads them under the page's policy). Browsers
+   enforce every policy they are given, so from then on the page cannot reach another
+   origin, and its own only for its icons and manifest.
+3. Offline. Before that, the loader registers sw.js, a service worker written here that
+   keeps the page's own files (their names carry trunk's content hashes) in a cache named
+   after them. A page is loaded from the network when there is one, so the first load
+   after a deploy gets the new version, and from the cache when there is none. A new
+   deploy is a new sw.js, which replaces the old cache. Pages opened from disk (file://)
+   have no service worker and need none.
+"""
+
+LOCK = "default-src 'none'; img-src 'self' data:; manifest-src 'self'"
+LOCK_CODE = """
+// Loaded: from here on nothing may leave the page (see scripts/post-build.py).
+const lock = document.createElement('meta');
+lock.httpEquiv = 'Content-Security-Policy';
+lock.content = "%s";
+document.head.append(lock);
+""" % LOCK
+
+# Registered before the lock, while the policy still allows the page's own scripts.
+REGISTER_CODE = """// Offline after the first visit: the page's files are kept by sw.js (scripts/post-build.py).
+if ('serviceWorker' in navigator && location.protocol !== 'file:') {
+  navigator.serviceWorker.register('./sw.js').catch((e) => console.warn('Grove works online only here:', e.message));
+}
+"""
+
+SERVICE_WORKER = """// Grove's service worker, written by scripts/post-build.py: it keeps the page's own
+// files, named by their content hashes, so that the page opens without a network.
+const FILES = %(files)s;
+// One cache per build and per place the page is served from.
+const PREFIX = 'grove ' + self.registration.scope + ' ';
+const CACHE = PREFIX + '%(version)s';
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith(PREFIX) && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET' || new URL(request.url).origin !== location.origin) return;
+  if (request.mode === 'navigate') {
+    // The network first, so that a new version is seen at once; the kept page offline.
+    event.respondWith(fetch(request).catch(() => caches.open(CACHE).then((c) => c.match('./'))));
+    return;
+  }
+  // Hashed files never change: the kept copy when there is one.
+  event.respondWith(caches.open(CACHE).then((c) => c.match(request)).then((hit) => hit || fetch(request)));
+});
+"""
+
+import hashlib
+import json
+import os
+import re
+import sys
+
+staging = os.environ.get("TRUNK_STAGING_DIR")
+if not staging:
+    sys.exit("post-build: TRUNK_STAGING_DIR is not set (run through trunk)")
+index = os.path.join(staging, "index.html")
+html = open(index, encoding="utf-8").read()
+
+pattern = re.compile(r'<script type="module"(?: nonce="[^"]*")?>(.*?)</script>', re.S)
+match = pattern.search(html)
+if not match:
+    sys.exit("post-build: trunk's inline loader script was not found in index.html")
+code = match.group(1).strip() + "\n"
+if "await init(" not in code:
+    sys.exit("post-build: trunk's loader no longer awaits init(); check where to lock")
+after_init = code.index("\n", code.index("await init(")) + 1
+code = REGISTER_CODE + code[:after_init] + LOCK_CODE + code[after_init:]
+name = "loader-%s.js" % hashlib.sha256(code.encode()).hexdigest()[:16]
+with open(os.path.join(staging, name), "w", encoding="utf-8") as f:
+    f.write(code)
+html = html[: match.start()] + '<script type="module" src="./%s"></script>' % name + html[match.end():]
+if pattern.search(html):
+    sys.exit("post-build: more than one inline script; the policy would refuse it")
+if re.search(r'(?:src|href)="/', html):
+    sys.exit("post-build: an asset URL is absolute; the page would not work under a sub-path")
+open(index, "w", encoding="utf-8").write(html)
+
+# Everything built, the page itself as "./" (the address it is opened at).
+files = ["./"]
+for root, _, names in os.walk(staging):
+    for n in sorted(names):
+        path = os.path.relpath(os.path.join(root, n), staging).replace(os.sep, "/")
+        if path not in ("index.html", "sw.js"):
+            files.append("./" + path)
+files.sort()
+# The cache's name changes with any byte of any file, hashed in its name or not.
+digest = hashlib.sha256(html.encode())
+for f in files[1:]:
+    digest.update(f.encode() + b"\0" + open(os.path.join(staging, f[2:]), "rb").read())
+version = digest.hexdigest()[:16]
+with open(os.path.join(staging, "sw.js"), "w", encoding="utf-8") as f:
+    f.write(SERVICE_WORKER % {"files": json.dumps(files, indent=2), "version": version})
