@@ -6,6 +6,11 @@
 //! `dist/` and sets it). Without it, the harness builds the page once into
 //! `target/e2e-dist` with trunk.
 //!
+//! Tests of offline use and of other hosts start a [`Server`] of their own: any folder,
+//! under any path prefix, counting its connections, stopped to take the network away.
+//! The single-file build (`target/single/grove.html`) is `GROVE_SINGLE`, or built by
+//! `scripts/build-single`, and opened through `file://`.
+//!
 //! # Test hooks
 //! The page marks the elements tests use with `data-testid`:
 //!
@@ -83,7 +88,11 @@ impl Server {
     /// Serves the built page under `prefix` (starting and ending with `/`) on an
     /// ephemeral loopback port.
     pub fn start(prefix: &str) -> Server {
-        let root = dist_dir();
+        Server::start_at(dist_dir(), prefix)
+    }
+
+    /// Serves the folder `root` (a built page) under `prefix`.
+    pub fn start_at(root: PathBuf, prefix: &str) -> Server {
         assert!(
             root.join("index.html").is_file(),
             "no index.html in {}: build the page first",

@@ -1565,3 +1565,50 @@ async fn the_single_file_works_from_disk() {
     assert_eq!(other.requests(), 0, "no request left the file");
     page.close().await;
 }
+
+/// A new build on the server is what the next load shows, although a service worker
+/// keeps the old one: pages come from the network first.
+#[tokio::test]
+async fn a_new_build_is_seen_at_the_next_load() {
+    let root = std::env::temp_dir().join(format!("grove-deploy-{}", std::process::id()));
+    copy_dir(&harness_dist(), &root);
+    let server = Server::start_at(root.clone(), "/");
+    let page = Page::open_url(&server.site.url).await;
+    wait_for_service_worker(&page).await;
+    let index = root.join("index.html");
+    let html = std::fs::read_to_string(&index).expect("index.html");
+    let old = html[html.find("<title>").expect("title")..html.find("</title>").expect("title")]
+        .to_owned();
+    std::fs::write(&index, html.replace(&old, "<title>Grove, next build")).expect("deploy");
+    page.reload().await;
+    assert_eq!(
+        page.js("return document.title;", vec![]).await,
+        json!("Grove, next build")
+    );
+    page.close().await;
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The built page the tests are run on.
+fn harness_dist() -> std::path::PathBuf {
+    let site = std::path::PathBuf::from(
+        std::env::var("GROVE_DIST").unwrap_or_else(|_| "target/e2e-dist".to_owned()),
+    );
+    if site.is_absolute() {
+        site
+    } else {
+        workspace_root().join(site)
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the build").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
