@@ -24,6 +24,7 @@ pub mod review;
 pub mod rma;
 pub mod sensitivity;
 pub mod settings;
+pub mod share;
 pub mod subgroup;
 pub mod table;
 pub mod validate;

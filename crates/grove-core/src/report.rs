@@ -29,6 +29,23 @@ pub enum ModelView {
 }
 
 impl ModelView {
+    /// Every choice, in the order offered.
+    pub const ALL: [ModelView; 3] = [ModelView::Common, ModelView::Random, ModelView::Both];
+
+    /// Short stable code (`"common"`, `"random"`, `"both"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ModelView::Common => "common",
+            ModelView::Random => "random",
+            ModelView::Both => "both",
+        }
+    }
+
+    /// The choice with this code, if any.
+    pub fn from_code(code: &str) -> Option<ModelView> {
+        ModelView::ALL.into_iter().find(|m| m.code() == code)
+    }
+
     /// The model whose result is the headline: random effects unless only the common
     /// effect is shown.
     pub fn primary(self) -> Model {
@@ -79,6 +96,11 @@ impl Totals {
             Totals::SubtotalsOnly => "subtotals",
             Totals::None => "none",
         }
+    }
+
+    /// The choice with this code, if any.
+    pub fn from_code(code: &str) -> Option<Totals> {
+        Totals::ALL.into_iter().find(|t| t.code() == code)
     }
 
     /// Name shown where it is chosen.

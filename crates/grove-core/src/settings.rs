@@ -63,6 +63,31 @@ pub enum Method {
     Peto,
 }
 
+impl Method {
+    /// Every method, in the order offered.
+    pub const ALL: [Method; 3] = [
+        Method::InverseVariance,
+        Method::MantelHaenszel,
+        Method::Peto,
+    ];
+
+    /// Short stable code, as RevMan names the methods (`"IV"`, `"MH"`, `"Peto"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Method::InverseVariance => "IV",
+            Method::MantelHaenszel => "MH",
+            Method::Peto => "Peto",
+        }
+    }
+
+    /// The method with this code, if any.
+    pub fn from_code(code: &str) -> Option<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.code().eq_ignore_ascii_case(code))
+    }
+}
+
 /// Estimator of the between-study variance tau² (metafor `rma(method=...)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Tau2Estimator {
@@ -131,6 +156,29 @@ pub enum CiMethod {
     HartungKnapp,
 }
 
+impl CiMethod {
+    /// Every method, in the order offered.
+    pub const ALL: [CiMethod; 2] = [CiMethod::Wald, CiMethod::HartungKnapp];
+
+    /// Short stable code, after metafor's `test` argument (`"z"`, `"HK"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            CiMethod::Wald => "z",
+            CiMethod::HartungKnapp => "HK",
+        }
+    }
+
+    /// The method with this code, if any (metafor's `"knha"` too).
+    pub fn from_code(code: &str) -> Option<CiMethod> {
+        if code.eq_ignore_ascii_case("knha") {
+            return Some(CiMethod::HartungKnapp);
+        }
+        CiMethod::ALL
+            .into_iter()
+            .find(|m| m.code().eq_ignore_ascii_case(code))
+    }
+}
+
 /// Which studies receive the zero-cell correction (metafor's `to` argument).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum CorrectionScope {
@@ -145,6 +193,31 @@ pub enum CorrectionScope {
     /// Every study, but only when at least one study of the analysis has a zero cell
     /// (metafor `to="if0all"`).
     IfAnyStudyHasZero,
+}
+
+impl CorrectionScope {
+    /// Every scope, in the order offered.
+    pub const ALL: [CorrectionScope; 4] = [
+        CorrectionScope::StudiesWithZero,
+        CorrectionScope::AllStudies,
+        CorrectionScope::None,
+        CorrectionScope::IfAnyStudyHasZero,
+    ];
+
+    /// metafor's value of `to` (`"only0"`, `"all"`, `"none"`, `"if0all"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            CorrectionScope::StudiesWithZero => "only0",
+            CorrectionScope::AllStudies => "all",
+            CorrectionScope::None => "none",
+            CorrectionScope::IfAnyStudyHasZero => "if0all",
+        }
+    }
+
+    /// The scope with metafor's code, if any.
+    pub fn from_code(code: &str) -> Option<CorrectionScope> {
+        CorrectionScope::ALL.into_iter().find(|m| m.code() == code)
+    }
 }
 
 /// The continuity correction for zero cells (metafor's `add` and `to`).
