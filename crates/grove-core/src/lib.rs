@@ -19,6 +19,7 @@ pub mod format;
 pub mod mh;
 pub mod parse;
 pub mod peto;
+pub mod qr;
 pub mod report;
 pub mod review;
 pub mod rma;
