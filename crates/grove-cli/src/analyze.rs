@@ -17,15 +17,22 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The table of trials (a text file: tab-, comma- or semicolon-separated, or
-    /// aligned with spaces), or a RevMan 5 review (`.rm5`, with `--outcome`); `-` reads
-    /// standard input.
+    /// aligned with spaces), a RevMan 5 review (`.rm5`, with `--outcome`), or a share
+    /// link made by Grove (`https://…#grove1.…`); `-` reads standard input.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// The outcome of a RevMan review to analyse, by its number ("1.2"). Its measure,
-    /// method, model and RevMan's conventions come from the file; options given here
-    /// override them.
+    /// The outcome of a RevMan review to analyse, by its number ("1.2"), or of a share
+    /// link, by its position (1, 2, …; the one shown first by default). Its settings come
+    /// from the file or link; options given here override them.
     #[arg(long, value_name = "NUMBER")]
     outcome: Option<String>,
+    /// Print the share link of the analysis (its outcome, rows as typed and settings),
+    /// at BASE, the address Grove is served at ("https://example.org/grove/").
+    #[arg(long, value_name = "BASE")]
+    link: Option<String>,
+    /// Also write the QR code of the share link to this SVG file (with --link).
+    #[arg(long, value_name = "FILE.svg", requires = "link")]
+    qr: Option<PathBuf>,
     /// Effect measure [default: rr].
     #[arg(long, value_enum)]
     measure: Option<MeasureArg>,
@@ -118,17 +125,45 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 }
 
 fn analyse(args: &Args) -> Result<(), String> {
-    let bytes = read_input(&args.file)?;
+    let argument = args.file.to_string_lossy();
+    let bytes = if crate::share::is_link(&argument) {
+        Vec::new()
+    } else {
+        read_input(&args.file)?
+    };
     let name = if args.file.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
         args.file.display().to_string()
     };
-    let (rows, options, revman) = if crate::revman::is_review(&args.file, &bytes) {
+    let mut title = String::new();
+    let (rows, options, revman) = if crate::share::is_link(&argument) {
+        let shared = crate::share::open(&argument).map_err(|e| format!("the link: {e}"))?;
+        let index = match args.outcome.as_deref() {
+            None => shared.active,
+            Some(n) => n
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .filter(|&i| i < shared.outcomes.len())
+                .ok_or_else(|| {
+                    format!(
+                        "the link holds {} outcome(s); --outcome gives one by its position, 1 to {}",
+                        shared.outcomes.len(),
+                        shared.outcomes.len()
+                    )
+                })?,
+        };
+        let outcome = shared.outcomes[index].clone();
+        out!("{}", outcome.name);
+        title = outcome.name;
+        (outcome.rows, outcome.options, None)
+    } else if crate::revman::is_review(&args.file, &bytes) {
         let review = grove_core::parse::revman::read(&bytes).map_err(|e| format!("{name}: {e}"))?;
         let outcome = crate::revman::pick(&review, args.outcome.as_deref())
             .map_err(|e| format!("{name}: {e}"))?;
         out!("{}", outcome.title());
+        title = outcome.title();
         (
             outcome.rows.clone(),
             outcome.options.clone(),
@@ -166,6 +201,23 @@ fn analyse(args: &Args) -> Result<(), String> {
         ..options
     };
     let report = Report::new(&rows, &options);
+    let share = args.link.as_deref().map(|base| {
+        crate::share::link(
+            base,
+            grove_core::share::SharedOutcome {
+                name: if title.is_empty() {
+                    args.file
+                        .file_stem()
+                        .map_or("Outcome".to_owned(), |s| s.to_string_lossy().into_owned())
+                } else {
+                    title.clone()
+                },
+                source: String::new(),
+                rows: rows.clone(),
+                options: options.clone(),
+            },
+        )
+    });
     if report.studies.is_empty() {
         return Err(format!(
             "{name}: no studies found; expected one row per study: study, experimental \
@@ -175,6 +227,9 @@ fn analyse(args: &Args) -> Result<(), String> {
     if let Some(path) = &args.svg {
         let svg = forest::layout(&report.forest(), &PlotOptions::default()).to_svg();
         std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let (Some(link), Some(path)) = (&share, &args.qr) {
+        crate::share::write_qr(link, &format!("Grove: {title}"), path)?;
     }
     let (studies, analysis) = (&report.studies, &report.analysis);
     if args.json {
@@ -189,6 +244,9 @@ fn analyse(args: &Args) -> Result<(), String> {
         if let Some(source) = &revman {
             let a = grove_core::review::agreement::compare(source, &report);
             out!("\nAgainst the numbers stored in the review: {a}");
+        }
+        if let Some(link) = &share {
+            out!("\nShare link: {link}");
         }
     }
     Ok(())

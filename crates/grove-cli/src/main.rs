@@ -1,8 +1,9 @@
 //! `grove`: the command-line twin of Grove's engine.
 //!
 //! - `grove analyze FILE` reads a trial table (the text the web page accepts: pasted
-//!   from a spreadsheet, CSV, TSV, ...) and prints the per-study table and the pooled
-//!   result, or JSON with `--json`.
+//!   from a spreadsheet, CSV, TSV, ...), a RevMan review or a share link, and prints the
+//!   per-study table and the pooled result, or JSON with `--json`; `--link BASE` prints
+//!   the share link of the analysis and `--qr FILE.svg` writes its QR code.
 //! - `grove validate FILE.json...` checks the engine against reference files in the
 //!   format of `tests/reference/README.md` or `tests/reference/diagnostics/README.md`.
 //! - `grove revman-check FILE.rm5...` checks the engine against the results RevMan 5
@@ -18,6 +19,7 @@ macro_rules! out {
 
 mod analyze;
 mod revman;
+mod share;
 mod validate;
 
 /// See [`out!`].

@@ -675,3 +675,65 @@ fn validate_names_the_altered_diagnostics_value() {
         Some(format!("{} passed, 2 failed", total - 2).as_str())
     );
 }
+
+/// `--link` prints a share link that `grove analyze LINK` reads back to the same
+/// analysis, settings included; `--qr` writes its QR code; a damaged link is refused.
+#[test]
+fn share_links_round_trip_through_the_command_line() {
+    let table = as_tsv(&reference("bcg.json"));
+    let dir = std::env::temp_dir().join(format!("grove-cli-share-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let qr = dir.join("link.svg");
+    let made = grove(
+        &[
+            "analyze",
+            "-",
+            "--measure",
+            "or",
+            "--tau2",
+            "dl",
+            "--link",
+            "https://example.org/grove/",
+            "--qr",
+            qr.to_str().expect("path"),
+        ],
+        &table,
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let out = text(&made.stdout);
+    let link = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Share link: "))
+        .expect("a share link")
+        .to_owned();
+    assert!(
+        link.starts_with("https://example.org/grove/#grove1."),
+        "{link}"
+    );
+    let svg = std::fs::read_to_string(&qr).expect("the QR code");
+    assert!(svg.starts_with("<svg") && svg.contains("<path"), "{svg}");
+    let opened = grove(&["analyze", &link], "");
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
+    let pooled = |s: &str| {
+        s.lines()
+            .filter(|l| l.starts_with("Pooled") || l.starts_with("Heterogeneity"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pooled(&text(&opened.stdout)), pooled(&out));
+    assert!(pooled(&out)[0].starts_with("Pooled OR"), "{out}");
+    let damaged = grove(&["analyze", "https://example.org/grove/#grove1.AAAA"], "");
+    assert!(!damaged.status.success());
+    assert!(
+        text(&damaged.stderr).contains("damaged"),
+        "{}",
+        text(&damaged.stderr)
+    );
+    let newer = grove(&["analyze", "https://example.org/grove/#grove9.AAAA"], "");
+    assert!(
+        text(&newer.stderr).contains("newer version"),
+        "{}",
+        text(&newer.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
