@@ -16,6 +16,7 @@ pub mod dist;
 pub mod effect;
 pub mod forest;
 pub mod format;
+pub mod grade;
 pub mod mh;
 pub mod parse;
 pub mod peto;
