@@ -712,6 +712,81 @@ async fn png_export_and_copying_the_sentence() {
 }
 
 /// Chooses `path` in the file input with this testid and waits for the notice.
+/// Opening an example, a project file or a RevMan review replaces or adds to the work
+/// in place; each is one step that undo takes back and redo does again.
+#[tokio::test]
+async fn opening_an_example_a_project_or_a_review_can_be_undone() {
+    let page = Page::open().await;
+    page.paste("Mine\t1\t10\t2\t10\nOurs\t2\t20\t3\t20\n").await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    assert_eq!(rows(&page).await, 2);
+    let first_study = || async {
+        page.js(
+            "return document.querySelector(`input[aria-label='Row 1, Study']`).value;",
+            vec![],
+        )
+        .await
+    };
+    // An example replaces the outcome's table.
+    page.js(
+        "const s = document.querySelector(`[data-testid='examples']`); s.value = 'zero-cells'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(rows(&page).await, 18);
+    page.click("undo").await;
+    assert_eq!(rows(&page).await, 2);
+    assert_eq!(first_study().await, json!("Mine"));
+    page.click("redo").await;
+    assert_eq!(rows(&page).await, 18);
+    page.click("undo").await;
+    // A project file replaces the project.
+    let path = std::env::temp_dir().join(format!("grove-undo-{}.json", std::process::id()));
+    // The project as saved once typing pauses, made into another one.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let project = page
+        .js("return localStorage.getItem('grove.project');", vec![])
+        .await;
+    let mut other: Value =
+        serde_json::from_str(project.as_str().expect("a stored project")).expect("JSON");
+    let active = other["active"].as_u64().expect("active") as usize;
+    other["outcomes"][active]["rows"] = json!([{"study": "Theirs", "year": "", "e1": "3", "n1": "30", "e2": "4", "n2": "30", "subgroup": ""}]);
+    std::fs::write(&path, other.to_string()).expect("write the project file");
+    let notice = choose_file(&page, "open-project", &path).await;
+    assert!(notice.contains("opened"), "{notice}");
+    assert_eq!(first_study().await, json!("Theirs"));
+    page.click("undo").await;
+    assert_eq!(first_study().await, json!("Mine"));
+    assert_eq!(rows(&page).await, 2);
+    // A review adds its outcomes.
+    let review = workspace_root().join("tests/revman").join(
+        std::fs::read_dir(workspace_root().join("tests/revman"))
+            .expect("review files")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".rm5"))
+            .min()
+            .expect("a review file"),
+    );
+    let before = page.count("outcome-tab").await + page.count("outcome-item").await;
+    choose_file(&page, "open-revman", &review).await;
+    let opened = page.count("outcome-tab").await + page.count("outcome-item").await;
+    assert!(opened > before, "{before} → {opened}");
+    page.click("undo").await;
+    assert_eq!(
+        page.count("outcome-tab").await + page.count("outcome-item").await,
+        before
+    );
+    assert_eq!(first_study().await, json!("Mine"));
+    let _ = std::fs::remove_file(&path);
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
+
 async fn choose_file(page: &Page, testid: &str, path: &std::path::Path) -> String {
     let input = page
         .client
