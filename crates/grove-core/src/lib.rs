@@ -24,6 +24,7 @@ pub mod qr;
 pub mod report;
 pub mod review;
 pub mod rma;
+pub mod rob;
 pub mod sensitivity;
 pub mod settings;
 pub mod share;
