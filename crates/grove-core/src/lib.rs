@@ -10,6 +10,7 @@
 
 pub mod absolute;
 pub mod analysis;
+pub mod base64;
 pub mod bias;
 pub mod diagnostics;
 pub mod dist;
@@ -20,6 +21,7 @@ pub mod grade;
 pub mod mh;
 pub mod parse;
 pub mod peto;
+pub mod png;
 pub mod qr;
 pub mod report;
 pub mod review;

@@ -40,6 +40,7 @@
 //! Results RevMan stored for an outcome of a review are not carried: a link holds what
 //! is needed to redo the analysis, not the review file.
 
+use crate::base64;
 use crate::parse::RawRow;
 use crate::report::{ModelView, ReportOptions, Totals};
 use crate::settings::{
@@ -252,7 +253,7 @@ impl Shared {
 pub fn fragment(compressed: &[u8]) -> String {
     let mut out = String::with_capacity(PREFIX.len() + compressed.len() * 4 / 3 + 3);
     out.push_str(PREFIX);
-    base64url_encode(compressed, &mut out);
+    base64::encode(base64::URL_SAFE, compressed, &mut out);
     out
 }
 
@@ -270,7 +271,7 @@ pub fn compressed(fragment: &str) -> Result<Vec<u8>, ShareError> {
         }
     }
     let data = fragment.strip_prefix(PREFIX).ok_or(ShareError::NotALink)?;
-    base64url_decode(data).ok_or(ShareError::Encoding)
+    base64::decode(base64::URL_SAFE, data).ok_or(ShareError::Encoding)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -389,77 +390,12 @@ fn options(set: &SetRecords, mut options: ReportOptions) -> Result<ReportOptions
     Ok(options)
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Base64url without padding (RFC 4648 §5).
-fn base64url_encode(bytes: &[u8], out: &mut String) {
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-}
-
-/// The bytes of base64url text (padding tolerated), or `None` for anything else.
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    // Leftover bits must be zero padding of the last byte, fewer than a whole sextet.
-    (bits < 6 && acc == 0).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    #[test]
-    fn base64url_is_rfc_4648() {
-        // RFC 4648 §10 test vectors, in the URL alphabet without padding.
-        for (plain, coded) in [
-            ("", ""),
-            ("f", "Zg"),
-            ("fo", "Zm8"),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg"),
-            ("fooba", "Zm9vYmE"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            let mut s = String::new();
-            base64url_encode(plain.as_bytes(), &mut s);
-            assert_eq!(s, coded);
-            assert_eq!(base64url_decode(coded).as_deref(), Some(plain.as_bytes()));
-        }
-        assert_eq!(base64url_decode("_-8"), Some(vec![0xff, 0xef]));
-        assert_eq!(base64url_decode("Zm9v+"), None, "'+' is standard base64");
-        assert_eq!(base64url_decode("Zh"), None, "stray bits");
-    }
-
     proptest! {
-        #[test]
-        fn base64url_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let mut s = String::new();
-            base64url_encode(&bytes, &mut s);
-            prop_assert_eq!(base64url_decode(&s), Some(bytes));
-        }
-
         #[test]
         fn fields_round_trip(cells in proptest::collection::vec(".*", 1..8)) {
             let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
