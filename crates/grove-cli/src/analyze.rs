@@ -113,9 +113,19 @@ impl Args {
     }
 }
 
-/// Runs `grove analyze`. Exit status 1 when the input cannot be read or has errors.
-pub(crate) fn run(args: &Args) -> ExitCode {
-    match analyse(args) {
+/// What to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Printed {
+    /// `grove analyze`: the per-study table and the pooled results.
+    Results,
+    /// `grove explain`: how each number came about.
+    Derivations,
+}
+
+/// Runs `grove analyze` or `grove explain`. Exit status 1 when the input cannot be read
+/// or has errors.
+pub(crate) fn run(args: &Args, output: Printed) -> ExitCode {
+    match analyse(args, output) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -124,7 +134,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
 }
 
-fn analyse(args: &Args) -> Result<(), String> {
+fn analyse(args: &Args, output: Printed) -> Result<(), String> {
+    if output == Printed::Derivations && (args.json || args.svg.is_some() || args.link.is_some()) {
+        return Err("grove explain prints derivations only; --json, --svg and --link belong to grove analyze".to_owned());
+    }
     let argument = args.file.to_string_lossy();
     let bytes = if crate::share::is_link(&argument) {
         Vec::new()
@@ -223,6 +236,17 @@ fn analyse(args: &Args) -> Result<(), String> {
             "{name}: no studies found; expected one row per study: study, experimental \
              events, experimental total, control events, control total"
         ));
+    }
+    if output == Printed::Derivations {
+        let (derivations, missing) = grove_core::explain::explain(&report);
+        out!(
+            "{}",
+            grove_core::explain::to_text(&derivations).trim_end_matches('\n')
+        );
+        for m in missing {
+            out!("\nNot explained: {}.", m.0);
+        }
+        return Ok(());
     }
     if let Some(path) = &args.svg {
         let svg = forest::layout(&report.forest(), &PlotOptions::default()).to_svg();

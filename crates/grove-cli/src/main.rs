@@ -4,6 +4,7 @@
 //!   from a spreadsheet, CSV, TSV, ...), a RevMan review or a share link, and prints the
 //!   per-study table and the pooled result, or JSON with `--json`; `--link BASE` prints
 //!   the share link of the analysis and `--qr FILE.svg` writes its QR code.
+//! - `grove explain FILE` prints how each number came about, with the data's values.
 //! - `grove validate FILE.json...` checks the engine against reference files in the
 //!   format of `tests/reference/README.md` or `tests/reference/diagnostics/README.md`.
 //! - `grove revman-check FILE.rm5...` checks the engine against the results RevMan 5
@@ -59,6 +60,13 @@ enum Command {
     /// may name them instead ("Study", "Experimental events", "n1i", "event.e", ...).
     /// Cells may be separated by tabs, semicolons, commas or runs of spaces.
     Analyze(analyze::Args),
+    /// Explain how each number of the analysis came about, with its own values.
+    ///
+    /// For every number: the formula, the formula with the values substituted, what it
+    /// means and its reference, then a line `= VALUE` at full precision (on the
+    /// analysis scale: logs for ratios). The input and options are those of `grove
+    /// analyze`. What the analysis uses that is not explained yet is listed at the end.
+    Explain(analyze::Args),
     /// Check the engine against reference files (formats: tests/reference/README.md and,
     /// for files with a `diagnostics` field, tests/reference/diagnostics/README.md).
     ///
@@ -164,7 +172,8 @@ pub(crate) enum CiArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Analyze(args) => analyze::run(&args),
+        Command::Analyze(args) => analyze::run(&args, analyze::Printed::Results),
+        Command::Explain(args) => analyze::run(&args, analyze::Printed::Derivations),
         Command::Validate { files, verbose } => validate::run(&files, verbose),
         Command::RevmanCheck { files, verbose } => revman::run(&files, verbose),
     }

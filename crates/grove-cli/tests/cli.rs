@@ -737,3 +737,54 @@ fn share_links_round_trip_through_the_command_line() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `grove explain` prints one block per number, each ending in `= VALUE` at full
+/// precision; the pooled estimate is the one `grove analyze --json` reports.
+#[test]
+fn explain_prints_each_number_with_its_formula_and_value() {
+    let table = as_tsv(&reference("bcg.json"));
+    let out = grove(&["explain", "-", "--tau2", "dl"], &table);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = text(&out.stdout);
+    let blocks: Vec<&str> = out.split("\n\n").filter(|b| !b.trim().is_empty()).collect();
+    assert!(blocks.len() > 13 * 5, "{} blocks", blocks.len());
+    for b in &blocks {
+        let last = b.lines().last().expect("a line");
+        let value = last.strip_prefix("= ").unwrap_or_else(|| panic!("{b}"));
+        assert!(value.parse::<f64>().is_ok(), "{b}");
+    }
+    let value = |key: &str| -> f64 {
+        let b = blocks
+            .iter()
+            .find(|b| {
+                b.lines()
+                    .next()
+                    .is_some_and(|l| l.ends_with(&format!("[{key}]")))
+            })
+            .unwrap_or_else(|| panic!("no block {key}"));
+        b.lines()
+            .last()
+            .and_then(|l| l.strip_prefix("= "))
+            .and_then(|v| v.parse().ok())
+            .expect("value")
+    };
+    let json = grove(&["analyze", "-", "--tau2", "dl", "--json"], &table);
+    let json: Value = serde_json::from_str(&text(&json.stdout)).expect("JSON");
+    for (key, field) in [
+        ("random estimate", "estimate_analysis_scale"),
+        ("random se", "se"),
+        ("random z", "stat"),
+        ("tau2", "tau2"),
+        ("Q", "q"),
+        ("I2", "i2"),
+    ] {
+        let reported = json["pooled"][field].as_f64().expect(field);
+        let explained = value(key);
+        assert!(
+            (explained - reported).abs() <= 1e-12 * (1.0 + reported.abs()),
+            "{key}: {explained} against {reported}"
+        );
+    }
+    let refused = grove(&["explain", "-", "--json"], &table);
+    assert!(!refused.status.success());
+}

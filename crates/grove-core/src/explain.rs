@@ -1,0 +1,937 @@
+//! How each number came about, with this analysis's own values: for every number
+//! explained, the formula, the same formula with the values substituted, the result,
+//! what it means and where the method is described. The engine produces these as plain
+//! data ([`Derivation`], formulas as [`Expr`] trees); the page renders them as MathML and
+//! `grove explain` as text.
+//!
+//! Every substituted formula evaluates ([`Expr::eval`]) to the number the analysis
+//! reports, and the tests check it for every derivation.
+//!
+//! Explained so far: each trial's effect size, variance, weights and confidence
+//! interval; the inverse-variance common-effect estimate, its standard error, Wald
+//! interval, z and p; Cochran's Q, its p value, I² and H²; DerSimonian and Laird's τ²;
+//! and the random-effects estimate, standard error, Wald interval, z and p for the τ² of
+//! any estimator. Not yet: the iterative τ² estimators' iterations, Hartung-Knapp, the
+//! prediction interval, Mantel-Haenszel and Peto, subgroups and absolute effects;
+//! [`explain`] says which of these an analysis uses instead of leaving them out silently.
+
+use crate::analysis::Analysis;
+use crate::dist::{chi2_sf, normal_cdf, normal_quantile};
+use crate::report::Report;
+use crate::settings::{CiMethod, Convention, Measure, Method, Tau2Estimator};
+use std::fmt::Write;
+
+/// A formula: symbols, numbers and the operations between them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A number.
+    Num(f64),
+    /// A symbol with an optional subscript: `y` with `i` is yᵢ.
+    Sym(&'static str, Option<String>),
+    /// `a + b`.
+    Add(Box<Expr>, Box<Expr>),
+    /// `a − b`.
+    Sub(Box<Expr>, Box<Expr>),
+    /// `a · b`.
+    Mul(Box<Expr>, Box<Expr>),
+    /// The fraction `a / b`.
+    Div(Box<Expr>, Box<Expr>),
+    /// `a²`.
+    Square(Box<Expr>),
+    /// `√a`.
+    Sqrt(Box<Expr>),
+    /// The natural logarithm.
+    Ln(Box<Expr>),
+    /// `max(a, b)`.
+    Max(Box<Expr>, Box<Expr>),
+    /// The sum over the trials, `Σᵢ a`.
+    Sum(Box<Expr>),
+    /// The standard normal distribution function `Φ(a)`.
+    Phi(Box<Expr>),
+    /// The upper tail of the chi-square distribution, `P(χ²_df > a)`.
+    ChiSquareTail(f64, Box<Expr>),
+    /// `|a|`.
+    Abs(Box<Expr>),
+}
+
+/// One number explained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derivation {
+    /// A stable name of the number: `study 3 yi`, `common estimate`, `tau2`.
+    pub key: String,
+    /// What it is: "Pooled estimate (common effect)".
+    pub title: String,
+    /// The formula in symbols.
+    pub formula: Expr,
+    /// The formula with this analysis's values.
+    pub substituted: Expr,
+    /// The result at full precision (on the analysis scale: logs for ratios).
+    pub value: f64,
+    /// What it means, in one plain sentence.
+    pub meaning: String,
+    /// Where the method is described.
+    pub reference: &'static str,
+}
+
+/// Why an analysis, or part of it, is not explained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotExplained(pub String);
+
+/// The derivations of the numbers of `report`'s analysis, in reading order, and what it
+/// uses that is not explained yet.
+pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
+    let a = &report.analysis;
+    let s = &a.settings;
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    let studies: Vec<(usize, f64, f64)> = a
+        .studies
+        .iter()
+        .filter_map(|r| r.effect.as_ref().ok().map(|e| (r.index, e.yi, e.vi)))
+        .collect();
+    if s.method == Method::Peto {
+        missing.push(NotExplained(
+            "Peto's method is not explained yet".to_owned(),
+        ));
+        return (out, missing);
+    }
+    let any_zero = report.studies.iter().any(|s| s.table.has_zero_cell());
+    let raw_rd = s.measure == Measure::RiskDifference && s.convention == Convention::RevMan5;
+    for (row, study) in report.studies.iter().enumerate() {
+        if let Some(&(_, yi, vi)) = studies.iter().find(|(i, _, _)| *i == row) {
+            let add_cells = s.correction.added_to(&study.table, any_zero);
+            per_study(
+                &mut out,
+                s.measure,
+                row + 1,
+                study,
+                add_cells,
+                raw_rd,
+                yi,
+                vi,
+            );
+        }
+    }
+    if s.method != Method::InverseVariance {
+        missing.push(NotExplained(format!(
+            "pooling by {} is not explained yet",
+            s.method.code()
+        )));
+        return (out, missing);
+    }
+    if studies.is_empty() {
+        return (out, missing);
+    }
+    let w: Vec<f64> = studies.iter().map(|s| 1.0 / s.2).collect();
+    let y: Vec<f64> = studies.iter().map(|s| s.1).collect();
+    let sw: f64 = w.iter().sum();
+    let swy: f64 = w.iter().zip(&y).map(|(w, y)| w * y).sum();
+    let mu = swy / sw;
+    let se = (1.0 / sw).sqrt();
+    pooled(&mut out, "common", "common effect", mu, se, swy, sw);
+    let k = studies.len();
+    if k > 1 {
+        heterogeneity(&mut out, &w, &y, mu, k);
+    }
+    if let Ok(fit) = &a.random {
+        random(
+            &mut out,
+            &mut missing,
+            a,
+            &studies,
+            fit.heterogeneity.tau2,
+            k,
+        );
+    }
+    (out, missing)
+}
+
+impl Expr {
+    /// The value of a formula without symbols (a substituted one); `None` when it has a
+    /// symbol or a sum.
+    pub fn eval(&self) -> Option<f64> {
+        Some(match self {
+            Expr::Num(x) => *x,
+            Expr::Sym(..) | Expr::Sum(_) => return None,
+            Expr::Add(a, b) => a.eval()? + b.eval()?,
+            Expr::Sub(a, b) => a.eval()? - b.eval()?,
+            Expr::Mul(a, b) => a.eval()? * b.eval()?,
+            Expr::Div(a, b) => a.eval()? / b.eval()?,
+            Expr::Square(a) => a.eval()?.powi(2),
+            Expr::Sqrt(a) => a.eval()?.sqrt(),
+            Expr::Ln(a) => a.eval()?.ln(),
+            Expr::Max(a, b) => a.eval()?.max(b.eval()?),
+            Expr::Phi(a) => normal_cdf(a.eval()?),
+            Expr::ChiSquareTail(df, a) => chi2_sf(a.eval()?, *df),
+            Expr::Abs(a) => a.eval()?.abs(),
+        })
+    }
+
+    /// As plain text: `Σᵢ wᵢ·yᵢ / Σᵢ wᵢ`.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        self.text(&mut s, 0);
+        s
+    }
+
+    /// As presentation MathML (the content of a `<math>` element).
+    pub fn to_mathml(&self) -> String {
+        let mut s = String::new();
+        self.mathml(&mut s);
+        s
+    }
+
+    fn is_atom(&self) -> bool {
+        matches!(
+            self,
+            Expr::Num(_)
+                | Expr::Sym(..)
+                | Expr::Sqrt(_)
+                | Expr::Ln(_)
+                | Expr::Phi(_)
+                | Expr::Max(..)
+                | Expr::Abs(_)
+                | Expr::ChiSquareTail(..)
+                | Expr::Square(_)
+        )
+    }
+
+    /// Binding strength in linear text: sums and differences (and Σ, which reaches to
+    /// the right) 1, products and quotients 2, everything else 3.
+    fn precedence(&self) -> u8 {
+        match self {
+            // A negative number after an operator is written in parentheses.
+            Expr::Num(x) if x.is_sign_negative() => 1,
+            Expr::Add(..) | Expr::Sub(..) | Expr::Sum(_) => 1,
+            Expr::Mul(..) | Expr::Div(..) => 2,
+            _ => 3,
+        }
+    }
+
+    /// Writes the text of `self`, in parentheses when it binds less than `min`.
+    fn text(&self, s: &mut String, min: u8) {
+        let wrap = self.precedence() < min;
+        if wrap {
+            s.push('(');
+        }
+        let bin = |s: &mut String, a: &Expr, op: &str, b: &Expr, left: u8, right: u8| {
+            a.text(s, left);
+            s.push_str(op);
+            b.text(s, right);
+        };
+        match self {
+            Expr::Num(x) => s.push_str(&number(*x)),
+            Expr::Sym(name, sub) => {
+                s.push_str(name);
+                if let Some(sub) = sub {
+                    let _ = write!(s, "_{sub}");
+                }
+            }
+            Expr::Add(a, b) => bin(s, a, " + ", b, 1, 1),
+            Expr::Sub(a, b) => bin(s, a, " − ", b, 1, 2),
+            Expr::Mul(a, b) => bin(s, a, " · ", b, 2, 2),
+            Expr::Div(a, b) => bin(s, a, " / ", b, 2, 3),
+            Expr::Square(a) => {
+                a.text(s, 3);
+                s.push('²');
+            }
+            Expr::Sqrt(a) => {
+                s.push('√');
+                a.text(s, 3);
+            }
+            Expr::Ln(a) => {
+                s.push_str("ln(");
+                a.text(s, 0);
+                s.push(')');
+            }
+            Expr::Max(a, b) => {
+                s.push_str("max(");
+                a.text(s, 0);
+                s.push_str(", ");
+                b.text(s, 0);
+                s.push(')');
+            }
+            Expr::Sum(a) => {
+                s.push_str("Σ_i ");
+                a.text(s, 2);
+            }
+            Expr::Phi(a) => {
+                s.push_str("Φ(");
+                a.text(s, 0);
+                s.push(')');
+            }
+            Expr::ChiSquareTail(df, a) => {
+                let _ = write!(s, "P(χ²_{} > ", number(*df));
+                a.text(s, 0);
+                s.push(')');
+            }
+            Expr::Abs(a) => {
+                s.push('|');
+                a.text(s, 0);
+                s.push('|');
+            }
+        }
+        if wrap {
+            s.push(')');
+        }
+    }
+
+    fn mathml(&self, s: &mut String) {
+        let group = |s: &mut String, e: &Expr| {
+            if e.is_atom() && e.precedence() == 3 {
+                e.mathml(s);
+            } else {
+                s.push_str("<mrow><mo>(</mo>");
+                e.mathml(s);
+                s.push_str("<mo>)</mo></mrow>");
+            }
+        };
+        match self {
+            Expr::Num(x) => {
+                let _ = write!(s, "<mn>{}</mn>", number(*x));
+            }
+            Expr::Sym(name, None) => {
+                let _ = write!(s, "<mi>{name}</mi>");
+            }
+            Expr::Sym(name, Some(sub)) => {
+                let _ = write!(
+                    s,
+                    "<msub><mi>{name}</mi><mi>{}</mi></msub>",
+                    crate::forest::escape(sub)
+                );
+            }
+            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) => {
+                let op = match self {
+                    Expr::Add(..) => "+",
+                    Expr::Sub(..) => "−",
+                    _ => "·",
+                };
+                s.push_str("<mrow>");
+                if matches!(self, Expr::Mul(..)) {
+                    group(s, a)
+                } else {
+                    a.mathml(s)
+                }
+                let _ = write!(s, "<mo>{op}</mo>");
+                group(s, b);
+                s.push_str("</mrow>");
+            }
+            Expr::Div(a, b) => {
+                s.push_str("<mfrac><mrow>");
+                a.mathml(s);
+                s.push_str("</mrow><mrow>");
+                b.mathml(s);
+                s.push_str("</mrow></mfrac>");
+            }
+            Expr::Square(a) => {
+                s.push_str("<msup>");
+                group(s, a);
+                s.push_str("<mn>2</mn></msup>");
+            }
+            Expr::Sqrt(a) => {
+                s.push_str("<msqrt>");
+                a.mathml(s);
+                s.push_str("</msqrt>");
+            }
+            Expr::Ln(a) | Expr::Phi(a) | Expr::Abs(a) => {
+                let (open, close) = match self {
+                    Expr::Ln(_) => ("<mi>ln</mi><mo>(</mo>", "<mo>)</mo>"),
+                    Expr::Phi(_) => ("<mi>Φ</mi><mo>(</mo>", "<mo>)</mo>"),
+                    _ => ("<mo>|</mo>", "<mo>|</mo>"),
+                };
+                let _ = write!(s, "<mrow>{open}");
+                a.mathml(s);
+                let _ = write!(s, "{close}</mrow>");
+            }
+            Expr::Max(a, b) => {
+                s.push_str("<mrow><mi>max</mi><mo>(</mo>");
+                a.mathml(s);
+                s.push_str("<mo>,</mo>");
+                b.mathml(s);
+                s.push_str("<mo>)</mo></mrow>");
+            }
+            Expr::Sum(a) => {
+                s.push_str("<mrow><munder><mo>∑</mo><mi>i</mi></munder>");
+                a.mathml(s);
+                s.push_str("</mrow>");
+            }
+            Expr::ChiSquareTail(df, a) => {
+                let _ = write!(
+                    s,
+                    "<mrow><mi>P</mi><mo>(</mo><msubsup><mi>χ</mi><mn>{}</mn><mn>2</mn></msubsup><mo>&gt;</mo>",
+                    number(*df)
+                );
+                a.mathml(s);
+                s.push_str("<mo>)</mo></mrow>");
+            }
+        }
+    }
+}
+
+/// `grove explain`'s text: one block per number, each ending `= VALUE` at full
+/// precision.
+pub fn to_text(derivations: &[Derivation]) -> String {
+    let mut s = String::new();
+    for d in derivations {
+        let _ = writeln!(s, "{} [{}]", d.title, d.key);
+        let _ = writeln!(s, "  {}", d.formula.to_text());
+        let _ = writeln!(s, "  = {}", d.substituted.to_text());
+        let _ = writeln!(s, "  {}", d.meaning);
+        let _ = writeln!(s, "  ({})", d.reference);
+        let _ = writeln!(s, "= {}", d.value);
+        s.push('\n');
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------
+
+const ESCALC: &str = "metafor escalc(); Cochrane Handbook §6.4.1";
+const IV: &str = "inverse-variance method: Borenstein et al. (2009), Introduction to Meta-Analysis, ch. 11; metafor rma(method = \"EE\")";
+const HET: &str =
+    "Cochran (1954); Higgins & Thompson (2002), Stat Med 21:1539–1558; Cochrane Handbook §10.10.2";
+const DL: &str =
+    "DerSimonian & Laird (1986), Control Clin Trials 7:177–188; metafor rma(method = \"DL\")";
+const RE: &str = "random-effects model: Borenstein et al. (2009), ch. 12; metafor rma()";
+
+/// A number shown with 6 significant digits (the text; [`Derivation::value`] has all).
+fn number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = 5 - x.abs().log10().floor() as i32;
+    if (0..=12).contains(&digits) {
+        let s = format!("{:.*}", digits as usize, x);
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s
+        }
+    } else {
+        format!("{x:.5e}")
+    }
+}
+
+fn n(x: f64) -> Box<Expr> {
+    Box::new(Expr::Num(x))
+}
+fn sym(name: &'static str, sub: Option<&str>) -> Box<Expr> {
+    Box::new(Expr::Sym(name, sub.map(str::to_owned)))
+}
+fn add(a: Box<Expr>, b: Box<Expr>) -> Box<Expr> {
+    Box::new(Expr::Add(a, b))
+}
+fn sub(a: Box<Expr>, b: Box<Expr>) -> Box<Expr> {
+    Box::new(Expr::Sub(a, b))
+}
+fn mul(a: Box<Expr>, b: Box<Expr>) -> Box<Expr> {
+    Box::new(Expr::Mul(a, b))
+}
+fn div(a: Box<Expr>, b: Box<Expr>) -> Box<Expr> {
+    Box::new(Expr::Div(a, b))
+}
+
+/// Adds a derivation. Its parts are positional, as in the struct, so that each call
+/// reads as one row of a table; the formulas come boxed from the builders above.
+#[allow(clippy::too_many_arguments, clippy::boxed_local)]
+fn push(
+    out: &mut Vec<Derivation>,
+    key: String,
+    title: String,
+    formula: Box<Expr>,
+    substituted: Box<Expr>,
+    value: f64,
+    meaning: String,
+    reference: &'static str,
+) {
+    out.push(Derivation {
+        key,
+        title,
+        formula: *formula,
+        substituted: *substituted,
+        value,
+        meaning,
+        reference,
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn per_study(
+    out: &mut Vec<Derivation>,
+    measure: Measure,
+    number_in_table: usize,
+    study: &crate::table::Study,
+    add_cells: f64,
+    raw_rd: bool,
+    yi: f64,
+    vi: f64,
+) {
+    let t = &study.table;
+    let (a, c) = (t.ai() as f64 + add_cells, t.ci() as f64 + add_cells);
+    let (n1, n2) = (
+        t.n1() as f64 + 2.0 * add_cells,
+        t.n2() as f64 + 2.0 * add_cells,
+    );
+    let (b, d) = (n1 - a, n2 - c);
+    let key = |what: &str| format!("study {number_in_table} {what}");
+    let name = &study.name;
+    let corrected = if add_cells > 0.0 {
+        format!(
+            " ({} added to each cell for the zero cell)",
+            number(add_cells)
+        )
+    } else {
+        String::new()
+    };
+    let (formula, substituted, vformula, vsub, what) = match measure {
+        Measure::RiskRatio => (
+            sub(
+                Box::new(Expr::Ln(div(sym("a", None), sym("n", Some("1"))))),
+                Box::new(Expr::Ln(div(sym("c", None), sym("n", Some("2"))))),
+            ),
+            sub(
+                Box::new(Expr::Ln(div(n(a), n(n1)))),
+                Box::new(Expr::Ln(div(n(c), n(n2)))),
+            ),
+            sub(
+                add(
+                    sub(
+                        div(n(1.0), sym("a", None)),
+                        div(n(1.0), sym("n", Some("1"))),
+                    ),
+                    div(n(1.0), sym("c", None)),
+                ),
+                div(n(1.0), sym("n", Some("2"))),
+            ),
+            sub(
+                add(
+                    sub(div(n(1.0), n(a)), div(n(1.0), n(n1))),
+                    div(n(1.0), n(c)),
+                ),
+                div(n(1.0), n(n2)),
+            ),
+            "log risk ratio",
+        ),
+        Measure::OddsRatio => (
+            Box::new(Expr::Ln(div(
+                mul(sym("a", None), sym("d", None)),
+                mul(sym("b", None), sym("c", None)),
+            ))),
+            Box::new(Expr::Ln(div(mul(n(a), n(d)), mul(n(b), n(c))))),
+            add(
+                add(
+                    add(div(n(1.0), sym("a", None)), div(n(1.0), sym("b", None))),
+                    div(n(1.0), sym("c", None)),
+                ),
+                div(n(1.0), sym("d", None)),
+            ),
+            add(
+                add(add(div(n(1.0), n(a)), div(n(1.0), n(b))), div(n(1.0), n(c))),
+                div(n(1.0), n(d)),
+            ),
+            "log odds ratio",
+        ),
+        Measure::RiskDifference => (
+            sub(
+                div(sym("a", None), sym("n", Some("1"))),
+                div(sym("c", None), sym("n", Some("2"))),
+            ),
+            // RevMan 5 takes the difference of the raw counts and corrects the variance.
+            if raw_rd {
+                sub(
+                    div(n(t.ai() as f64), n(t.n1() as f64)),
+                    div(n(t.ci() as f64), n(t.n2() as f64)),
+                )
+            } else {
+                sub(div(n(a), n(n1)), div(n(c), n(n2)))
+            },
+            add(
+                div(
+                    mul(sym("p", Some("1")), sub(n(1.0), sym("p", Some("1")))),
+                    sym("n", Some("1")),
+                ),
+                div(
+                    mul(sym("p", Some("2")), sub(n(1.0), sym("p", Some("2")))),
+                    sym("n", Some("2")),
+                ),
+            ),
+            add(
+                div(mul(n(a / n1), sub(n(1.0), n(a / n1))), n(n1)),
+                div(mul(n(c / n2), sub(n(1.0), n(c / n2))), n(n2)),
+            ),
+            "risk difference",
+        ),
+    };
+    push(
+        out,
+        key("yi"),
+        format!("{name}: {what}"),
+        formula,
+        substituted,
+        yi,
+        format!("The trial's effect on the analysis scale, from its 2×2 table{corrected}."),
+        ESCALC,
+    );
+    push(
+        out,
+        key("vi"),
+        format!("{name}: its variance"),
+        vformula,
+        vsub,
+        vi,
+        "How uncertain the trial's effect is: the smaller, the more the trial weighs.".to_owned(),
+        ESCALC,
+    );
+    let z = normal_quantile(0.975);
+    push(
+        out,
+        key("ci lower"),
+        format!("{name}: lower 95% limit"),
+        sub(
+            sym("y", Some("i")),
+            mul(n(z), Box::new(Expr::Sqrt(sym("v", Some("i"))))),
+        ),
+        sub(n(yi), mul(n(z), Box::new(Expr::Sqrt(n(vi))))),
+        yi - z * vi.sqrt(),
+        "The trial's effect is compatible with values down to here.".to_owned(),
+        ESCALC,
+    );
+    push(
+        out,
+        key("ci upper"),
+        format!("{name}: upper 95% limit"),
+        add(
+            sym("y", Some("i")),
+            mul(n(z), Box::new(Expr::Sqrt(sym("v", Some("i"))))),
+        ),
+        add(n(yi), mul(n(z), Box::new(Expr::Sqrt(n(vi))))),
+        yi + z * vi.sqrt(),
+        "…and up to here.".to_owned(),
+        ESCALC,
+    );
+    push(
+        out,
+        key("w common"),
+        format!("{name}: weight (common effect)"),
+        div(n(1.0), sym("v", Some("i"))),
+        div(n(1.0), n(vi)),
+        1.0 / vi,
+        "Each trial weighs the inverse of its variance: precise trials count more.".to_owned(),
+        IV,
+    );
+}
+
+fn pooled(out: &mut Vec<Derivation>, key: &str, model: &str, mu: f64, se: f64, swy: f64, sw: f64) {
+    let w = if key == "common" { "w" } else { "w*" };
+    push(
+        out,
+        format!("{key} estimate"),
+        format!("Pooled estimate ({model})"),
+        div(
+            Box::new(Expr::Sum(mul(sym(w, Some("i")), sym("y", Some("i"))))),
+            Box::new(Expr::Sum(sym(w, Some("i")))),
+        ),
+        div(n(swy), n(sw)),
+        mu,
+        "The weighted average of the trials' effects.".to_owned(),
+        if key == "common" { IV } else { RE },
+    );
+    push(
+        out,
+        format!("{key} se"),
+        format!("Its standard error ({model})"),
+        Box::new(Expr::Sqrt(div(
+            n(1.0),
+            Box::new(Expr::Sum(sym(w, Some("i")))),
+        ))),
+        Box::new(Expr::Sqrt(div(n(1.0), n(sw)))),
+        se,
+        "How precise the pooled estimate is.".to_owned(),
+        if key == "common" { IV } else { RE },
+    );
+    let z = normal_quantile(0.975);
+    push(
+        out,
+        format!("{key} ci lower"),
+        format!("Lower 95% limit ({model})"),
+        sub(sym("μ", None), mul(n(z), sym("SE", None))),
+        sub(n(mu), mul(n(z), n(se))),
+        mu - z * se,
+        "With 95% confidence the pooled effect is above this…".to_owned(),
+        if key == "common" { IV } else { RE },
+    );
+    push(
+        out,
+        format!("{key} ci upper"),
+        format!("Upper 95% limit ({model})"),
+        add(sym("μ", None), mul(n(z), sym("SE", None))),
+        add(n(mu), mul(n(z), n(se))),
+        mu + z * se,
+        "…and below this.".to_owned(),
+        if key == "common" { IV } else { RE },
+    );
+    push(
+        out,
+        format!("{key} z"),
+        format!("Test for the overall effect: z ({model})"),
+        div(sym("μ", None), sym("SE", None)),
+        div(n(mu), n(se)),
+        mu / se,
+        "How many standard errors the pooled effect is from no effect.".to_owned(),
+        if key == "common" { IV } else { RE },
+    );
+    let zval = mu / se;
+    push(
+        out,
+        format!("{key} p"),
+        format!("Its p value ({model})"),
+        mul(
+            n(2.0),
+            sub(
+                n(1.0),
+                Box::new(Expr::Phi(Box::new(Expr::Abs(sym("z", None))))),
+            ),
+        ),
+        mul(
+            n(2.0),
+            sub(n(1.0), Box::new(Expr::Phi(Box::new(Expr::Abs(n(zval)))))),
+        ),
+        2.0 * (1.0 - normal_cdf(zval.abs())),
+        "The chance of an effect at least this far from none if the treatment had no effect."
+            .to_owned(),
+        if key == "common" { IV } else { RE },
+    );
+}
+
+fn heterogeneity(out: &mut Vec<Derivation>, w: &[f64], y: &[f64], mu: f64, k: usize) {
+    let q: f64 = w.iter().zip(y).map(|(w, y)| w * (y - mu).powi(2)).sum();
+    let df = (k - 1) as f64;
+    // Up to 12 trials, every term of the sum is shown.
+    let terms = w
+        .iter()
+        .zip(y)
+        .map(|(&w, &y)| mul(n(w), Box::new(Expr::Square(sub(n(y), n(mu))))))
+        .reduce(add)
+        .filter(|_| k <= 12)
+        .unwrap_or_else(|| n(q));
+    push(out, "Q".to_owned(), "Cochran's Q".to_owned(),
+        Box::new(Expr::Sum(mul(sym("w", Some("i")), Box::new(Expr::Square(sub(sym("y", Some("i")), sym("μ", None))))))),
+        terms, q,
+        "The weighted spread of the trials around the common estimate; about its degrees of freedom (k − 1) when the trials differ by chance alone.".to_owned(), HET);
+    push(
+        out,
+        "Q p".to_owned(),
+        "P value of Q".to_owned(),
+        Box::new(Expr::ChiSquareTail(df, sym("Q", None))),
+        Box::new(Expr::ChiSquareTail(df, n(q))),
+        chi2_sf(q, df),
+        "The chance of this much spread, or more, if the trials shared one true effect.".to_owned(),
+        HET,
+    );
+    let i2 = if q > 0.0 {
+        (100.0 * (q - df) / q).max(0.0)
+    } else {
+        0.0
+    };
+    push(out, "I2".to_owned(), "I² (%)".to_owned(),
+        Box::new(Expr::Max(n(0.0), mul(n(100.0), div(sub(sym("Q", None), sym("df", None)), sym("Q", None))))),
+        Box::new(Expr::Max(n(0.0), mul(n(100.0), div(sub(n(q), n(df)), n(q))))), i2,
+        "The share of the variation between trials that is due to real differences rather than chance.".to_owned(), HET);
+    push(
+        out,
+        "H2".to_owned(),
+        "H²".to_owned(),
+        div(sym("Q", None), sym("df", None)),
+        div(n(q), n(df)),
+        q / df,
+        "How much larger the spread is than chance alone would make it (1: no larger).".to_owned(),
+        HET,
+    );
+}
+
+fn random(
+    out: &mut Vec<Derivation>,
+    missing: &mut Vec<NotExplained>,
+    a: &Analysis,
+    studies: &[(usize, f64, f64)],
+    tau2: f64,
+    k: usize,
+) {
+    let s = &a.settings;
+    if k > 1 && s.tau2 == Tau2Estimator::DerSimonianLaird {
+        let w: Vec<f64> = studies.iter().map(|s| 1.0 / s.2).collect();
+        let y: Vec<f64> = studies.iter().map(|s| s.1).collect();
+        let sw: f64 = w.iter().sum();
+        let sw2: f64 = w.iter().map(|w| w * w).sum();
+        let mu = w.iter().zip(&y).map(|(w, y)| w * y).sum::<f64>() / sw;
+        let q: f64 = w.iter().zip(&y).map(|(w, y)| w * (y - mu).powi(2)).sum();
+        let df = (k - 1) as f64;
+        push(out, "tau2".to_owned(), "τ², the variance of the true effects (DerSimonian-Laird)".to_owned(),
+            Box::new(Expr::Max(n(0.0), div(sub(sym("Q", None), sym("df", None)), sub(Box::new(Expr::Sum(sym("w", Some("i")))), div(Box::new(Expr::Sum(Box::new(Expr::Square(sym("w", Some("i")))))), Box::new(Expr::Sum(sym("w", Some("i"))))))))),
+            Box::new(Expr::Max(n(0.0), div(sub(n(q), n(df)), sub(n(sw), div(n(sw2), n(sw)))))), tau2,
+            "How much the trials' true effects vary: the spread beyond chance, on the analysis scale.".to_owned(), DL);
+    } else if k > 1 {
+        missing.push(NotExplained(format!(
+            "τ² by {} is iterative; its iterations are not explained yet (the random-effects results below use its value, {})",
+            s.tau2.code(),
+            number(tau2)
+        )));
+    }
+    let ws: Vec<f64> = studies.iter().map(|s| 1.0 / (s.2 + tau2)).collect();
+    for (&(row, _, vi), &w) in studies.iter().zip(&ws) {
+        push(out, format!("study {} w random", row + 1), "Weight (random effects)".to_owned(),
+            div(n(1.0), add(sym("v", Some("i")), Box::new(Expr::Square(sym("τ", None))))),
+            div(n(1.0), add(n(vi), n(tau2))), w,
+            "Under random effects each trial also carries the variance between trials, so weights are more even.".to_owned(), RE);
+    }
+    if s.ci == CiMethod::HartungKnapp {
+        missing.push(NotExplained(
+            "the Hartung-Knapp interval is not explained yet".to_owned(),
+        ));
+        return;
+    }
+    let sw: f64 = ws.iter().sum();
+    let swy: f64 = ws.iter().zip(studies).map(|(w, s)| w * s.1).sum();
+    pooled(
+        out,
+        "random",
+        "random effects",
+        swy / sw,
+        (1.0 / sw).sqrt(),
+        swy,
+        sw,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse;
+    use crate::report::ReportOptions;
+    use crate::settings::Settings;
+
+    fn report(text: &str, settings: Settings) -> Report {
+        Report::new(
+            &parse::parse(text).raw_rows(),
+            &ReportOptions {
+                settings,
+                ..ReportOptions::default()
+            },
+        )
+    }
+
+    const BCG: &str = include_str!("../../../src/examples/bcg.tsv");
+    const CATHETERS: &str = include_str!("../../../src/examples/catheters.tsv");
+
+    /// Every substituted formula evaluates to its value, and the values are the numbers
+    /// the analysis reports.
+    #[test]
+    fn every_derivation_gives_the_reported_number() {
+        for (text, measure) in [
+            (BCG, Measure::RiskRatio),
+            (BCG, Measure::OddsRatio),
+            (CATHETERS, Measure::RiskDifference),
+            (CATHETERS, Measure::OddsRatio),
+        ] {
+            let settings = Settings {
+                measure,
+                tau2: Tau2Estimator::DerSimonianLaird,
+                ..Settings::default()
+            };
+            let r = report(text, settings);
+            let (d, missing) = explain(&r);
+            assert!(missing.is_empty(), "{missing:?}");
+            for x in &d {
+                let v = x.substituted.eval().expect("no symbols left");
+                assert!(
+                    (v - x.value).abs() <= 1e-9 * (1.0 + x.value.abs()),
+                    "{}: {} evaluates to {v}, not {}",
+                    x.key,
+                    x.substituted.to_text(),
+                    x.value
+                );
+                assert!(
+                    x.formula.eval().is_none() || matches!(x.formula, Expr::Num(_)),
+                    "{}: the formula has symbols",
+                    x.key
+                );
+            }
+            let get = |key: &str| {
+                d.iter()
+                    .find(|x| x.key == key)
+                    .unwrap_or_else(|| panic!("{key}"))
+                    .value
+            };
+            let a = &r.analysis;
+            let common = a.common.as_ref().expect("common fit");
+            let random = a.random.as_ref().expect("random fit");
+            let close = |x: f64, y: f64| (x - y).abs() <= 1e-12 * (1.0 + y.abs());
+            assert!(close(get("common estimate"), common.pooled.estimate));
+            assert!(close(get("common se"), common.pooled.se));
+            assert!(close(get("common ci lower"), common.pooled.ci.lower));
+            assert!(
+                close(get("common p"), common.pooled.p)
+                    || (get("common p") - common.pooled.p).abs() < 1e-15
+            );
+            assert!(close(get("Q"), common.heterogeneity.q));
+            assert!(close(get("Q p"), common.heterogeneity.q_p));
+            assert!(close(get("I2"), common.heterogeneity.i2));
+            assert!(close(get("H2"), common.heterogeneity.h2));
+            assert!(close(get("tau2"), random.heterogeneity.tau2));
+            assert!(close(get("random estimate"), random.pooled.estimate));
+            assert!(close(get("random se"), random.pooled.se));
+            assert!(close(get("random ci upper"), random.pooled.ci.upper));
+            for s in &a.studies {
+                if let Ok(e) = &s.effect {
+                    assert!(close(get(&format!("study {} yi", s.index + 1)), e.yi));
+                    assert!(close(get(&format!("study {} vi", s.index + 1)), e.vi));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_not_explained_is_said() {
+        let r = report(BCG, Settings::default());
+        let (_, missing) = explain(&r);
+        assert!(missing.iter().any(|m| m.0.contains("REML")), "{missing:?}");
+        let r = report(
+            BCG,
+            Settings {
+                ci: CiMethod::HartungKnapp,
+                ..Settings::default()
+            },
+        );
+        assert!(explain(&r).1.iter().any(|m| m.0.contains("Hartung-Knapp")));
+        let r = report(
+            BCG,
+            Settings {
+                method: Method::MantelHaenszel,
+                ..Settings::default()
+            },
+        );
+        assert!(explain(&r).1.iter().any(|m| m.0.contains("MH")));
+    }
+
+    #[test]
+    fn formulas_render_as_text_and_mathml() {
+        let r = report(
+            BCG,
+            Settings {
+                tau2: Tau2Estimator::DerSimonianLaird,
+                ..Settings::default()
+            },
+        );
+        let (d, _) = explain(&r);
+        let estimate = d
+            .iter()
+            .find(|x| x.key == "common estimate")
+            .expect("estimate");
+        assert_eq!(estimate.formula.to_text(), "(Σ_i w_i · y_i) / (Σ_i w_i)");
+        let m = estimate.formula.to_mathml();
+        assert!(m.starts_with("<mfrac>") && m.contains("<mo>∑</mo>"), "{m}");
+        let text = to_text(&d);
+        assert!(text.contains("= -0.4"), "{text}");
+        assert!(text.lines().filter(|l| l.starts_with("= ")).count() == d.len());
+    }
+}
