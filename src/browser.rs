@@ -195,8 +195,13 @@ pub fn read_bytes(
     }
 }
 
+/// CSS pixels per inch: a plot measured in CSS pixels and drawn `scale` times larger has
+/// `CSS_DPI × scale` dots per inch.
+pub const CSS_DPI: f64 = 96.0;
+
 /// Renders `svg` (a standalone SVG document `width`×`height` CSS pixels) at `scale` onto
-/// a canvas and downloads it as PNG under `filename`.
+/// a canvas and downloads it as PNG under `filename`, with its resolution (`pHYs`) of
+/// `CSS_DPI × scale` dots per inch.
 pub fn download_png(
     svg: &str,
     width: f64,
@@ -239,6 +244,9 @@ pub fn download_png(
                 let url = canvas
                     .to_data_url_with_type("image/png")
                     .map_err(|e| fail(&e))?;
+                // The canvas writes no resolution: say it, so that 300 dpi prints at size.
+                let url = grove_core::png::data_url_with_resolution(&url, CSS_DPI * scale)
+                    .map_err(|e| BrowserError::File(e.to_string()))?;
                 download(&url, &filename)
             })();
             done(result);

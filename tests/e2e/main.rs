@@ -695,6 +695,22 @@ async fn png_export_and_copying_the_sentence() {
     };
     assert_eq!(n(0), (n(2) * 300.0 / 96.0).ceil(), "300 dpi width");
     assert_eq!(n(1), (n(3) * 300.0 / 96.0).ceil(), "300 dpi height");
+    // The file says so: a pHYs chunk of 11,811 pixels per metre (300 dpi) after IHDR.
+    let phys = page
+        .js(
+            "const href = window.downloads[0][1];
+             const bytes = Uint8Array.from(atob(href.slice(22)), c => c.charCodeAt(0));
+             const view = new DataView(bytes.buffer);
+             const type = String.fromCharCode(...bytes.slice(37, 41));
+             return [type, view.getUint32(41), view.getUint32(45), bytes[49]];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        phys,
+        json!(["pHYs", 11811, 11811, 1]),
+        "300 dpi in the file"
+    );
 
     page.click("copy-sentence").await;
     let copied = page.js("return window.copied;", vec![]).await;
