@@ -10,13 +10,14 @@
 //! Explained so far: each trial's effect size, variance, weights and confidence
 //! interval; the inverse-variance common-effect estimate, its standard error, Wald
 //! interval, z and p; Cochran's Q, its p value, I² and H²; DerSimonian and Laird's τ²;
-//! and the random-effects estimate, standard error, Wald interval, z and p for the τ² of
-//! any estimator. Not yet: the iterative τ² estimators' iterations, Hartung-Knapp, the
-//! prediction interval, Mantel-Haenszel and Peto, subgroups and absolute effects;
-//! [`explain`] says which of these an analysis uses instead of leaving them out silently.
+//! the random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t,
+//! p, I² and H² for the τ² of any estimator; both prediction intervals. Not yet: the
+//! iterative τ² estimators' iterations, the Hartung-Knapp p value, Mantel-Haenszel and
+//! Peto, subgroups and absolute effects; [`explain`] says which of these an analysis uses
+//! instead of leaving them out silently.
 
 use crate::analysis::Analysis;
-use crate::dist::{chi2_sf, normal_cdf, normal_quantile};
+use crate::dist::{chi2_sf, normal_cdf, normal_quantile, t_quantile};
 use crate::report::Report;
 use crate::settings::{CiMethod, Convention, Measure, Method, Tau2Estimator};
 use std::fmt::Write;
@@ -393,6 +394,8 @@ const HET: &str =
 const DL: &str =
     "DerSimonian & Laird (1986), Control Clin Trials 7:177–188; metafor rma(method = \"DL\")";
 const RE: &str = "random-effects model: Borenstein et al. (2009), ch. 12; metafor rma()";
+const HK: &str = "Hartung & Knapp (2001), Stat Med 20:3875–3889; metafor rma(test = \"knha\")";
+const PI: &str = "Higgins, Thompson & Spiegelhalter (2009), J R Stat Soc A 172:137–159; Cochrane Handbook §10.10.4.3; metafor predict()";
 
 /// A number shown with 6 significant digits (the text; [`Derivation::value`] has all).
 fn number(x: f64) -> String {
@@ -784,23 +787,189 @@ fn random(
             div(n(1.0), add(n(vi), n(tau2))), w,
             "Under random effects each trial also carries the variance between trials, so weights are more even.".to_owned(), RE);
     }
-    if s.ci == CiMethod::HartungKnapp {
-        missing.push(NotExplained(
-            "the Hartung-Knapp interval is not explained yet".to_owned(),
-        ));
-        return;
-    }
     let sw: f64 = ws.iter().sum();
     let swy: f64 = ws.iter().zip(studies).map(|(w, s)| w * s.1).sum();
-    pooled(
-        out,
-        "random",
-        "random effects",
-        swy / sw,
-        (1.0 / sw).sqrt(),
-        swy,
-        sw,
-    );
+    let mu = swy / sw;
+    if k > 1 {
+        // The typical within-trial variance (Higgins & Thompson 2002), from the common
+        // weights: s² = (k − 1) Σw / ((Σw)² − Σw²).
+        let w: Vec<f64> = studies.iter().map(|s| 1.0 / s.2).collect();
+        let (w1, w2): (f64, f64) = (w.iter().sum(), w.iter().map(|w| w * w).sum());
+        let df = (k - 1) as f64;
+        let s2 = df * w1 / (w1 * w1 - w2);
+        let s2_formula = || {
+            div(
+                mul(
+                    sub(sym("k", None), n(1.0)),
+                    Box::new(Expr::Sum(sym("w", Some("i")))),
+                ),
+                sub(
+                    Box::new(Expr::Square(Box::new(Expr::Sum(sym("w", Some("i")))))),
+                    Box::new(Expr::Sum(Box::new(Expr::Square(sym("w", Some("i")))))),
+                ),
+            )
+        };
+        let s2_values = || div(mul(n(df), n(w1)), sub(Box::new(Expr::Square(n(w1))), n(w2)));
+        push(
+            out,
+            "random I2".to_owned(),
+            "I² (%) of the random-effects model".to_owned(),
+            mul(
+                n(100.0),
+                div(
+                    Box::new(Expr::Square(sym("τ", None))),
+                    add(Box::new(Expr::Square(sym("τ", None))), s2_formula()),
+                ),
+            ),
+            mul(n(100.0), div(n(tau2), add(n(tau2), s2_values()))),
+            100.0 * tau2 / (tau2 + s2),
+            "The share of the total variance that is variance between the trials' true effects."
+                .to_owned(),
+            HET,
+        );
+        push(
+            out,
+            "random H2".to_owned(),
+            "H² of the random-effects model".to_owned(),
+            div(
+                add(Box::new(Expr::Square(sym("τ", None))), s2_formula()),
+                s2_formula(),
+            ),
+            div(add(n(tau2), s2_values()), s2_values()),
+            (tau2 + s2) / s2,
+            "How many times larger the total variance is than the variance within trials."
+                .to_owned(),
+            HET,
+        );
+    }
+    let crit = if s.ci == CiMethod::HartungKnapp && k > 1 {
+        let df = (k - 1) as f64;
+        let spread: f64 = ws
+            .iter()
+            .zip(studies)
+            .map(|(w, s)| w * (s.1 - mu).powi(2))
+            .sum();
+        let se = (spread / (df * sw)).sqrt();
+        let t = t_quantile(0.975, df);
+        push(
+            out,
+            "random estimate".to_owned(),
+            "Pooled estimate (random effects)".to_owned(),
+            div(
+                Box::new(Expr::Sum(mul(sym("w*", Some("i")), sym("y", Some("i"))))),
+                Box::new(Expr::Sum(sym("w*", Some("i")))),
+            ),
+            div(n(swy), n(sw)),
+            mu,
+            "The weighted average of the trials' effects.".to_owned(),
+            RE,
+        );
+        push(out, "random se".to_owned(), "Its standard error (Hartung-Knapp)".to_owned(),
+            Box::new(Expr::Sqrt(div(Box::new(Expr::Sum(mul(sym("w*", Some("i")), Box::new(Expr::Square(sub(sym("y", Some("i")), sym("μ", None))))))), mul(sub(sym("k", None), n(1.0)), Box::new(Expr::Sum(sym("w*", Some("i")))))))),
+            Box::new(Expr::Sqrt(div(n(spread), mul(n(df), n(sw))))), se,
+            "The standard error scaled by how much the trials actually vary around the estimate (Hartung & Knapp 2001).".to_owned(), HK);
+        push(
+            out,
+            "random ci lower".to_owned(),
+            "Lower 95% limit (Hartung-Knapp)".to_owned(),
+            sub(sym("μ", None), mul(sym("t", Some("k−1")), sym("SE", None))),
+            sub(n(mu), mul(n(t), n(se))),
+            mu - t * se,
+            "With t on k − 1 degrees of freedom instead of z: wider when trials are few."
+                .to_owned(),
+            HK,
+        );
+        push(
+            out,
+            "random ci upper".to_owned(),
+            "Upper 95% limit (Hartung-Knapp)".to_owned(),
+            add(sym("μ", None), mul(sym("t", Some("k−1")), sym("SE", None))),
+            add(n(mu), mul(n(t), n(se))),
+            mu + t * se,
+            "…and below this.".to_owned(),
+            HK,
+        );
+        push(out, "random t".to_owned(), "Test for the overall effect: t (Hartung-Knapp)".to_owned(),
+            div(sym("μ", None), sym("SE", None)), div(n(mu), n(se)), mu / se,
+            "How many standard errors the pooled effect is from no effect, referred to t on k − 1 degrees of freedom.".to_owned(), HK);
+        (t, se)
+    } else {
+        pooled(
+            out,
+            "random",
+            "random effects",
+            mu,
+            (1.0 / sw).sqrt(),
+            swy,
+            sw,
+        );
+        (normal_quantile(0.975), (1.0 / sw).sqrt())
+    };
+    if k > 1 {
+        let (crit, se) = crit;
+        let sd = (se * se + tau2).sqrt();
+        push(out, "prediction lower".to_owned(), "Prediction interval, lower limit (metafor predict)".to_owned(),
+            sub(sym("μ", None), mul(sym("c", None), Box::new(Expr::Sqrt(add(Box::new(Expr::Square(sym("SE", None))), Box::new(Expr::Square(sym("τ", None)))))))),
+            sub(n(mu), mul(n(crit), Box::new(Expr::Sqrt(add(Box::new(Expr::Square(n(se))), n(tau2)))))), mu - crit * sd,
+            "Where the true effect of a new trial like these is expected to lie, with 95% probability (c: the critical value of the interval).".to_owned(), PI);
+        push(
+            out,
+            "prediction upper".to_owned(),
+            "Prediction interval, upper limit (metafor predict)".to_owned(),
+            add(
+                sym("μ", None),
+                mul(
+                    sym("c", None),
+                    Box::new(Expr::Sqrt(add(
+                        Box::new(Expr::Square(sym("SE", None))),
+                        Box::new(Expr::Square(sym("τ", None))),
+                    ))),
+                ),
+            ),
+            add(
+                n(mu),
+                mul(
+                    n(crit),
+                    Box::new(Expr::Sqrt(add(Box::new(Expr::Square(n(se))), n(tau2)))),
+                ),
+            ),
+            mu + crit * sd,
+            "…and up to here.".to_owned(),
+            PI,
+        );
+        if k >= 3 {
+            let t = t_quantile(0.975, (k - 2) as f64);
+            push(out, "prediction t lower".to_owned(), "Prediction interval, lower limit (t, k − 2 df)".to_owned(),
+                sub(sym("μ", None), mul(sym("t", Some("k−2")), Box::new(Expr::Sqrt(add(Box::new(Expr::Square(sym("SE", None))), Box::new(Expr::Square(sym("τ", None)))))))),
+                sub(n(mu), mul(n(t), Box::new(Expr::Sqrt(add(Box::new(Expr::Square(n(se))), n(tau2)))))), mu - t * sd,
+                "The same with t on k − 2 degrees of freedom, which allows for τ² being estimated (Higgins, Thompson & Spiegelhalter 2009).".to_owned(), PI);
+            push(
+                out,
+                "prediction t upper".to_owned(),
+                "Prediction interval, upper limit (t, k − 2 df)".to_owned(),
+                add(
+                    sym("μ", None),
+                    mul(
+                        sym("t", Some("k−2")),
+                        Box::new(Expr::Sqrt(add(
+                            Box::new(Expr::Square(sym("SE", None))),
+                            Box::new(Expr::Square(sym("τ", None))),
+                        ))),
+                    ),
+                ),
+                add(
+                    n(mu),
+                    mul(
+                        n(t),
+                        Box::new(Expr::Sqrt(add(Box::new(Expr::Square(n(se))), n(tau2)))),
+                    ),
+                ),
+                mu + t * sd,
+                "…and up to here.".to_owned(),
+                PI,
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -827,14 +996,18 @@ mod tests {
     /// the analysis reports.
     #[test]
     fn every_derivation_gives_the_reported_number() {
-        for (text, measure) in [
-            (BCG, Measure::RiskRatio),
-            (BCG, Measure::OddsRatio),
-            (CATHETERS, Measure::RiskDifference),
-            (CATHETERS, Measure::OddsRatio),
-        ] {
+        let five: String = BCG.lines().take(6).map(|l| format!("{l}\n")).collect();
+        let cases = [
+            (BCG, Measure::RiskRatio, CiMethod::Wald),
+            (BCG, Measure::OddsRatio, CiMethod::HartungKnapp),
+            (CATHETERS, Measure::RiskDifference, CiMethod::Wald),
+            (CATHETERS, Measure::OddsRatio, CiMethod::HartungKnapp),
+            (five.as_str(), Measure::RiskRatio, CiMethod::Wald),
+        ];
+        for (text, measure, ci) in cases {
             let settings = Settings {
                 measure,
+                ci,
                 tau2: Tau2Estimator::DerSimonianLaird,
                 ..Settings::default()
             };
@@ -851,7 +1024,7 @@ mod tests {
                     x.value
                 );
                 assert!(
-                    x.formula.eval().is_none() || matches!(x.formula, Expr::Num(_)),
+                    x.formula.eval().is_none(),
                     "{}: the formula has symbols",
                     x.key
                 );
@@ -865,26 +1038,44 @@ mod tests {
             let a = &r.analysis;
             let common = a.common.as_ref().expect("common fit");
             let random = a.random.as_ref().expect("random fit");
-            let close = |x: f64, y: f64| (x - y).abs() <= 1e-12 * (1.0 + y.abs());
-            assert!(close(get("common estimate"), common.pooled.estimate));
-            assert!(close(get("common se"), common.pooled.se));
-            assert!(close(get("common ci lower"), common.pooled.ci.lower));
-            assert!(
-                close(get("common p"), common.pooled.p)
-                    || (get("common p") - common.pooled.p).abs() < 1e-15
-            );
-            assert!(close(get("Q"), common.heterogeneity.q));
-            assert!(close(get("Q p"), common.heterogeneity.q_p));
-            assert!(close(get("I2"), common.heterogeneity.i2));
-            assert!(close(get("H2"), common.heterogeneity.h2));
-            assert!(close(get("tau2"), random.heterogeneity.tau2));
-            assert!(close(get("random estimate"), random.pooled.estimate));
-            assert!(close(get("random se"), random.pooled.se));
-            assert!(close(get("random ci upper"), random.pooled.ci.upper));
+            let close = |key: &str, y: f64| {
+                let x = get(key);
+                assert!(
+                    (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
+                    "{key}: {x} against {y}"
+                );
+            };
+            close("common estimate", common.pooled.estimate);
+            close("common se", common.pooled.se);
+            close("common ci lower", common.pooled.ci.lower);
+            close("common p", common.pooled.p);
+            close("Q", common.heterogeneity.q);
+            close("Q p", common.heterogeneity.q_p);
+            close("I2", common.heterogeneity.i2);
+            close("H2", common.heterogeneity.h2);
+            close("tau2", random.heterogeneity.tau2);
+            close("random I2", random.heterogeneity.i2);
+            close("random H2", random.heterogeneity.h2);
+            close("random estimate", random.pooled.estimate);
+            close("random se", random.pooled.se);
+            close("random ci lower", random.pooled.ci.lower);
+            close("random ci upper", random.pooled.ci.upper);
+            let prediction = random.prediction.as_ref().expect("prediction");
+            close("prediction lower", prediction.normal.lower);
+            close("prediction upper", prediction.normal.upper);
+            let t = prediction.t.as_ref().expect("k ≥ 3");
+            close("prediction t lower", t.lower);
+            close("prediction t upper", t.upper);
+            if ci == CiMethod::HartungKnapp {
+                close("random t", random.pooled.stat);
+            } else {
+                close("random z", random.pooled.stat);
+                close("random p", random.pooled.p);
+            }
             for s in &a.studies {
                 if let Ok(e) = &s.effect {
-                    assert!(close(get(&format!("study {} yi", s.index + 1)), e.yi));
-                    assert!(close(get(&format!("study {} vi", s.index + 1)), e.vi));
+                    close(&format!("study {} yi", s.index + 1), e.yi);
+                    close(&format!("study {} vi", s.index + 1), e.vi);
                 }
             }
         }
@@ -895,14 +1086,7 @@ mod tests {
         let r = report(BCG, Settings::default());
         let (_, missing) = explain(&r);
         assert!(missing.iter().any(|m| m.0.contains("REML")), "{missing:?}");
-        let r = report(
-            BCG,
-            Settings {
-                ci: CiMethod::HartungKnapp,
-                ..Settings::default()
-            },
-        );
-        assert!(explain(&r).1.iter().any(|m| m.0.contains("Hartung-Knapp")));
+
         let r = report(
             BCG,
             Settings {
