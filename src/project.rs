@@ -314,8 +314,9 @@ impl Project {
         };
         for g in &mut groups {
             // A stable sort: outcomes without a number keep their order, at the end.
-            g.entries
-                .sort_by_key(|e| number(e).map_or((1, (0, 0)), |n| (0, n)));
+            grove_core::sort::by_key(&mut g.entries, |e| {
+                number(e).map_or((1, (0, 0)), |n| (0, n))
+            });
         }
         groups
     }

@@ -302,7 +302,7 @@ impl Report {
                 });
             }
         }
-        out.sort_by_key(|e| e.row);
+        crate::sort::by_key(&mut out, |e| e.row);
         out
     }
 

@@ -545,7 +545,7 @@ impl<'a> Builder<'a> {
         self.y += PAD;
         let title = format!("Forest plot: {}", measure_title(self.spec.measure));
         // Layers in drawing order; within a layer, top to bottom.
-        self.shapes.sort_by_key(|(layer, _)| *layer);
+        crate::sort::by_key(&mut self.shapes, |(layer, _)| *layer);
         let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
         for (i, (layer, _)) in self.shapes.iter().enumerate() {
             match groups.last_mut() {

@@ -135,7 +135,7 @@ impl Parsed {
                 all.extend(d.iter().cloned());
             }
         }
-        all.sort_by_key(|d| d.line);
+        crate::sort::by_key(&mut all, |d| d.line);
         all
     }
 
@@ -356,7 +356,7 @@ pub fn parse(text: &str) -> Parsed {
             }
         })
         .collect();
-    diagnostics.sort_by_key(|d| d.line);
+    crate::sort::by_key(&mut diagnostics, |d| d.line);
     Parsed {
         rows,
         diagnostics,

@@ -403,7 +403,9 @@ fn data_rows<'a, 'i>(parent: Node<'a, 'i>, user_order: bool) -> Vec<Node<'a, 'i>
         .filter(|n| n.has_tag_name("DICH_DATA"))
         .collect();
     if user_order {
-        rows.sort_by_key(|d| d.attribute("ORDER").and_then(|o| o.parse::<i64>().ok()));
+        crate::sort::by_key(&mut rows, |d| {
+            d.attribute("ORDER").and_then(|o| o.parse::<i64>().ok())
+        });
     }
     rows
 }

@@ -95,7 +95,7 @@ pub(crate) fn detect(text: &str) -> Delimiter {
 /// The most frequent value (the larger on ties), `None` if empty.
 fn mode(values: &[usize]) -> Option<usize> {
     let mut sorted = values.to_vec();
-    sorted.sort_unstable();
+    crate::sort::by_key(&mut sorted, |&v| v);
     let mut best: Option<(usize, usize)> = None; // (count, value)
     let mut i = 0;
     while i < sorted.len() {
