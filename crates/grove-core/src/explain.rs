@@ -11,9 +11,11 @@
 //! interval; the inverse-variance common-effect estimate, its standard error, Wald
 //! interval, z and p; Cochran's Q, its p value, I² and H²; DerSimonian and Laird's τ²;
 //! the random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t,
-//! p, I² and H² for the τ² of any estimator; both prediction intervals. Not yet: the
-//! iterative τ² estimators' iterations, the Hartung-Knapp p value, Mantel-Haenszel and
-//! Peto, subgroups and absolute effects; [`explain`] says which of these an analysis uses
+//! p, I² and H² for the τ² of any estimator; both prediction intervals; Mantel-Haenszel
+//! pooling (metafor's rules) for each measure with Q around its estimate, and Peto's
+//! method. Not yet: the iterative τ² estimators' iterations, the Hartung-Knapp p value,
+//! Mantel-Haenszel by RevMan 5's rules, random effects after Mantel-Haenszel or Peto,
+//! subgroups and absolute effects; [`explain`] says which of these an analysis uses
 //! instead of leaving them out silently.
 
 use crate::analysis::Analysis;
@@ -91,8 +93,11 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         .filter_map(|r| r.effect.as_ref().ok().map(|e| (r.index, e.yi, e.vi)))
         .collect();
     if s.method == Method::Peto {
+        if let Ok(fit) = &a.common {
+            peto(&mut out, report, fit);
+        }
         missing.push(NotExplained(
-            "Peto's method is not explained yet".to_owned(),
+            "random effects after Peto's method are not explained yet".to_owned(),
         ));
         return (out, missing);
     }
@@ -113,11 +118,24 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
             );
         }
     }
-    if s.method != Method::InverseVariance {
-        missing.push(NotExplained(format!(
-            "pooling by {} is not explained yet",
-            s.method.code()
-        )));
+    if s.method == Method::MantelHaenszel {
+        if s.convention == Convention::RevMan5 {
+            missing.push(NotExplained(
+                "Mantel-Haenszel pooling by RevMan 5's rules is not explained yet".to_owned(),
+            ));
+            return (out, missing);
+        }
+        if let Ok(fit) = &a.common {
+            mantel_haenszel(&mut out, report, fit);
+            let w: Vec<f64> = studies.iter().map(|s| 1.0 / s.2).collect();
+            let y: Vec<f64> = studies.iter().map(|s| s.1).collect();
+            if studies.len() > 1 {
+                heterogeneity(&mut out, &w, &y, fit.pooled.estimate, studies.len());
+            }
+        }
+        missing.push(NotExplained(
+            "random effects after Mantel-Haenszel pooling are not explained yet".to_owned(),
+        ));
         return (out, missing);
     }
     if studies.is_empty() {
@@ -393,6 +411,8 @@ const HET: &str =
     "Cochran (1954); Higgins & Thompson (2002), Stat Med 21:1539–1558; Cochrane Handbook §10.10.2";
 const DL: &str =
     "DerSimonian & Laird (1986), Control Clin Trials 7:177–188; metafor rma(method = \"DL\")";
+const MH: &str = "Mantel & Haenszel (1959); variances: Greenland & Robins (1985), Robins, Breslow & Greenland (1986), Sato, Greenland & Robins (1989); metafor rma.mh()";
+const PETO: &str = "Yusuf et al. (1985), Prog Cardiovasc Dis 27:335–371; metafor rma.peto()";
 const RE: &str = "random-effects model: Borenstein et al. (2009), ch. 12; metafor rma()";
 const HK: &str = "Hartung & Knapp (2001), Stat Med 20:3875–3889; metafor rma(test = \"knha\")";
 const PI: &str = "Higgins, Thompson & Spiegelhalter (2009), J R Stat Soc A 172:137–159; Cochrane Handbook §10.10.4.3; metafor predict()";
@@ -652,6 +672,25 @@ fn pooled(out: &mut Vec<Derivation>, key: &str, model: &str, mu: f64, se: f64, s
         "How precise the pooled estimate is.".to_owned(),
         if key == "common" { IV } else { RE },
     );
+    wald(
+        out,
+        key,
+        model,
+        mu,
+        se,
+        if key == "common" { IV } else { RE },
+    );
+}
+
+/// The Wald interval, z and p of a pooled estimate `mu` with standard error `se`.
+fn wald(
+    out: &mut Vec<Derivation>,
+    key: &str,
+    model: &str,
+    mu: f64,
+    se: f64,
+    reference: &'static str,
+) {
     let z = normal_quantile(0.975);
     push(
         out,
@@ -661,7 +700,7 @@ fn pooled(out: &mut Vec<Derivation>, key: &str, model: &str, mu: f64, se: f64, s
         sub(n(mu), mul(n(z), n(se))),
         mu - z * se,
         "With 95% confidence the pooled effect is above this…".to_owned(),
-        if key == "common" { IV } else { RE },
+        reference,
     );
     push(
         out,
@@ -671,7 +710,7 @@ fn pooled(out: &mut Vec<Derivation>, key: &str, model: &str, mu: f64, se: f64, s
         add(n(mu), mul(n(z), n(se))),
         mu + z * se,
         "…and below this.".to_owned(),
-        if key == "common" { IV } else { RE },
+        reference,
     );
     push(
         out,
@@ -681,7 +720,7 @@ fn pooled(out: &mut Vec<Derivation>, key: &str, model: &str, mu: f64, se: f64, s
         div(n(mu), n(se)),
         mu / se,
         "How many standard errors the pooled effect is from no effect.".to_owned(),
-        if key == "common" { IV } else { RE },
+        reference,
     );
     let zval = mu / se;
     push(
@@ -702,7 +741,283 @@ fn pooled(out: &mut Vec<Derivation>, key: &str, model: &str, mu: f64, se: f64, s
         2.0 * (1.0 - normal_cdf(zval.abs())),
         "The chance of an effect at least this far from none if the treatment had no effect."
             .to_owned(),
-        if key == "common" { IV } else { RE },
+        reference,
+    );
+}
+
+/// A sum over the trials: every term when there are at most 12, else its value.
+fn sum_of(terms: Vec<f64>, value: f64) -> Box<Expr> {
+    if terms.len() > 12 {
+        return n(value);
+    }
+    terms
+        .into_iter()
+        .map(n)
+        .reduce(add)
+        .unwrap_or_else(|| n(0.0))
+}
+
+/// Mantel-Haenszel pooling (metafor convention: raw counts), per `mh.rs`.
+fn mantel_haenszel(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma::Fit) {
+    let measure = report.analysis.settings.measure;
+    let cells: Vec<[f64; 4]> = report
+        .studies
+        .iter()
+        .map(|s| {
+            let t = &s.table;
+            [t.ai() as f64, t.bi() as f64, t.ci() as f64, t.di() as f64]
+        })
+        .collect();
+    let mu = fit.pooled.estimate;
+    let se = fit.pooled.se;
+    let title = "Pooled estimate (Mantel-Haenszel)".to_owned();
+    let meaning =
+        "A weighted average of the trials' 2×2 tables, robust when events are few.".to_owned();
+    match measure {
+        Measure::RiskRatio | Measure::OddsRatio => {
+            let rr = measure == Measure::RiskRatio;
+            // R and S: Σ a·n2/N and Σ c·n1/N (RR), Σ a·d/N and Σ b·c/N (OR).
+            let part = |[a, b, c, d]: [f64; 4], first: bool| {
+                let (n1, n2) = (a + b, c + d);
+                let ni = n1 + n2;
+                if ni == 0.0 {
+                    0.0
+                } else if rr {
+                    if first { a * (n2 / ni) } else { c * (n1 / ni) }
+                } else if first {
+                    (a / ni) * d
+                } else {
+                    (b / ni) * c
+                }
+            };
+            let r: f64 = cells.iter().map(|&c| part(c, true)).sum();
+            let s: f64 = cells.iter().map(|&c| part(c, false)).sum();
+            let (rs, ss) = if rr {
+                ("a · n_2 / N", "c · n_1 / N")
+            } else {
+                ("a · d / N", "b · c / N")
+            };
+            let r_terms = cells.iter().map(|&c| part(c, true)).collect();
+            let s_terms = cells.iter().map(|&c| part(c, false)).collect();
+            push(
+                out,
+                "MH R".to_owned(),
+                format!("R = Σ {rs}"),
+                Box::new(Expr::Sum(sym("R", Some("i")))),
+                sum_of(r_terms, r),
+                r,
+                "The numerator of the Mantel-Haenszel ratio, summed over the trials.".to_owned(),
+                MH,
+            );
+            push(
+                out,
+                "MH S".to_owned(),
+                format!("S = Σ {ss}"),
+                Box::new(Expr::Sum(sym("S", Some("i")))),
+                sum_of(s_terms, s),
+                s,
+                "…and its denominator.".to_owned(),
+                MH,
+            );
+            push(
+                out,
+                "common estimate".to_owned(),
+                title,
+                Box::new(Expr::Ln(div(sym("R", None), sym("S", None)))),
+                Box::new(Expr::Ln(div(n(r), n(s)))),
+                mu,
+                meaning,
+                MH,
+            );
+            let (formula, values) = if rr {
+                // Σ (n1·n2·(a + c)/N² − a·c/N) / (R·S)
+                let v: f64 = cells
+                    .iter()
+                    .map(|&[a, b, c, d]| {
+                        let (n1, n2) = (a + b, c + d);
+                        let ni = n1 + n2;
+                        if ni == 0.0 {
+                            0.0
+                        } else {
+                            (n1 / ni) * (n2 / ni) * (a + c) - (a / ni) * c
+                        }
+                    })
+                    .sum();
+                (
+                    Box::new(Expr::Sqrt(div(
+                        Box::new(Expr::Sum(sym("V", Some("i")))),
+                        mul(sym("R", None), sym("S", None)),
+                    ))),
+                    Box::new(Expr::Sqrt(div(n(v), mul(n(r), n(s))))),
+                )
+            } else {
+                let (mut pr, mut ps_qr, mut qs) = (0.0, 0.0, 0.0);
+                for &[a, b, c, d] in &cells {
+                    let ni = a + b + c + d;
+                    if ni == 0.0 {
+                        continue;
+                    }
+                    let (p, q) = (a / ni + d / ni, b / ni + c / ni);
+                    let (ri, si) = ((a / ni) * d, (b / ni) * c);
+                    pr += p * ri;
+                    ps_qr += p * si + q * ri;
+                    qs += q * si;
+                }
+                (
+                    Box::new(Expr::Sqrt(mul(
+                        div(n(1.0), n(2.0)),
+                        add(
+                            add(
+                                div(
+                                    Box::new(Expr::Sum(mul(
+                                        sym("P", Some("i")),
+                                        sym("R", Some("i")),
+                                    ))),
+                                    Box::new(Expr::Square(sym("R", None))),
+                                ),
+                                div(
+                                    Box::new(Expr::Sum(add(
+                                        mul(sym("P", Some("i")), sym("S", Some("i"))),
+                                        mul(sym("Q", Some("i")), sym("R", Some("i"))),
+                                    ))),
+                                    mul(sym("R", None), sym("S", None)),
+                                ),
+                            ),
+                            div(
+                                Box::new(Expr::Sum(mul(sym("Q", Some("i")), sym("S", Some("i"))))),
+                                Box::new(Expr::Square(sym("S", None))),
+                            ),
+                        ),
+                    ))),
+                    Box::new(Expr::Sqrt(mul(
+                        div(n(1.0), n(2.0)),
+                        add(
+                            add(
+                                div(n(pr), Box::new(Expr::Square(n(r)))),
+                                div(n(ps_qr), mul(n(r), n(s))),
+                            ),
+                            div(n(qs), Box::new(Expr::Square(n(s)))),
+                        ),
+                    ))),
+                )
+            };
+            push(out, "common se".to_owned(), "Its standard error (Mantel-Haenszel)".to_owned(), formula, values, se,
+                if rr { "Greenland & Robins' variance of the log risk ratio (Vᵢ = n₁n₂(a + c)/N² − ac/N)." } else { "Robins, Breslow & Greenland's variance of the log odds ratio (Pᵢ = (a + d)/N, Qᵢ = (b + c)/N)." }.to_owned(), MH);
+        }
+        Measure::RiskDifference => {
+            let (mut num, mut den, mut big_a, mut big_b) = (0.0, 0.0, 0.0, 0.0);
+            for &[a, b, c, d] in &cells {
+                let (n1, n2) = (a + b, c + d);
+                let ni = n1 + n2;
+                num += a * (n2 / ni) - c * (n1 / ni);
+                den += n1 * (n2 / ni);
+            }
+            let beta = num / den;
+            for &[a, b, c, d] in &cells {
+                let (n1, n2) = (a + b, c + d);
+                let ni = n1 + n2;
+                big_a += c * (n1 / ni).powi(2) - a * (n2 / ni).powi(2)
+                    + (n1 / ni) * (n2 / ni) * (n2 - n1) / 2.0;
+                big_b += a * (n2 - c) / ni + c * (n1 - a) / ni;
+            }
+            push(
+                out,
+                "common estimate".to_owned(),
+                title,
+                div(
+                    Box::new(Expr::Sum(div(
+                        sub(
+                            mul(sym("a", None), sym("n", Some("2"))),
+                            mul(sym("c", None), sym("n", Some("1"))),
+                        ),
+                        sym("N", None),
+                    ))),
+                    Box::new(Expr::Sum(div(
+                        mul(sym("n", Some("1")), sym("n", Some("2"))),
+                        sym("N", None),
+                    ))),
+                ),
+                div(n(num), n(den)),
+                mu,
+                meaning,
+                MH,
+            );
+            push(out, "common se".to_owned(), "Its standard error (Mantel-Haenszel, Sato, Greenland & Robins)".to_owned(),
+                Box::new(Expr::Sqrt(div(add(mul(sym("RD", None), sym("A", None)), div(sym("B", None), n(2.0))), Box::new(Expr::Square(sym("W", None)))))),
+                Box::new(Expr::Sqrt(div(add(mul(n(beta), n(big_a)), div(n(big_b), n(2.0))), Box::new(Expr::Square(n(den)))))), se,
+                "Sato, Greenland & Robins' variance (A and B are sums over the trials, W = Σ n₁n₂/N).".to_owned(), MH);
+        }
+    }
+    wald(out, "common", "Mantel-Haenszel", mu, se, MH);
+}
+
+/// Peto's one-step odds ratio, per `peto.rs`.
+fn peto(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma::Fit) {
+    let parts: Vec<(f64, f64)> = report
+        .studies
+        .iter()
+        .map(|s| {
+            let t = &s.table;
+            let [a, b, c, d] = [t.ai() as f64, t.bi() as f64, t.ci() as f64, t.di() as f64];
+            let (n1, n2) = (a + b, c + d);
+            let ni = n1 + n2;
+            let e = (a + c) * n1 / ni;
+            let v = (a + c) * (b + d) * (n1 / ni) * (n2 / ni) / (ni - 1.0);
+            (a - e, if v.is_finite() { v } else { 0.0 })
+        })
+        .collect();
+    let (soe, sv): (f64, f64) = (
+        parts.iter().map(|p| p.0).sum(),
+        parts.iter().map(|p| p.1).sum(),
+    );
+    let oe_terms = parts.iter().map(|p| p.0).collect();
+    let v_terms = parts.iter().map(|p| p.1).collect();
+    push(out, "Peto O-E".to_owned(), "Σ (O − E): observed minus expected events in the experimental arms".to_owned(),
+        Box::new(Expr::Sum(sub(sym("O", Some("i")), sym("E", Some("i"))))), sum_of(oe_terms, soe), soe,
+        "More events than expected if the treatment did nothing (positive) or fewer (negative); Eᵢ = n₁(a + c)/N.".to_owned(), PETO);
+    push(
+        out,
+        "Peto V".to_owned(),
+        "Σ V: the hypergeometric variances".to_owned(),
+        Box::new(Expr::Sum(sym("V", Some("i")))),
+        sum_of(v_terms, sv),
+        sv,
+        "Vᵢ = (a + c)(b + d) n₁ n₂ / (N² (N − 1)).".to_owned(),
+        PETO,
+    );
+    push(
+        out,
+        "common estimate".to_owned(),
+        "Pooled log odds ratio (Peto)".to_owned(),
+        div(
+            Box::new(Expr::Sum(sub(sym("O", Some("i")), sym("E", Some("i"))))),
+            Box::new(Expr::Sum(sym("V", Some("i")))),
+        ),
+        div(n(soe), n(sv)),
+        fit.pooled.estimate,
+        "Observed minus expected events, per unit of their variance.".to_owned(),
+        PETO,
+    );
+    push(
+        out,
+        "common se".to_owned(),
+        "Its standard error (Peto)".to_owned(),
+        Box::new(Expr::Sqrt(div(
+            n(1.0),
+            Box::new(Expr::Sum(sym("V", Some("i")))),
+        ))),
+        Box::new(Expr::Sqrt(div(n(1.0), n(sv)))),
+        fit.pooled.se,
+        "How precise the pooled estimate is.".to_owned(),
+        PETO,
+    );
+    wald(
+        out,
+        "common",
+        "Peto",
+        fit.pooled.estimate,
+        fit.pooled.se,
+        PETO,
     );
 }
 
@@ -1081,6 +1396,72 @@ mod tests {
         }
     }
 
+    /// Mantel-Haenszel (each measure) and Peto: the same checks for their common-effect
+    /// results and, for Mantel-Haenszel, Q around its estimate.
+    #[test]
+    fn mantel_haenszel_and_peto_give_the_reported_numbers() {
+        let five: String = CATHETERS
+            .lines()
+            .take(6)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut cases = Vec::new();
+        for text in [BCG, CATHETERS, five.as_str()] {
+            for measure in [
+                Measure::RiskRatio,
+                Measure::OddsRatio,
+                Measure::RiskDifference,
+            ] {
+                cases.push((text, measure, Method::MantelHaenszel));
+            }
+            cases.push((text, Measure::OddsRatio, Method::Peto));
+        }
+        for (text, measure, method) in cases {
+            let r = report(
+                text,
+                Settings {
+                    measure,
+                    method,
+                    ..Settings::default()
+                },
+            );
+            let (d, missing) = explain(&r);
+            assert_eq!(missing.len(), 1, "random effects only: {missing:?}");
+            for x in &d {
+                let v = x.substituted.eval().expect("no symbols left");
+                assert!(
+                    (v - x.value).abs() <= 1e-9 * (1.0 + x.value.abs()),
+                    "{method:?} {measure:?} {}: {} evaluates to {v}, not {}",
+                    x.key,
+                    x.substituted.to_text(),
+                    x.value
+                );
+            }
+            let common = r.analysis.common.as_ref().expect("common fit");
+            let get = |key: &str| {
+                d.iter()
+                    .find(|x| x.key == key)
+                    .unwrap_or_else(|| panic!("{key}"))
+                    .value
+            };
+            let close = |key: &str, y: f64| {
+                let x = get(key);
+                assert!(
+                    (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
+                    "{method:?} {measure:?} {key}: {x} against {y}"
+                );
+            };
+            close("common estimate", common.pooled.estimate);
+            close("common se", common.pooled.se);
+            close("common ci upper", common.pooled.ci.upper);
+            close("common p", common.pooled.p);
+            if method == Method::MantelHaenszel {
+                close("Q", common.heterogeneity.q);
+                close("I2", common.heterogeneity.i2);
+            }
+        }
+    }
+
     #[test]
     fn what_is_not_explained_is_said() {
         let r = report(BCG, Settings::default());
@@ -1094,7 +1475,29 @@ mod tests {
                 ..Settings::default()
             },
         );
-        assert!(explain(&r).1.iter().any(|m| m.0.contains("MH")));
+        assert!(
+            explain(&r)
+                .1
+                .iter()
+                .any(|m| m.0.contains("after Mantel-Haenszel"))
+        );
+        let r = report(
+            BCG,
+            Settings {
+                method: Method::MantelHaenszel,
+                convention: Convention::RevMan5,
+                ..Settings::default()
+            },
+        );
+        let (d, missing) = explain(&r);
+        assert!(
+            missing.iter().any(|m| m.0.contains("RevMan 5")),
+            "{missing:?}"
+        );
+        assert!(
+            d.iter().all(|x| !x.key.starts_with("common")),
+            "no pooled result explained wrongly"
+        );
     }
 
     #[test]
