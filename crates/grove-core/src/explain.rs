@@ -13,9 +13,10 @@
 //! the random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t,
 //! p, I² and H² for the τ² of any estimator; both prediction intervals; Mantel-Haenszel
 //! pooling (metafor's rules) for each measure with Q around its estimate, and Peto's
-//! method. Not yet: the iterative τ² estimators' iterations, the Hartung-Knapp p value,
-//! Mantel-Haenszel by RevMan 5's rules, random effects after Mantel-Haenszel or Peto,
-//! subgroups and absolute effects; [`explain`] says which of these an analysis uses
+//! method; the test for subgroup differences (Q and p). Not yet: the iterative τ²
+//! estimators' iterations, the Hartung-Knapp p value, Mantel-Haenszel by RevMan 5's
+//! rules, random effects after Mantel-Haenszel or Peto, each subgroup's own results, and
+//! absolute effects; [`explain`] says which of these an analysis uses
 //! instead of leaving them out silently.
 
 use crate::analysis::Analysis;
@@ -161,6 +162,12 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
             fit.heterogeneity.tau2,
             k,
         );
+    }
+    if let Some(groups) = &a.subgroups {
+        let common: Vec<_> = groups.groups.iter().map(|g| &g.common).collect();
+        let random_fits: Vec<_> = groups.groups.iter().map(|g| &g.random).collect();
+        subgroup_test(&mut out, "common", &common);
+        subgroup_test(&mut out, "random", &random_fits);
     }
     (out, missing)
 }
@@ -413,6 +420,8 @@ const DL: &str =
     "DerSimonian & Laird (1986), Control Clin Trials 7:177–188; metafor rma(method = \"DL\")";
 const MH: &str = "Mantel & Haenszel (1959); variances: Greenland & Robins (1985), Robins, Breslow & Greenland (1986), Sato, Greenland & Robins (1989); metafor rma.mh()";
 const PETO: &str = "Yusuf et al. (1985), Prog Cardiovasc Dis 27:335–371; metafor rma.peto()";
+const SUBGROUPS: &str =
+    "Borenstein et al. (2009), Introduction to Meta-Analysis, ch. 19; Cochrane Handbook §10.11.3.1";
 const RE: &str = "random-effects model: Borenstein et al. (2009), ch. 12; metafor rma()";
 const HK: &str = "Hartung & Knapp (2001), Stat Med 20:3875–3889; metafor rma(test = \"knha\")";
 const PI: &str = "Higgins, Thompson & Spiegelhalter (2009), J R Stat Soc A 172:137–159; Cochrane Handbook §10.10.4.3; metafor predict()";
@@ -1021,6 +1030,65 @@ fn peto(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma::Fit) {
     );
 }
 
+/// The test for subgroup differences: Q across the subgroups' estimates, weighted by
+/// their inverse variances, per `subgroup.rs` (Borenstein et al. 2009, ch. 19).
+fn subgroup_test(
+    out: &mut Vec<Derivation>,
+    model: &str,
+    fits: &[&Result<crate::rma::Fit, crate::rma::Undefined>],
+) {
+    let est: Vec<(f64, f64)> = fits
+        .iter()
+        .filter_map(|f| f.as_ref().ok())
+        .map(|f| (f.pooled.estimate, f.pooled.se))
+        .filter(|(e, se)| e.is_finite() && se.is_finite() && *se > 0.0)
+        .collect();
+    if est.len() < 2 {
+        return;
+    }
+    let w: Vec<f64> = est.iter().map(|(_, se)| 1.0 / (se * se)).collect();
+    let sw: f64 = w.iter().sum();
+    let mean = est.iter().zip(&w).map(|((e, _), w)| e * w).sum::<f64>() / sw;
+    let q: f64 = est
+        .iter()
+        .zip(&w)
+        .map(|((e, _), w)| w * (e - mean).powi(2))
+        .sum();
+    let subst = if est.len() <= 12 {
+        est.iter()
+            .zip(&w)
+            .map(|(&(e, _), &w)| mul(n(w), Box::new(Expr::Square(sub(n(e), n(mean))))))
+            .reduce(add)
+            .unwrap_or_else(|| n(q))
+    } else {
+        n(q)
+    };
+    let df = (est.len() - 1) as f64;
+    push(
+        out,
+        format!("subgroups {model} Q"),
+        format!("Test for subgroup differences ({model} effect): Q between subgroups"),
+        Box::new(Expr::Sum(mul(
+            div(n(1.0), Box::new(Expr::Square(sym("SE", Some("g"))))),
+            Box::new(Expr::Square(sub(sym("μ", Some("g")), sym("μ̄", None)))),
+        ))),
+        subst,
+        q,
+        "The spread of the subgroups' pooled estimates around their weighted mean μ̄; about the number of subgroups less one if they differ by chance alone.".to_owned(),
+        SUBGROUPS,
+    );
+    push(
+        out,
+        format!("subgroups {model} p"),
+        format!("Its p value ({model} effect)"),
+        Box::new(Expr::ChiSquareTail(df, sym("Q", None))),
+        Box::new(Expr::ChiSquareTail(df, n(q))),
+        chi2_sf(q, df),
+        "The chance of subgroup estimates this far apart, or further, if the subgroups shared one effect.".to_owned(),
+        SUBGROUPS,
+    );
+}
+
 fn heterogeneity(out: &mut Vec<Derivation>, w: &[f64], y: &[f64], mu: f64, k: usize) {
     let q: f64 = w.iter().zip(y).map(|(w, y)| w * (y - mu).powi(2)).sum();
     let df = (k - 1) as f64;
@@ -1459,6 +1527,36 @@ mod tests {
                 close("Q", common.heterogeneity.q);
                 close("I2", common.heterogeneity.i2);
             }
+        }
+    }
+
+    /// The subgroup test of the azithromycin example, in both models.
+    #[test]
+    fn the_subgroup_test_gives_the_reported_numbers() {
+        let r = report(
+            include_str!("../../../src/examples/azithromycin.tsv"),
+            Settings::default(),
+        );
+        let (d, _) = explain(&r);
+        let groups = r.analysis.subgroups.as_ref().expect("subgroups");
+        for (model, test) in [
+            ("common", &groups.test_common),
+            ("random", &groups.test_random),
+        ] {
+            let test = test.as_ref().expect("a test");
+            let q = d
+                .iter()
+                .find(|x| x.key == format!("subgroups {model} Q"))
+                .expect("Q");
+            assert!((q.value - test.q).abs() <= 1e-12 * (1.0 + test.q));
+            assert!(
+                (q.substituted.eval().expect("numbers") - test.q).abs() <= 1e-9 * (1.0 + test.q)
+            );
+            let p = d
+                .iter()
+                .find(|x| x.key == format!("subgroups {model} p"))
+                .expect("p");
+            assert!((p.value - test.p).abs() <= 1e-12);
         }
     }
 
