@@ -13,8 +13,9 @@
 //! the random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t,
 //! p, I² and H² for the τ² of any estimator; both prediction intervals; Mantel-Haenszel
 //! pooling (metafor's rules) for each measure with Q around its estimate, and Peto's
-//! method; the test for subgroup differences (Q and p). Not yet: the iterative τ²
-//! estimators' iterations, the Hartung-Knapp p value, Mantel-Haenszel by RevMan 5's
+//! method; the test for subgroup differences (Q and p); τ² by every estimator but
+//! Paule-Mandel, the Fisher scoring ones (ML, REML, EB) with every step they took. Not
+//! yet: Paule-Mandel's root search, the Hartung-Knapp p value, Mantel-Haenszel by RevMan 5's
 //! rules, random effects after Mantel-Haenszel or Peto, each subgroup's own results, and
 //! absolute effects; [`explain`] says which of these an analysis uses
 //! instead of leaving them out silently.
@@ -75,6 +76,9 @@ pub struct Derivation {
     pub meaning: String,
     /// Where the method is described.
     pub reference: &'static str,
+    /// For an iterative estimate, the steps it took (the last one is the substituted
+    /// formula); empty otherwise.
+    pub iterations: Vec<crate::rma::ScoringStep>,
 }
 
 /// Why an analysis, or part of it, is not explained.
@@ -253,7 +257,7 @@ impl Expr {
                     let _ = write!(s, "_{sub}");
                 }
             }
-            Expr::Add(a, b) => bin(s, a, " + ", b, 1, 1),
+            Expr::Add(a, b) => bin(s, a, " + ", b, 1, 2),
             Expr::Sub(a, b) => bin(s, a, " − ", b, 1, 2),
             Expr::Mul(a, b) => bin(s, a, " · ", b, 2, 2),
             Expr::Div(a, b) => bin(s, a, " / ", b, 2, 3),
@@ -403,6 +407,17 @@ pub fn to_text(derivations: &[Derivation]) -> String {
         let _ = writeln!(s, "  {}", d.formula.to_text());
         let _ = writeln!(s, "  = {}", d.substituted.to_text());
         let _ = writeln!(s, "  {}", d.meaning);
+        for (i, step) in d.iterations.iter().enumerate() {
+            let sign = if step.step < 0.0 { '−' } else { '+' };
+            let _ = writeln!(
+                s,
+                "    step {}: τ² = {} {sign} {} = {}",
+                i + 1,
+                number(step.tau2),
+                number(step.step.abs()),
+                number(step.tau2 + step.step)
+            );
+        }
         let _ = writeln!(s, "  ({})", d.reference);
         let _ = writeln!(s, "= {}", d.value);
         s.push('\n');
@@ -484,6 +499,7 @@ fn push(
         value,
         meaning,
         reference,
+        iterations: Vec::new(),
     });
 }
 
@@ -1089,6 +1105,107 @@ fn subgroup_test(
     );
 }
 
+/// τ² by the estimators other than DerSimonian-Laird, per `rma/tau2.rs` (metafor 3.8).
+fn tau2_other(
+    out: &mut Vec<Derivation>,
+    missing: &mut Vec<NotExplained>,
+    estimator: Tau2Estimator,
+    studies: &[(usize, f64, f64)],
+    tau2: f64,
+) {
+    let y: Vec<f64> = studies.iter().map(|s| s.1).collect();
+    let v: Vec<f64> = studies.iter().map(|s| s.2).collect();
+    let k = y.len() as f64;
+    let title = format!(
+        "τ², the variance of the true effects ({})",
+        estimator.code()
+    );
+    let meaning =
+        "How much the trials' true effects vary: the spread beyond chance, on the analysis scale."
+            .to_owned();
+    let mean = y.iter().sum::<f64>() / k;
+    let spread: f64 = y.iter().map(|y| (y - mean).powi(2)).sum();
+    let rss = |w: &[f64]| {
+        let m = w.iter().zip(&y).map(|(w, y)| w * y).sum::<f64>() / w.iter().sum::<f64>();
+        w.iter()
+            .zip(&y)
+            .map(|(w, y)| w * (y - m).powi(2))
+            .sum::<f64>()
+    };
+    let sum_sq_dev = || {
+        Box::new(Expr::Sum(Box::new(Expr::Square(sub(
+            sym("y", Some("i")),
+            sym("ȳ", None),
+        )))))
+    };
+    match estimator {
+        Tau2Estimator::HunterSchmidt => {
+            let w: Vec<f64> = v.iter().map(|v| 1.0 / v).collect();
+            let (q, sw) = (rss(&w), w.iter().sum::<f64>());
+            push(out, "tau2".to_owned(), title,
+                Box::new(Expr::Max(n(0.0), div(sub(sym("Q", None), sym("k", None)), Box::new(Expr::Sum(sym("w", Some("i"))))))),
+                Box::new(Expr::Max(n(0.0), div(sub(n(q), n(k)), n(sw)))), tau2, meaning,
+                "Hunter & Schmidt (2004); metafor rma(method = \"HS\")");
+        }
+        Tau2Estimator::Hedges => {
+            let sv: f64 = v.iter().sum();
+            push(out, "tau2".to_owned(), title,
+                Box::new(Expr::Max(n(0.0), div(sub(sum_sq_dev(), mul(sub(n(1.0), div(n(1.0), sym("k", None))), Box::new(Expr::Sum(sym("v", Some("i")))))), sub(sym("k", None), n(1.0))))),
+                Box::new(Expr::Max(n(0.0), div(sub(n(spread), mul(sub(n(1.0), div(n(1.0), n(k))), n(sv))), sub(n(k), n(1.0))))),
+                tau2, meaning, "Hedges (1983), unweighted method of moments; metafor rma(method = \"HE\")");
+        }
+        Tau2Estimator::SidikJonkman => {
+            let start = spread / k;
+            let w: Vec<f64> = v.iter().map(|v| 1.0 / (v + start)).collect();
+            let r = rss(&w);
+            push(out, "tau2 start".to_owned(), "Sidik-Jonkman's starting value τ₀²".to_owned(),
+                div(sum_sq_dev(), sym("k", None)), div(n(spread), n(k)), start,
+                "The plain variance of the trials' estimates.".to_owned(), "Sidik & Jonkman (2005)");
+            push(out, "tau2".to_owned(), title,
+                Box::new(Expr::Max(n(0.0), div(mul(Box::new(Expr::Square(sym("τ₀", None))), Box::new(Expr::Sum(mul(sym("w", Some("i")), Box::new(Expr::Square(sub(sym("y", Some("i")), sym("μ₀", None)))))))), sub(sym("k", None), n(1.0))))),
+                Box::new(Expr::Max(n(0.0), div(mul(n(start), n(r)), sub(n(k), n(1.0))))),
+                tau2, format!("{meaning} Weights wᵢ = 1/(vᵢ + τ₀²), μ₀ their weighted mean."),
+                "Sidik & Jonkman (2005), Stat Med 24:1237; metafor rma(method = \"SJ\")");
+        }
+        Tau2Estimator::MaximumLikelihood
+        | Tau2Estimator::RestrictedMaximumLikelihood
+        | Tau2Estimator::EmpiricalBayes => {
+            let mut steps = Vec::new();
+            let traced = crate::rma::scoring_traced(&y, &v, estimator, &mut steps);
+            let Some(last) = steps.last().copied() else {
+                return;
+            };
+            // metafor's ll0check may set an ML or REML estimate to 0 after the iterations.
+            if traced.map(|t| t.tau2) != Ok(tau2) || (last.tau2 + last.step).max(0.0) != tau2 {
+                missing.push(NotExplained(format!(
+                    "τ² by {} ended at 0 by metafor's check of the likelihood at 0, not by its iterations",
+                    estimator.code()
+                )));
+                return;
+            }
+            let step = match estimator {
+                Tau2Estimator::MaximumLikelihood => "(Y′PPY − Σwᵢ) / Σwᵢ²",
+                Tau2Estimator::RestrictedMaximumLikelihood => "(Y′PPY − tr P) / tr(PP)",
+                _ => "(k/(k − 1) · Y′PY − k) / Σwᵢ",
+            };
+            push(out, "tau2".to_owned(), title,
+                Box::new(Expr::Max(n(0.0), add(sym("τ²", Some("n")), sym("Δ", Some("n"))))),
+                Box::new(Expr::Max(n(0.0), add(n(last.tau2), n(last.step)))),
+                tau2,
+                format!("{meaning} Found by Fisher scoring from Hedges' estimate: each step adds Δ = {step} with wᵢ = 1/(vᵢ + τ²), halved while τ² would turn negative, until τ² changes by less than 10⁻⁵; the last step is shown, all {} are listed.", steps.len()),
+                "Viechtbauer (2005), J Educ Behav Stat 30:261–293; Morris (1983); metafor rma(method = \"ML\", \"REML\", \"EB\")");
+            if let Some(d) = out.last_mut() {
+                d.iterations = steps;
+            }
+        }
+        Tau2Estimator::PauleMandel => missing.push(NotExplained(format!(
+            "τ² by PM is the root of Q(τ²) = k − 1, found by a root search whose steps are not explained yet (the random-effects results below use its value, {})",
+            number(tau2)
+        ))),
+        Tau2Estimator::DerSimonianLaird => {}
+    }
+}
+
 fn heterogeneity(out: &mut Vec<Derivation>, w: &[f64], y: &[f64], mu: f64, k: usize) {
     let q: f64 = w.iter().zip(y).map(|(w, y)| w * (y - mu).powi(2)).sum();
     let df = (k - 1) as f64;
@@ -1157,11 +1274,7 @@ fn random(
             Box::new(Expr::Max(n(0.0), div(sub(n(q), n(df)), sub(n(sw), div(n(sw2), n(sw)))))), tau2,
             "How much the trials' true effects vary: the spread beyond chance, on the analysis scale.".to_owned(), DL);
     } else if k > 1 {
-        missing.push(NotExplained(format!(
-            "τ² by {} is iterative; its iterations are not explained yet (the random-effects results below use its value, {})",
-            s.tau2.code(),
-            number(tau2)
-        )));
+        tau2_other(out, missing, s.tau2, studies, tau2);
     }
     let ws: Vec<f64> = studies.iter().map(|s| 1.0 / (s.2 + tau2)).collect();
     for (&(row, _, vi), &w) in studies.iter().zip(&ws) {
@@ -1560,11 +1673,61 @@ mod tests {
         }
     }
 
+    /// Every τ² estimator but Paule-Mandel is derived, and equals the analysis's τ²;
+    /// the iterative ones list their steps.
+    #[test]
+    fn every_tau2_estimator_is_derived() {
+        for text in [
+            BCG,
+            CATHETERS,
+            include_str!("../../../src/examples/azithromycin.tsv"),
+        ] {
+            for estimator in Tau2Estimator::ALL {
+                let r = report(
+                    text,
+                    Settings {
+                        tau2: estimator,
+                        ..Settings::default()
+                    },
+                );
+                let (d, missing) = explain(&r);
+                let tau2 = r
+                    .analysis
+                    .random
+                    .as_ref()
+                    .expect("random fit")
+                    .heterogeneity
+                    .tau2;
+                if estimator == Tau2Estimator::PauleMandel {
+                    assert!(missing.iter().any(|m| m.0.contains("PM")), "{missing:?}");
+                    continue;
+                }
+                assert!(missing.is_empty(), "{estimator:?}: {missing:?}");
+                let x = d.iter().find(|x| x.key == "tau2").expect("tau2");
+                assert!((x.value - tau2).abs() <= 1e-15, "{estimator:?}");
+                let v = x.substituted.eval().expect("numbers");
+                assert!(
+                    (v - tau2).abs() <= 1e-9 * (1.0 + tau2),
+                    "{estimator:?}: {v} against {tau2}"
+                );
+                let iterative = matches!(
+                    estimator,
+                    Tau2Estimator::MaximumLikelihood
+                        | Tau2Estimator::RestrictedMaximumLikelihood
+                        | Tau2Estimator::EmpiricalBayes
+                );
+                assert_eq!(!x.iterations.is_empty(), iterative, "{estimator:?}");
+                for pair in x.iterations.windows(2) {
+                    assert_eq!(pair[0].tau2 + pair[0].step, pair[1].tau2, "steps chain");
+                }
+            }
+        }
+    }
+
     #[test]
     fn what_is_not_explained_is_said() {
         let r = report(BCG, Settings::default());
-        let (_, missing) = explain(&r);
-        assert!(missing.iter().any(|m| m.0.contains("REML")), "{missing:?}");
+        assert!(explain(&r).1.is_empty(), "REML, the default, is explained");
 
         let r = report(
             BCG,

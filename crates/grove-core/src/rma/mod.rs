@@ -22,6 +22,9 @@ mod qprofile;
 pub(crate) mod root;
 mod tau2;
 
+pub use tau2::ScoringStep;
+pub(crate) use tau2::scoring_traced;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -159,6 +159,25 @@ fn se_moment(vi: &[f64], tau2: f64) -> f64 {
 /// at most `threshold = 1e-5`, fail after `maxiter = 100` iterations; then for ML and
 /// REML metafor's `ll0check` (tau² = 0 when it has a larger log-likelihood).
 fn scoring(y: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Estimate, Undefined> {
+    scoring_traced(y, vi, estimator, &mut Vec::new())
+}
+
+/// One Fisher scoring step: tau² before it and the step taken (after any halving).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoringStep {
+    /// tau² at the start of the step.
+    pub tau2: f64,
+    /// The step added to it.
+    pub step: f64,
+}
+
+/// [`scoring`], recording each step in `trace` (for the explanations).
+pub(crate) fn scoring_traced(
+    y: &[f64],
+    vi: &[f64],
+    estimator: Tau2Estimator,
+    trace: &mut Vec<ScoringStep>,
+) -> Result<Tau2Estimate, Undefined> {
     let k = y.len() as f64;
     let ones = vec![1.0; y.len()];
     let mut tau2 = hedges(y, vi).tau2.max(0.0);
@@ -194,6 +213,7 @@ fn scoring(y: &[f64], vi: &[f64], estimator: Tau2Estimator) -> Result<Tau2Estima
                 adj = 0.0;
             }
         }
+        trace.push(ScoringStep { tau2, step: adj });
         tau2 += adj;
         change = (old - tau2).abs();
         if iter > MAX_ITERATIONS || !tau2.is_finite() {
