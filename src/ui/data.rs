@@ -327,7 +327,10 @@ fn Diagnostics() -> impl IntoView {
                 if list.is_empty() {
                     return None;
                 }
-                let rows = list.iter().map(|d| d.line).collect::<std::collections::BTreeSet<_>>().len();
+                let mut lines: Vec<usize> = list.iter().map(|d| d.line).collect();
+                grove_core::sort::by_key(&mut lines, |&l| l);
+                lines.dedup();
+                let rows = lines.len();
                 Some(view! {
                     <p class="problems-summary">
                         {format!("{} problem{} in {} row{}; {} left out of the analysis until corrected:",
