@@ -19,6 +19,7 @@ pub mod explain;
 pub mod forest;
 pub mod format;
 pub mod grade;
+pub mod interpret;
 pub mod mh;
 pub mod parse;
 pub mod peto;
