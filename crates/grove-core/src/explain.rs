@@ -15,13 +15,13 @@
 //! pooling (metafor's rules) for each measure with Q around its estimate, and Peto's
 //! method; the test for subgroup differences (Q and p); τ² by every estimator but
 //! Paule-Mandel, the Fisher scoring ones (ML, REML, EB) with every step they took. Not
-//! yet: Paule-Mandel's root search, the Hartung-Knapp p value, Mantel-Haenszel by RevMan 5's
+//! yet: Paule-Mandel's root search, Mantel-Haenszel by RevMan 5's
 //! rules, random effects after Mantel-Haenszel or Peto, each subgroup's own results, and
 //! absolute effects; [`explain`] says which of these an analysis uses
 //! instead of leaving them out silently.
 
 use crate::analysis::Analysis;
-use crate::dist::{chi2_sf, normal_cdf, normal_quantile, t_quantile};
+use crate::dist::{chi2_sf, normal_cdf, normal_quantile, t_quantile, t_two_sided_p};
 use crate::report::Report;
 use crate::settings::{CiMethod, Convention, Measure, Method, Tau2Estimator};
 use std::fmt::Write;
@@ -55,6 +55,8 @@ pub enum Expr {
     Phi(Box<Expr>),
     /// The upper tail of the chi-square distribution, `P(χ²_df > a)`.
     ChiSquareTail(f64, Box<Expr>),
+    /// The two-sided tail of Student's t distribution, `P(|t_df| > a)`.
+    TwoSidedT(f64, Box<Expr>),
     /// `|a|`.
     Abs(Box<Expr>),
 }
@@ -193,6 +195,7 @@ impl Expr {
             Expr::Max(a, b) => a.eval()?.max(b.eval()?),
             Expr::Phi(a) => normal_cdf(a.eval()?),
             Expr::ChiSquareTail(df, a) => chi2_sf(a.eval()?, *df),
+            Expr::TwoSidedT(df, a) => t_two_sided_p(a.eval()?, *df),
             Expr::Abs(a) => a.eval()?.abs(),
         })
     }
@@ -222,6 +225,7 @@ impl Expr {
                 | Expr::Max(..)
                 | Expr::Abs(_)
                 | Expr::ChiSquareTail(..)
+                | Expr::TwoSidedT(..)
                 | Expr::Square(_)
         )
     }
@@ -294,6 +298,11 @@ impl Expr {
                 let _ = write!(s, "P(χ²_{} > ", number(*df));
                 a.text(s, 0);
                 s.push(')');
+            }
+            Expr::TwoSidedT(df, a) => {
+                let _ = write!(s, "P(|t_{}| > |", number(*df));
+                a.text(s, 0);
+                s.push_str("|)");
             }
             Expr::Abs(a) => {
                 s.push('|');
@@ -393,6 +402,15 @@ impl Expr {
                 );
                 a.mathml(s);
                 s.push_str("<mo>)</mo></mrow>");
+            }
+            Expr::TwoSidedT(df, a) => {
+                let _ = write!(
+                    s,
+                    "<mrow><mi>P</mi><mo>(</mo><mo>|</mo><msub><mi>t</mi><mn>{}</mn></msub><mo>|</mo><mo>&gt;</mo><mo>|</mo>",
+                    number(*df)
+                );
+                a.mathml(s);
+                s.push_str("<mo>|</mo><mo>)</mo></mrow>");
             }
         }
     }
@@ -1388,6 +1406,16 @@ fn random(
         push(out, "random t".to_owned(), "Test for the overall effect: t (Hartung-Knapp)".to_owned(),
             div(sym("μ", None), sym("SE", None)), div(n(mu), n(se)), mu / se,
             "How many standard errors the pooled effect is from no effect, referred to t on k − 1 degrees of freedom.".to_owned(), HK);
+        push(
+            out,
+            "random p".to_owned(),
+            "Its p value (Hartung-Knapp)".to_owned(),
+            Box::new(Expr::TwoSidedT(df, sym("t", None))),
+            Box::new(Expr::TwoSidedT(df, n(mu / se))),
+            t_two_sided_p(mu / se, df),
+            "The chance of a t at least this far from 0 if the treatment had no effect.".to_owned(),
+            HK,
+        );
         (t, se)
     } else {
         pooled(
@@ -1564,6 +1592,7 @@ mod tests {
             close("prediction t upper", t.upper);
             if ci == CiMethod::HartungKnapp {
                 close("random t", random.pooled.stat);
+                close("random p", random.pooled.p);
             } else {
                 close("random z", random.pooled.stat);
                 close("random p", random.pooled.p);
