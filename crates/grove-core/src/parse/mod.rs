@@ -546,15 +546,9 @@ fn space_tail(records: &[Record]) -> Vec<Option<Column>> {
     tail
 }
 
+/// The most frequent value (the larger on ties), 0 if empty.
 fn most_common(values: &[usize]) -> usize {
-    let mut counts = std::collections::BTreeMap::new();
-    for &v in values {
-        *counts.entry(v).or_insert(0usize) += 1;
-    }
-    counts
-        .into_iter()
-        .max_by_key(|&(v, n)| (n, v))
-        .map_or(0, |(v, _)| v)
+    split::mode(values).unwrap_or(0)
 }
 
 /// For space-separated text, folds surplus words into the study name: "Aronson 1948 4

@@ -93,7 +93,7 @@ pub(crate) fn detect(text: &str) -> Delimiter {
 }
 
 /// The most frequent value (the larger on ties), `None` if empty.
-fn mode(values: &[usize]) -> Option<usize> {
+pub(super) fn mode(values: &[usize]) -> Option<usize> {
     let mut sorted = values.to_vec();
     crate::sort::by_key(&mut sorted, |&v| v);
     let mut best: Option<(usize, usize)> = None; // (count, value)
