@@ -13,9 +13,9 @@
 //! the random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t,
 //! p, I² and H² for the τ² of any estimator; both prediction intervals; Mantel-Haenszel
 //! pooling (metafor's rules) for each measure with Q around its estimate, and Peto's
-//! method; the test for subgroup differences (Q and p); τ² by every estimator but
-//! Paule-Mandel, the Fisher scoring ones (ML, REML, EB) with every step they took. Not
-//! yet: Paule-Mandel's root search, Mantel-Haenszel by RevMan 5's
+//! method; the test for subgroup differences (Q and p); τ² by every estimator, the
+//! iterative ones with every step they took (Fisher scoring for ML, REML and EB, the
+//! root search for Paule-Mandel). Not yet: Mantel-Haenszel by RevMan 5's
 //! rules, random effects after Mantel-Haenszel or Peto, each subgroup's own results, and
 //! absolute effects; [`explain`] says which of these an analysis uses
 //! instead of leaving them out silently.
@@ -78,9 +78,37 @@ pub struct Derivation {
     pub meaning: String,
     /// Where the method is described.
     pub reference: &'static str,
-    /// For an iterative estimate, the steps it took (the last one is the substituted
-    /// formula); empty otherwise.
-    pub iterations: Vec<crate::rma::ScoringStep>,
+    /// For an iterative estimate, the steps it took.
+    pub iterations: Iterations,
+}
+
+/// The steps an iterative estimate took.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Iterations {
+    /// Not iterative.
+    #[default]
+    None,
+    /// Fisher scoring (ML, REML, EB): each step from its tau²; the last one is the
+    /// substituted formula.
+    Scoring(Vec<crate::rma::ScoringStep>),
+    /// The root search of Paule-Mandel: every tau² it tried and Q − (k − 1) there.
+    RootSearch(Vec<crate::rma::RootStep>),
+}
+
+impl Iterations {
+    /// How many steps.
+    pub fn len(&self) -> usize {
+        match self {
+            Iterations::None => 0,
+            Iterations::Scoring(s) => s.len(),
+            Iterations::RootSearch(s) => s.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Why an analysis, or part of it, is not explained.
@@ -425,16 +453,32 @@ pub fn to_text(derivations: &[Derivation]) -> String {
         let _ = writeln!(s, "  {}", d.formula.to_text());
         let _ = writeln!(s, "  = {}", d.substituted.to_text());
         let _ = writeln!(s, "  {}", d.meaning);
-        for (i, step) in d.iterations.iter().enumerate() {
-            let sign = if step.step < 0.0 { '−' } else { '+' };
-            let _ = writeln!(
-                s,
-                "    step {}: τ² = {} {sign} {} = {}",
-                i + 1,
-                number(step.tau2),
-                number(step.step.abs()),
-                number(step.tau2 + step.step)
-            );
+        match &d.iterations {
+            Iterations::None => {}
+            Iterations::Scoring(steps) => {
+                for (i, step) in steps.iter().enumerate() {
+                    let sign = if step.step < 0.0 { '−' } else { '+' };
+                    let _ = writeln!(
+                        s,
+                        "    step {}: τ² = {} {sign} {} = {}",
+                        i + 1,
+                        number(step.tau2),
+                        number(step.step.abs()),
+                        number(step.tau2 + step.step)
+                    );
+                }
+            }
+            Iterations::RootSearch(steps) => {
+                for (i, step) in steps.iter().enumerate() {
+                    let _ = writeln!(
+                        s,
+                        "    try {}: τ² = {}, Q − (k − 1) = {}",
+                        i + 1,
+                        number(step.tau2),
+                        number(step.excess)
+                    );
+                }
+            }
         }
         let _ = writeln!(s, "  ({})", d.reference);
         let _ = writeln!(s, "= {}", d.value);
@@ -455,6 +499,8 @@ const MH: &str = "Mantel & Haenszel (1959); variances: Greenland & Robins (1985)
 const PETO: &str = "Yusuf et al. (1985), Prog Cardiovasc Dis 27:335–371; metafor rma.peto()";
 const SUBGROUPS: &str =
     "Borenstein et al. (2009), Introduction to Meta-Analysis, ch. 19; Cochrane Handbook §10.11.3.1";
+const PM: &str =
+    "Paule & Mandel (1982), J Res Natl Bur Stand 87:377–385; metafor rma(method = \"PM\")";
 const RE: &str = "random-effects model: Borenstein et al. (2009), ch. 12; metafor rma()";
 const HK: &str = "Hartung & Knapp (2001), Stat Med 20:3875–3889; metafor rma(test = \"knha\")";
 const PI: &str = "Higgins, Thompson & Spiegelhalter (2009), J R Stat Soc A 172:137–159; Cochrane Handbook §10.10.4.3; metafor predict()";
@@ -517,7 +563,7 @@ fn push(
         value,
         meaning,
         reference,
-        iterations: Vec::new(),
+        iterations: Iterations::None,
     });
 }
 
@@ -1160,30 +1206,93 @@ fn tau2_other(
         Tau2Estimator::HunterSchmidt => {
             let w: Vec<f64> = v.iter().map(|v| 1.0 / v).collect();
             let (q, sw) = (rss(&w), w.iter().sum::<f64>());
-            push(out, "tau2".to_owned(), title,
-                Box::new(Expr::Max(n(0.0), div(sub(sym("Q", None), sym("k", None)), Box::new(Expr::Sum(sym("w", Some("i"))))))),
-                Box::new(Expr::Max(n(0.0), div(sub(n(q), n(k)), n(sw)))), tau2, meaning,
-                "Hunter & Schmidt (2004); metafor rma(method = \"HS\")");
+            push(
+                out,
+                "tau2".to_owned(),
+                title,
+                Box::new(Expr::Max(
+                    n(0.0),
+                    div(
+                        sub(sym("Q", None), sym("k", None)),
+                        Box::new(Expr::Sum(sym("w", Some("i")))),
+                    ),
+                )),
+                Box::new(Expr::Max(n(0.0), div(sub(n(q), n(k)), n(sw)))),
+                tau2,
+                meaning,
+                "Hunter & Schmidt (2004); metafor rma(method = \"HS\")",
+            );
         }
         Tau2Estimator::Hedges => {
             let sv: f64 = v.iter().sum();
-            push(out, "tau2".to_owned(), title,
-                Box::new(Expr::Max(n(0.0), div(sub(sum_sq_dev(), mul(sub(n(1.0), div(n(1.0), sym("k", None))), Box::new(Expr::Sum(sym("v", Some("i")))))), sub(sym("k", None), n(1.0))))),
-                Box::new(Expr::Max(n(0.0), div(sub(n(spread), mul(sub(n(1.0), div(n(1.0), n(k))), n(sv))), sub(n(k), n(1.0))))),
-                tau2, meaning, "Hedges (1983), unweighted method of moments; metafor rma(method = \"HE\")");
+            push(
+                out,
+                "tau2".to_owned(),
+                title,
+                Box::new(Expr::Max(
+                    n(0.0),
+                    div(
+                        sub(
+                            sum_sq_dev(),
+                            mul(
+                                sub(n(1.0), div(n(1.0), sym("k", None))),
+                                Box::new(Expr::Sum(sym("v", Some("i")))),
+                            ),
+                        ),
+                        sub(sym("k", None), n(1.0)),
+                    ),
+                )),
+                Box::new(Expr::Max(
+                    n(0.0),
+                    div(
+                        sub(n(spread), mul(sub(n(1.0), div(n(1.0), n(k))), n(sv))),
+                        sub(n(k), n(1.0)),
+                    ),
+                )),
+                tau2,
+                meaning,
+                "Hedges (1983), unweighted method of moments; metafor rma(method = \"HE\")",
+            );
         }
         Tau2Estimator::SidikJonkman => {
             let start = spread / k;
             let w: Vec<f64> = v.iter().map(|v| 1.0 / (v + start)).collect();
             let r = rss(&w);
-            push(out, "tau2 start".to_owned(), "Sidik-Jonkman's starting value τ₀²".to_owned(),
-                div(sum_sq_dev(), sym("k", None)), div(n(spread), n(k)), start,
-                "The plain variance of the trials' estimates.".to_owned(), "Sidik & Jonkman (2005)");
-            push(out, "tau2".to_owned(), title,
-                Box::new(Expr::Max(n(0.0), div(mul(Box::new(Expr::Square(sym("τ₀", None))), Box::new(Expr::Sum(mul(sym("w", Some("i")), Box::new(Expr::Square(sub(sym("y", Some("i")), sym("μ₀", None)))))))), sub(sym("k", None), n(1.0))))),
-                Box::new(Expr::Max(n(0.0), div(mul(n(start), n(r)), sub(n(k), n(1.0))))),
-                tau2, format!("{meaning} Weights wᵢ = 1/(vᵢ + τ₀²), μ₀ their weighted mean."),
-                "Sidik & Jonkman (2005), Stat Med 24:1237; metafor rma(method = \"SJ\")");
+            push(
+                out,
+                "tau2 start".to_owned(),
+                "Sidik-Jonkman's starting value τ₀²".to_owned(),
+                div(sum_sq_dev(), sym("k", None)),
+                div(n(spread), n(k)),
+                start,
+                "The plain variance of the trials' estimates.".to_owned(),
+                "Sidik & Jonkman (2005)",
+            );
+            push(
+                out,
+                "tau2".to_owned(),
+                title,
+                Box::new(Expr::Max(
+                    n(0.0),
+                    div(
+                        mul(
+                            Box::new(Expr::Square(sym("τ₀", None))),
+                            Box::new(Expr::Sum(mul(
+                                sym("w", Some("i")),
+                                Box::new(Expr::Square(sub(sym("y", Some("i")), sym("μ₀", None)))),
+                            ))),
+                        ),
+                        sub(sym("k", None), n(1.0)),
+                    ),
+                )),
+                Box::new(Expr::Max(
+                    n(0.0),
+                    div(mul(n(start), n(r)), sub(n(k), n(1.0))),
+                )),
+                tau2,
+                format!("{meaning} Weights wᵢ = 1/(vᵢ + τ₀²), μ₀ their weighted mean."),
+                "Sidik & Jonkman (2005), Stat Med 24:1237; metafor rma(method = \"SJ\")",
+            );
         }
         Tau2Estimator::MaximumLikelihood
         | Tau2Estimator::RestrictedMaximumLikelihood
@@ -1206,20 +1315,68 @@ fn tau2_other(
                 Tau2Estimator::RestrictedMaximumLikelihood => "(Y′PPY − tr P) / tr(PP)",
                 _ => "(k/(k − 1) · Y′PY − k) / Σwᵢ",
             };
-            push(out, "tau2".to_owned(), title,
-                Box::new(Expr::Max(n(0.0), add(sym("τ²", Some("n")), sym("Δ", Some("n"))))),
+            push(
+                out,
+                "tau2".to_owned(),
+                title,
+                Box::new(Expr::Max(
+                    n(0.0),
+                    add(sym("τ²", Some("n")), sym("Δ", Some("n"))),
+                )),
                 Box::new(Expr::Max(n(0.0), add(n(last.tau2), n(last.step)))),
                 tau2,
-                format!("{meaning} Found by Fisher scoring from Hedges' estimate: each step adds Δ = {step} with wᵢ = 1/(vᵢ + τ²), halved while τ² would turn negative, until τ² changes by less than 10⁻⁵; the last step is shown, all {} are listed.", steps.len()),
-                "Viechtbauer (2005), J Educ Behav Stat 30:261–293; Morris (1983); metafor rma(method = \"ML\", \"REML\", \"EB\")");
+                format!(
+                    "{meaning} Found by Fisher scoring from Hedges' estimate: each step adds Δ = {step} with wᵢ = 1/(vᵢ + τ²), halved while τ² would turn negative, until τ² changes by less than 10⁻⁵; the last step is shown, all {} are listed.",
+                    steps.len()
+                ),
+                "Viechtbauer (2005), J Educ Behav Stat 30:261–293; Morris (1983); metafor rma(method = \"ML\", \"REML\", \"EB\")",
+            );
             if let Some(d) = out.last_mut() {
-                d.iterations = steps;
+                d.iterations = Iterations::Scoring(steps);
             }
         }
-        Tau2Estimator::PauleMandel => missing.push(NotExplained(format!(
-            "τ² by PM is the root of Q(τ²) = k − 1, found by a root search whose steps are not explained yet (the random-effects results below use its value, {})",
-            number(tau2)
-        ))),
+        Tau2Estimator::PauleMandel => {
+            let mut steps = Vec::new();
+            if crate::rma::paule_mandel_traced(&y, &v, &mut steps).map(|t| t.tau2.max(0.0))
+                != Ok(tau2)
+            {
+                missing.push(NotExplained("τ² by PM could not be retraced".to_owned()));
+                return;
+            }
+            let w: Vec<f64> = v.iter().map(|v| 1.0 / (v + tau2)).collect();
+            let q = rss(&w);
+            push(
+                out,
+                "tau2 PM check".to_owned(),
+                "Paule-Mandel: Q at the estimate".to_owned(),
+                Box::new(Expr::Sum(div(
+                    Box::new(Expr::Square(sub(sym("y", Some("i")), sym("μ", None)))),
+                    add(sym("v", Some("i")), Box::new(Expr::Square(sym("τ", None)))),
+                ))),
+                n(q),
+                q,
+                format!(
+                    "At the estimate, the spread of the trials weighted by 1/(vᵢ + τ²) equals its expectation k − 1 = {} (up to the search's tolerance); when Q is below k − 1 already at τ² = 0, τ² is 0.",
+                    k - 1.0
+                ),
+                PM,
+            );
+            push(
+                out,
+                "tau2".to_owned(),
+                title,
+                Box::new(Expr::Sym("τ²", Some("PM".to_owned()))),
+                n(tau2),
+                tau2,
+                format!(
+                    "{meaning} The root of Q(τ²) = k − 1, found by R's uniroot (Brent's method) on [0, 100]; every τ² it tried is listed."
+                ),
+                PM,
+            );
+            if let Some(d) = out.last_mut() {
+                d.iterations = Iterations::RootSearch(steps);
+            }
+        }
         Tau2Estimator::DerSimonianLaird => {}
     }
 }
@@ -1702,8 +1859,8 @@ mod tests {
         }
     }
 
-    /// Every τ² estimator but Paule-Mandel is derived, and equals the analysis's τ²;
-    /// the iterative ones list their steps.
+    /// Every τ² estimator is derived, and equals the analysis's τ²; the iterative ones
+    /// list their steps.
     #[test]
     fn every_tau2_estimator_is_derived() {
         for text in [
@@ -1727,10 +1884,6 @@ mod tests {
                     .expect("random fit")
                     .heterogeneity
                     .tau2;
-                if estimator == Tau2Estimator::PauleMandel {
-                    assert!(missing.iter().any(|m| m.0.contains("PM")), "{missing:?}");
-                    continue;
-                }
                 assert!(missing.is_empty(), "{estimator:?}: {missing:?}");
                 let x = d.iter().find(|x| x.key == "tau2").expect("tau2");
                 assert!((x.value - tau2).abs() <= 1e-15, "{estimator:?}");
@@ -1739,15 +1892,49 @@ mod tests {
                     (v - tau2).abs() <= 1e-9 * (1.0 + tau2),
                     "{estimator:?}: {v} against {tau2}"
                 );
-                let iterative = matches!(
-                    estimator,
-                    Tau2Estimator::MaximumLikelihood
-                        | Tau2Estimator::RestrictedMaximumLikelihood
-                        | Tau2Estimator::EmpiricalBayes
-                );
-                assert_eq!(!x.iterations.is_empty(), iterative, "{estimator:?}");
-                for pair in x.iterations.windows(2) {
-                    assert_eq!(pair[0].tau2 + pair[0].step, pair[1].tau2, "steps chain");
+                match &x.iterations {
+                    Iterations::Scoring(steps) => {
+                        assert!(matches!(
+                            estimator,
+                            Tau2Estimator::MaximumLikelihood
+                                | Tau2Estimator::RestrictedMaximumLikelihood
+                                | Tau2Estimator::EmpiricalBayes
+                        ));
+                        for pair in steps.windows(2) {
+                            assert_eq!(pair[0].tau2 + pair[0].step, pair[1].tau2, "steps chain");
+                        }
+                    }
+                    Iterations::RootSearch(steps) => {
+                        assert_eq!(estimator, Tau2Estimator::PauleMandel);
+                        let last = steps.last().expect("steps");
+                        if tau2 > 0.0 {
+                            assert!(last.excess.abs() < 0.01, "{last:?}");
+                        } else {
+                            assert!(
+                                last.tau2 == 0.0 && last.excess < 0.0,
+                                "{last:?}: Q(0) < k − 1"
+                            );
+                        }
+                        let check = d.iter().find(|x| x.key == "tau2 PM check").expect("check");
+                        let k = r
+                            .analysis
+                            .studies
+                            .iter()
+                            .filter(|s| s.effect.is_ok())
+                            .count() as f64;
+                        assert!(
+                            (check.value - (k - 1.0)).abs() < 0.01 || tau2 == 0.0,
+                            "{}",
+                            check.value
+                        );
+                    }
+                    Iterations::None => assert!(!matches!(
+                        estimator,
+                        Tau2Estimator::MaximumLikelihood
+                            | Tau2Estimator::RestrictedMaximumLikelihood
+                            | Tau2Estimator::EmpiricalBayes
+                            | Tau2Estimator::PauleMandel
+                    )),
                 }
             }
         }

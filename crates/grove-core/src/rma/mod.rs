@@ -22,8 +22,8 @@ mod qprofile;
 pub(crate) mod root;
 mod tau2;
 
-pub use tau2::ScoringStep;
-pub(crate) use tau2::scoring_traced;
+pub use tau2::{RootStep, ScoringStep};
+pub(crate) use tau2::{paule_mandel_traced, scoring_traced};
 
 use std::fmt;
 

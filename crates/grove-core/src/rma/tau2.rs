@@ -126,9 +126,33 @@ fn hedges(y: &[f64], vi: &[f64]) -> Tau2Estimate {
 /// equals its expectation `k - 1`, found by R's `uniroot()` on `[0, tau2.max]` with
 /// metafor's tolerance; 0 when Q at tau² = 0 is already below `k - 1`.
 fn paule_mandel(y: &[f64], vi: &[f64]) -> Result<Tau2Estimate, Undefined> {
+    paule_mandel_traced(y, vi, &mut Vec::new())
+}
+
+/// One point the Paule-Mandel root search tried: tau², and how far the generalised Q
+/// there is above its expectation `k − 1`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RootStep {
+    /// The tau² tried.
+    pub tau2: f64,
+    /// `Q(tau²) − (k − 1)`; the search stops near 0.
+    pub excess: f64,
+}
+
+/// [`paule_mandel`], recording every point it evaluates in `trace` (for the
+/// explanations).
+pub(crate) fn paule_mandel_traced(
+    y: &[f64],
+    vi: &[f64],
+    trace: &mut Vec<RootStep>,
+) -> Result<Tau2Estimate, Undefined> {
     let k = y.len() as f64;
     let target = k - 1.0;
-    let qe = |t: f64| weighted_rss(y, &inverse(vi, t)) - target;
+    let mut qe = |t: f64| {
+        let excess = weighted_rss(y, &inverse(vi, t)) - target;
+        trace.push(RootStep { tau2: t, excess });
+        excess
+    };
     let tau2_max = TAU2_MAX;
     let tau2 = if qe(0.0) < 0.0 {
         0.0
@@ -137,7 +161,7 @@ fn paule_mandel(y: &[f64], vi: &[f64]) -> Result<Tau2Estimate, Undefined> {
             "the Paule-Mandel estimate exceeds the search bound tau2.max".into(),
         ));
     } else {
-        uniroot(qe, 0.0, tau2_max, R_UNIROOT_TOL, MAX_ITERATIONS).map_err(|_| {
+        uniroot(&mut qe, 0.0, tau2_max, R_UNIROOT_TOL, MAX_ITERATIONS).map_err(|_| {
             Undefined::Tau2NotEstimable("the Paule-Mandel root search failed".into())
         })?
     };
