@@ -244,6 +244,15 @@ pub fn effect_sizes_for(
     )
 }
 
+/// Whether any table of the set has a zero cell, as metafor's `to="if0all"` asks:
+/// metafor computes `id0` after `drop00` has set the dropped studies to NA, so a double
+/// zero (or double all-events) table that is dropped does not count.
+pub fn any_zero_in_set(tables: &[Table], double_zero: DoubleZeroPolicy) -> bool {
+    tables.iter().any(|t| {
+        t.has_zero_cell() && !(double_zero == DoubleZeroPolicy::Drop && t.is_double_zero())
+    })
+}
+
 /// [`effect_sizes`] with an explicit double-zero policy and convention.
 pub fn effect_sizes_with(
     tables: &[Table],
@@ -252,10 +261,7 @@ pub fn effect_sizes_with(
     double_zero: DoubleZeroPolicy,
     convention: Convention,
 ) -> Vec<Result<EffectSize, NotEstimable>> {
-    // metafor computes id0 after drop00 has set dropped studies to NA.
-    let any_zero = tables.iter().any(|t| {
-        t.has_zero_cell() && !(double_zero == DoubleZeroPolicy::Drop && t.is_double_zero())
-    });
+    let any_zero = any_zero_in_set(tables, double_zero);
     tables
         .iter()
         .map(|t| effect_size_with(t, measure, correction, any_zero, double_zero, convention))

@@ -136,7 +136,11 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         ));
         return (out, missing);
     }
-    let any_zero = report.studies.iter().any(|s| s.table.has_zero_cell());
+    let tables: Vec<crate::table::Table> = report.studies.iter().map(|s| s.table).collect();
+    let any_zero = crate::effect::any_zero_in_set(
+        &tables,
+        crate::effect::DoubleZeroPolicy::for_measure(s.measure),
+    );
     let raw_rd = s.measure == Measure::RiskDifference && s.convention == Convention::RevMan5;
     for (row, study) in report.studies.iter().enumerate() {
         if let Some(&(_, yi, vi)) = studies.iter().find(|(i, _, _)| *i == row) {
