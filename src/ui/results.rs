@@ -5,6 +5,7 @@
 use super::State;
 use crate::{browser, tables};
 use grove_core::format;
+use grove_core::interpret;
 use grove_core::report;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,6 +19,7 @@ pub fn ResultsPanel() -> impl IntoView {
         <Headline/>
         <PooledTable/>
         <Heterogeneity/>
+        <Meaning/>
         <Sentence/>
         <Exclusions/>
         <StudyTable/>
@@ -108,6 +110,64 @@ fn Heterogeneity() -> impl IntoView {
     let state = expect_context::<State>();
     let html = Memo::new(move |_| state.report.with(tables::heterogeneity));
     view! { <div class="heterogeneity" inner_html=move || html.get()></div> }
+}
+
+/// What the numbers mean, in words: I² in the Handbook's bands, the prediction
+/// interval, and the pooled effect per 1000 people for a control-group risk the user may
+/// type (the trials' median by default).
+#[component]
+fn Meaning() -> impl IntoView {
+    let state = expect_context::<State>();
+    let typed = RwSignal::new(String::new());
+    // Per 1000, as summary of findings tables give it; empty means the trials' median.
+    let risk = Memo::new(move |_| {
+        typed.with(|t| {
+            let t = t.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            match t.replace(',', ".").parse::<f64>() {
+                Ok(x) if x > 0.0 && x < 1000.0 => Ok(Some(x / 1000.0)),
+                _ => Err(format!(
+                    "\u{201c}{t}\u{201d} is not a risk per 1000 between 0 and 1000; the trials' median is used"
+                )),
+            }
+        })
+    });
+    let meaning = Memo::new(move |_| {
+        let given = risk.get().ok().flatten();
+        state.report.with(|r| interpret::meaning(r, given))
+    });
+    let median = Memo::new(move |_| {
+        state
+            .report
+            .with(|r| interpret::median_control_risk(&r.studies))
+    });
+    view! {
+        <div class="meaning" data-testid="meaning">
+            <h3>"What it means"</h3>
+            {move || meaning.with(|m| m.i2.clone()).map(|s| view! { <p data-testid="meaning-i2">{s}</p> })}
+            {move || meaning.with(|m| m.prediction.clone()).map(|s| view! { <p data-testid="meaning-prediction">{s}</p> })}
+            <label class="inline control-risk">
+                <span>"Risk in the control group, per 1000"</span>
+                <input type="text" inputmode="decimal" data-testid="control-risk"
+                    aria-invalid=move || risk.with(|r| r.is_err()).to_string()
+                    aria-describedby="control-risk-note"
+                    placeholder=move || median.get().map(|m| format!("{:.0}", 1000.0 * m)).unwrap_or_default()
+                    prop:value=move || typed.get()
+                    on:input=move |ev| typed.set(event_target_value(&ev))/>
+            </label>
+            <p class="hint" id="control-risk-note" data-testid="control-risk-note">{move || match risk.get() {
+                Err(why) => why,
+                Ok(Some(_)) => "As typed.".to_owned(),
+                Ok(None) => median.get().map_or(String::new(), |m| format!("Empty: the median of the trials' control groups, {:.0} per 1000.", 1000.0 * m)),
+            }}</p>
+            <p data-testid="meaning-absolute">{move || meaning.with(|m| match &m.absolute {
+                Ok(s) => s.clone(),
+                Err(why) => format!("No absolute effect: {why}."),
+            })}</p>
+        </div>
+    }
 }
 
 #[component]

@@ -36,6 +36,8 @@
 //! | `revman-agreement` | for an outcome from a review: whether Grove's numbers equal RevMan's stored ones (`data-agrees="true"/"false"`) |
 //! | `confirm-reading` | button confirming one reading of an ambiguous count (`data-reading` holds the value) |
 //! | `pooled-summary` | the random-effects result when the model is random or both, else the common one; attributes `data-estimate`, `data-ci-lower`, `data-ci-upper`, `data-i2`, `data-tau2`, `data-k` (full precision, natural scale), absent when there is no pooled result |
+//! | `meaning`, `meaning-i2`, `meaning-prediction`, `meaning-absolute` | what the numbers mean: I² in the Handbook's bands, the prediction interval, the pooled effect per 1000 people |
+//! | `control-risk` / `control-risk-note` | the control-group risk per 1000 for the absolute effects (empty: the trials' median) and what is used or why the typed one is not |
 //! | `sentence` / `copy-sentence` | the one-line summary for an abstract and its copy button |
 //! | `forest-plot` | the forest plot `<svg>` |
 //! | `diagnostics` | the list of input problems; each is a `diagnostic`, with a `go-to-cell` button that scrolls to its cell and focuses it |

@@ -1703,3 +1703,83 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Under the numbers, what they mean: I² in the Handbook's bands, the prediction interval,
+/// and the pooled effect per 1000 people at the trials' median control risk or a typed one.
+#[tokio::test]
+async fn the_numbers_say_what_they_mean() {
+    let page = Page::open().await;
+    let text = |testid: &'static str| {
+        let page = &page;
+        async move { page.text(testid).await }
+    };
+    assert!(
+        text("meaning-i2")
+            .await
+            .contains("considerable heterogeneity")
+    );
+    assert!(
+        text("meaning-prediction")
+            .await
+            .contains("includes no effect")
+    );
+    let absolute = text("meaning-absolute").await;
+    let note = text("control-risk-note").await;
+    assert!(note.contains("median"), "{note}");
+    let median: String = note
+        .split(", ")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(
+        absolute.starts_with(&format!("With {median} per 1000")),
+        "{absolute} / {note}"
+    );
+    assert!(absolute.contains("Number needed to treat"), "{absolute}");
+    let type_risk = |value: &'static str| {
+        let page = &page;
+        async move {
+            page.js(
+                "const e = document.querySelector(`[data-testid='control-risk']`); e.value = arguments[0]; e.dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![json!(value)],
+            )
+            .await;
+            page.settle().await;
+        }
+    };
+    type_risk("200").await;
+    assert!(
+        text("meaning-absolute")
+            .await
+            .starts_with("With 200 per 1000")
+    );
+    type_risk("abc").await;
+    assert_eq!(
+        page.attr("control-risk", "aria-invalid").await.as_deref(),
+        Some("true")
+    );
+    assert!(
+        text("control-risk-note")
+            .await
+            .contains("not a risk per 1000")
+    );
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='control-risk']`).value;",
+            vec![]
+        )
+        .await,
+        json!("abc"),
+        "what was typed is kept"
+    );
+    assert!(
+        text("meaning-absolute")
+            .await
+            .starts_with(&format!("With {median} per 1000"))
+    );
+    page.screenshot("meaning").await;
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}

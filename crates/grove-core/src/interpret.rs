@@ -7,9 +7,61 @@
 //! for Systematic Reviews of Interventions 6.3. Schünemann HJ et al. (2022), chapter 14,
 //! §14.1.5 (absolute effects in summary of findings tables).
 
-use crate::absolute::{AbsoluteEffect, NntInterval, NumberNeeded};
+use crate::absolute::{AbsoluteEffect, NntInterval, NumberNeeded, absolute_effects};
 use crate::format;
+use crate::report::{Report, natural};
+use crate::rma::Model;
 use crate::table::Study;
+
+/// What the headline numbers of an analysis mean, in sentences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meaning {
+    /// The I² of the headline model in the Handbook's bands (none for one trial).
+    pub i2: Option<String>,
+    /// The prediction interval in words (random effects, 3 trials or more).
+    pub prediction: Option<String>,
+    /// The control risk used: the one given, or the trials' median.
+    pub control_risk: Option<f64>,
+    /// The pooled effect in people per 1000 and the NNT, or why not.
+    pub absolute: Result<String, String>,
+}
+
+/// The meaning of `report`'s headline result, with `control_risk` (a proportion) or, when
+/// `None`, the median risk in the trials' control arms.
+pub fn meaning(report: &Report, control_risk: Option<f64>) -> Meaning {
+    let model = report.options.models.primary();
+    let measure = report.options.settings.measure;
+    let fit = report.overall(model);
+    let i2 = fit
+        .as_ref()
+        .ok()
+        .filter(|f| f.pooled.k > 1)
+        .map(|f| i2_sentence(f.heterogeneity.i2));
+    let prediction = fit.as_ref().ok().and_then(|f| {
+        let p = f.prediction.as_ref().filter(|_| model == Model::Random)?;
+        let interval = p.t.as_ref()?;
+        let null = if measure.is_ratio() { 1.0 } else { 0.0 };
+        Some(prediction_sentence(
+            natural(measure, interval.lower),
+            natural(measure, interval.upper),
+            null,
+        ))
+    });
+    let control_risk = control_risk.or_else(|| median_control_risk(&report.studies));
+    let absolute = match (&fit, control_risk) {
+        (Err(why), _) => Err(format!("no pooled result: {why}")),
+        (_, None) => Err("no control group risk: no trials".to_owned()),
+        (Ok(f), Some(risk)) => absolute_effects(&f.pooled, measure, risk)
+            .map(|a| absolute_sentence(&a))
+            .map_err(|e| e.to_string()),
+    };
+    Meaning {
+        i2,
+        prediction,
+        control_risk,
+        absolute,
+    }
+}
 
 /// One of the Handbook's overlapping bands for I² (§10.10.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,6 +278,49 @@ mod tests {
             median_control_risk(&[study(1, 10), study(4, 10)]),
             Some(0.25)
         );
+    }
+
+    #[test]
+    fn an_analysis_reads_in_words() {
+        use crate::parse;
+        use crate::report::ReportOptions;
+        let rows = parse::parse(include_str!("../../../src/examples/bcg.tsv")).raw_rows();
+        let report = Report::new(&rows, &ReportOptions::default());
+        let m = meaning(&report, None);
+        assert!(
+            m.i2.as_deref()
+                .is_some_and(|s| s.starts_with("I² = 92.2%: considerable")),
+            "{m:?}"
+        );
+        assert!(
+            m.prediction
+                .as_deref()
+                .is_some_and(|s| s.contains("includes no effect")),
+            "{m:?}"
+        );
+        // The median control risk of the 13 BCG trials.
+        let risks = report
+            .studies
+            .iter()
+            .map(|s| s.table.ci() as f64 / s.table.n2() as f64);
+        let mut risks: Vec<f64> = risks.collect();
+        risks.sort_by(f64::total_cmp);
+        assert_eq!(m.control_risk, Some(risks[6]));
+        assert!(
+            m.absolute
+                .as_deref()
+                .is_ok_and(|s| s.contains("fewer per 1000")),
+            "{m:?}"
+        );
+        let given = meaning(&report, Some(0.2));
+        assert!(
+            given
+                .absolute
+                .as_deref()
+                .is_ok_and(|s| s.starts_with("With 200 per 1000")),
+            "{given:?}"
+        );
+        assert!(meaning(&report, Some(1.5)).absolute.is_err());
     }
 
     #[test]
