@@ -119,54 +119,73 @@ fn Heterogeneity() -> impl IntoView {
 fn Meaning() -> impl IntoView {
     let state = expect_context::<State>();
     let typed = RwSignal::new(String::new());
-    // Per 1000, as summary of findings tables give it; empty means the trials' median.
-    let risk = Memo::new(move |_| {
-        typed.with(|t| {
-            let t = t.trim();
-            if t.is_empty() {
-                return Ok(None);
-            }
-            match t.replace(',', ".").parse::<f64>() {
-                Ok(x) if x > 0.0 && x < 1000.0 => Ok(Some(x / 1000.0)),
-                _ => Err(format!(
-                    "\u{201c}{t}\u{201d} is not a risk per 1000 between 0 and 1000; the trials' median is used"
-                )),
-            }
-        })
-    });
-    let meaning = Memo::new(move |_| {
-        let given = risk.get().ok().flatten();
-        state.report.with(|r| interpret::meaning(r, given))
-    });
-    let median = Memo::new(move |_| {
-        state
-            .report
-            .with(|r| interpret::median_control_risk(&r.studies))
-    });
+    // One memo for the whole block: each memo type is code of its own in the page.
+    let shown = Memo::new(move |_| typed.with(|t| state.report.with(|r| MeaningView::new(r, t))));
+    let text = move |f: fn(&MeaningView) -> String| move || shown.with(f);
     view! {
         <div class="meaning" data-testid="meaning">
             <h3>"What it means"</h3>
-            {move || meaning.with(|m| m.i2.clone()).map(|s| view! { <p data-testid="meaning-i2">{s}</p> })}
-            {move || meaning.with(|m| m.prediction.clone()).map(|s| view! { <p data-testid="meaning-prediction">{s}</p> })}
+            <p data-testid="meaning-i2">{text(|m| m.i2.clone())}</p>
+            <p data-testid="meaning-prediction">{text(|m| m.prediction.clone())}</p>
             <label class="inline control-risk">
                 <span>"Risk in the control group, per 1000"</span>
                 <input type="text" inputmode="decimal" data-testid="control-risk"
-                    aria-invalid=move || risk.with(|r| r.is_err()).to_string()
+                    aria-invalid=move || shown.with(|m| m.invalid.to_string())
                     aria-describedby="control-risk-note"
-                    placeholder=move || median.get().map(|m| format!("{:.0}", 1000.0 * m)).unwrap_or_default()
+                    placeholder=text(|m| m.placeholder.clone())
                     prop:value=move || typed.get()
                     on:input=move |ev| typed.set(event_target_value(&ev))/>
             </label>
-            <p class="hint" id="control-risk-note" data-testid="control-risk-note">{move || match risk.get() {
-                Err(why) => why,
-                Ok(Some(_)) => "As typed.".to_owned(),
-                Ok(None) => median.get().map_or(String::new(), |m| format!("Empty: the median of the trials' control groups, {:.0} per 1000.", 1000.0 * m)),
-            }}</p>
-            <p data-testid="meaning-absolute">{move || meaning.with(|m| match &m.absolute {
-                Ok(s) => s.clone(),
-                Err(why) => format!("No absolute effect: {why}."),
-            })}</p>
+            <p class="hint" id="control-risk-note" data-testid="control-risk-note">{text(|m| m.note.clone())}</p>
+            <p data-testid="meaning-absolute">{text(|m| m.absolute.clone())}</p>
         </div>
+    }
+}
+
+/// The texts of the "What it means" block for a report and the control risk as typed
+/// (per 1000; empty for the trials' median).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct MeaningView {
+    i2: String,
+    prediction: String,
+    absolute: String,
+    note: String,
+    placeholder: String,
+    invalid: bool,
+}
+
+impl MeaningView {
+    fn new(report: &grove_core::report::Report, typed: &str) -> MeaningView {
+        let typed = typed.trim();
+        let risk = match typed.replace(',', ".").parse::<f64>() {
+            _ if typed.is_empty() => Ok(None),
+            Ok(x) if x > 0.0 && x < 1000.0 => Ok(Some(x / 1000.0)),
+            _ => Err(format!(
+                "\u{201c}{typed}\u{201d} is not a risk per 1000 between 0 and 1000; the trials' median is used."
+            )),
+        };
+        let m = interpret::meaning(report, risk.clone().ok().flatten());
+        let median = interpret::median_control_risk(&report.studies);
+        let per_1000 = |x: f64| format!("{:.0}", 1000.0 * x);
+        MeaningView {
+            i2: m.i2.unwrap_or_default(),
+            prediction: m.prediction.unwrap_or_default(),
+            absolute: m
+                .absolute
+                .unwrap_or_else(|why| format!("No absolute effect: {why}.")),
+            note: match &risk {
+                Err(why) => why.clone(),
+                Ok(Some(_)) => "As typed.".to_owned(),
+                Ok(None) => median.map_or(String::new(), |m| {
+                    format!(
+                        "Empty: the median of the trials' control groups, {} per 1000.",
+                        per_1000(m)
+                    )
+                }),
+            },
+            placeholder: median.map(per_1000).unwrap_or_default(),
+            invalid: risk.is_err(),
+        }
     }
 }
 
@@ -250,5 +269,43 @@ fn StudyTable() -> impl IntoView {
             <summary>"Per-study results"</summary>
             <div inner_html=html></div>
         </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MeaningView;
+    use grove_core::parse;
+    use grove_core::report::{Report, ReportOptions};
+
+    #[test]
+    fn the_control_risk_is_the_median_until_one_is_typed() {
+        let rows = parse::parse(include_str!("../examples/bcg.tsv")).raw_rows();
+        let report = Report::new(&rows, &ReportOptions::default());
+        let empty = MeaningView::new(&report, "  ");
+        assert!(!empty.invalid);
+        assert!(empty.note.contains("median") && empty.note.contains(&empty.placeholder));
+        assert!(
+            empty
+                .absolute
+                .starts_with(&format!("With {} per 1000", empty.placeholder))
+        );
+        let typed = MeaningView::new(&report, "200");
+        assert!(
+            typed.absolute.starts_with("With 200 per 1000"),
+            "{}",
+            typed.absolute
+        );
+        let comma = MeaningView::new(&report, "12,5");
+        assert!(
+            comma.absolute.starts_with("With 13 per 1000")
+                || comma.absolute.starts_with("With 12 per 1000")
+        );
+        for bad in ["abc", "0", "1000", "-3", "NaN"] {
+            let v = MeaningView::new(&report, bad);
+            assert!(v.invalid, "{bad}");
+            assert!(v.note.contains(bad), "{}", v.note);
+            assert_eq!(v.absolute, empty.absolute, "{bad}: the median is used");
+        }
     }
 }

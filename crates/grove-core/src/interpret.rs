@@ -151,7 +151,9 @@ pub fn median_control_risk(studies: &[Study]) -> Option<f64> {
     if risks.is_empty() {
         return None;
     }
-    risks.sort_by(f64::total_cmp);
+    // Risks are in [0, 1], where the order of the bit patterns is the order of the
+    // numbers; the shared sort keeps one copy of the sorting code in the page.
+    crate::sort::by_key(&mut risks, |r| r.to_bits());
     let n = risks.len();
     Some(if n % 2 == 1 {
         risks[n / 2]
@@ -304,7 +306,9 @@ mod tests {
             .iter()
             .map(|s| s.table.ci() as f64 / s.table.n2() as f64);
         let mut risks: Vec<f64> = risks.collect();
-        risks.sort_by(f64::total_cmp);
+        // Risks are in [0, 1], where the order of the bit patterns is the order of the
+        // numbers; the shared sort keeps one copy of the sorting code in the page.
+        crate::sort::by_key(&mut risks, |r| r.to_bits());
         assert_eq!(m.control_risk, Some(risks[6]));
         assert!(
             m.absolute
