@@ -111,7 +111,6 @@ impl Viewport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn a_short_table_is_drawn_whole() {
@@ -161,39 +160,46 @@ mod tests {
         assert_eq!(v.reveal(113), Some(52.0 + 114.0 * 30.0 - 448.0));
     }
 
-    proptest! {
-        /// The drawn rows and the spacers always add up to the whole table, the rows in
-        /// view are drawn, and a revealed row is in view afterwards.
-        #[test]
-        fn windows_cover_the_view(
-            count in 0usize..5000,
-            scroll in 0.0f64..200_000.0,
-            height in 1.0f64..3000.0,
-            header in 0.0f64..200.0,
-            row in 1.0f64..80.0,
-            target in 0usize..5000,
-        ) {
-            let max_scroll = (header + count as f64 * row - height).max(0.0);
-            let v = Viewport { scroll_top: scroll.min(max_scroll), height, header, row };
-            let w = v.window(count);
-            prop_assert!(w.rows.start <= w.rows.end && w.rows.end <= count);
-            let total = w.above + (w.rows.len() as f64) * row + w.below;
-            prop_assert!((total - count as f64 * row).abs() < 1e-6 * (1.0 + total));
-            for i in 0..count {
-                let top = header + i as f64 * row;
-                let in_view = top + row > v.scroll_top + header && top < v.scroll_top + height;
-                if in_view {
-                    prop_assert!(w.rows.contains(&i), "row {i} in view but not drawn: {w:?}");
+    /// Property tests run natively (proptest is not built for WebAssembly).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// The drawn rows and the spacers always add up to the whole table, the rows in
+            /// view are drawn, and a revealed row is in view afterwards.
+            #[test]
+            fn windows_cover_the_view(
+                count in 0usize..5000,
+                scroll in 0.0f64..200_000.0,
+                height in 1.0f64..3000.0,
+                header in 0.0f64..200.0,
+                row in 1.0f64..80.0,
+                target in 0usize..5000,
+            ) {
+                let max_scroll = (header + count as f64 * row - height).max(0.0);
+                let v = Viewport { scroll_top: scroll.min(max_scroll), height, header, row };
+                let w = v.window(count);
+                prop_assert!(w.rows.start <= w.rows.end && w.rows.end <= count);
+                let total = w.above + (w.rows.len() as f64) * row + w.below;
+                prop_assert!((total - count as f64 * row).abs() < 1e-6 * (1.0 + total));
+                for i in 0..count {
+                    let top = header + i as f64 * row;
+                    let in_view = top + row > v.scroll_top + header && top < v.scroll_top + height;
+                    if in_view {
+                        prop_assert!(w.rows.contains(&i), "row {i} in view but not drawn: {w:?}");
+                    }
                 }
-            }
-            if target < count {
-                let revealed = Viewport { scroll_top: v.reveal(target).unwrap_or(v.scroll_top), ..v };
-                let top = header + target as f64 * row;
-                if row <= height - header {
-                    prop_assert!(top >= revealed.scroll_top + header - 1e-6);
-                    prop_assert!(top + row <= revealed.scroll_top + height + 1e-6);
+                if target < count {
+                    let revealed = Viewport { scroll_top: v.reveal(target).unwrap_or(v.scroll_top), ..v };
+                    let top = header + target as f64 * row;
+                    if row <= height - header {
+                        prop_assert!(top >= revealed.scroll_top + header - 1e-6);
+                        prop_assert!(top + row <= revealed.scroll_top + height + 1e-6);
+                    }
+                    prop_assert!(revealed.window(count).rows.contains(&target));
                 }
-                prop_assert!(revealed.window(count).rows.contains(&target));
             }
         }
     }
