@@ -46,6 +46,10 @@ pub struct Outcome {
     /// numbers RevMan stored for it, to compare with Grove's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revman: Option<RevManOutcome>,
+    /// The control-group risk per 1000 for the absolute effects, as typed; empty for the
+    /// trials' median.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub control_risk: String,
 }
 
 /// Outcomes listed under one heading: a comparison of a review, or the user's own.
@@ -197,6 +201,7 @@ impl Example {
             rows: parse::parse(text).raw_rows(),
             options,
             revman: None,
+            control_risk: String::new(),
         }
     }
 }
@@ -246,6 +251,7 @@ impl Project {
             rows: vec![RawRow::default()],
             options,
             revman: None,
+            control_risk: String::new(),
         });
         self.active = self.outcomes.len() - 1;
     }
@@ -434,6 +440,7 @@ impl Outcome {
             rows: o.rows.clone(),
             options: o.options.clone(),
             revman: Some(o.source.clone()),
+            control_risk: String::new(),
         }
     }
 

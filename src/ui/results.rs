@@ -3,6 +3,7 @@
 //! [`Report`](grove_core::report::Report); nothing is computed here.
 
 use super::State;
+use crate::history::Edit;
 use crate::{browser, tables};
 use grove_core::format;
 use grove_core::interpret;
@@ -114,11 +115,12 @@ fn Heterogeneity() -> impl IntoView {
 
 /// What the numbers mean, in words: I² in the Handbook's bands, the prediction
 /// interval, and the pooled effect per 1000 people for a control-group risk the user may
-/// type (the trials' median by default).
+/// type (the trials' median by default), kept with the outcome.
 #[component]
 fn Meaning() -> impl IntoView {
     let state = expect_context::<State>();
-    let typed = RwSignal::new(String::new());
+    // Kept with the outcome, as typed, like every field of the project.
+    let typed = Memo::new(move |_| state.project.with(|p| p.active().control_risk.clone()));
     // One memo for the whole block: each memo type is code of its own in the page.
     let shown = Memo::new(move |_| typed.with(|t| state.report.with(|r| MeaningView::new(r, t))));
     let text = move |f: fn(&MeaningView) -> String| move || shown.with(f);
@@ -134,7 +136,11 @@ fn Meaning() -> impl IntoView {
                     aria-describedby="control-risk-note"
                     placeholder=text(|m| m.placeholder.clone())
                     prop:value=move || typed.get()
-                    on:input=move |ev| typed.set(event_target_value(&ev))/>
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        let outcome = state.project.with_untracked(|p| p.active);
+                        state.change(Edit::Text(outcome, "control risk"), |p| p.active_mut().control_risk = v);
+                    }/>
             </label>
             <p class="hint" id="control-risk-note" data-testid="control-risk-note">{text(|m| m.note.clone())}</p>
             <p data-testid="meaning-absolute">{text(|m| m.absolute.clone())}</p>

@@ -1779,6 +1779,33 @@ async fn the_numbers_say_what_they_mean() {
             .await
             .starts_with(&format!("With {median} per 1000"))
     );
+    // Typing in the field is one step that undo takes back.
+    page.click("undo").await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='control-risk']`).value;",
+            vec![]
+        )
+        .await,
+        json!("")
+    );
+    // The risk is kept with the outcome: there after a reload.
+    type_risk("150").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    page.reload().await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='control-risk']`).value;",
+            vec![]
+        )
+        .await,
+        json!("150")
+    );
+    assert!(
+        text("meaning-absolute")
+            .await
+            .starts_with("With 150 per 1000")
+    );
     page.screenshot("meaning").await;
     assert!(page.console_errors().await.is_empty());
     page.close().await;
