@@ -29,27 +29,6 @@ fn report(value: Value) -> FileReport {
     run(&file)
 }
 
-fn failures(report: &FileReport) -> Vec<String> {
-    report
-        .checks
-        .iter()
-        .filter(|c| !c.passed())
-        .map(|c| {
-            let why = match &c.failure {
-                Some(f) => f.to_string(),
-                None => c
-                    .comparison
-                    .mismatches
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            };
-            format!("{}: {why}", c.id)
-        })
-        .collect()
-}
-
 #[test]
 fn every_reference_file_passes() {
     let files = reference_files();
@@ -66,7 +45,8 @@ fn every_reference_file_passes() {
             path.display()
         );
         all.extend(
-            failures(&report)
+            report
+                .failure_lines()
                 .into_iter()
                 .map(|f| format!("{}: {f}", path.display())),
         );
@@ -91,7 +71,7 @@ fn check(alter: impl Fn(&mut Value), failing: &[&str]) {
         .into_iter()
         .filter(|id| !failed_before.contains(id))
         .collect();
-    assert_eq!(newly, failing, "failures: {:?}", failures(&report));
+    assert_eq!(newly, failing, "failures: {:?}", report.failure_lines());
 }
 
 fn failed_ids(report: &FileReport) -> Vec<String> {
@@ -173,7 +153,7 @@ fn altered_copies_fail() {
     assert!(
         analyses.clone().all(|c| !c.passed()),
         "{:?}",
-        failures(&report)
+        report.failure_lines()
     );
 
     // Fields the format does not define make the file unreadable rather than unchecked.
