@@ -5,6 +5,10 @@
 //!
 //! Rows are all of one height (single-line inputs), so positions are arithmetic: row `i`
 //! starts `header + i × row` pixels below the top of the scrolled content.
+//!
+//! The forest plot holds every element of the exported file, but the browser lays out only
+//! the groups of shapes near the page's view ([`PlotView::near`]): laying out 7,000 texts
+//! of a 1,000-trial plot costs more than everything else a paste does.
 
 use std::ops::Range;
 
@@ -108,9 +112,83 @@ impl Viewport {
     }
 }
 
+/// Plots of at most this many groups of shapes (some 2,000 shapes, 250 trials) are drawn
+/// whole wherever the view is: they cost little to lay out, and all of them stays
+/// findable with the browser's search.
+pub const WHOLE_PLOT_GROUPS: usize = 128;
+
+/// Where a plot is on the page, as last measured (CSS pixels).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlotView {
+    /// How far the plot's top is above the top of the window (negative when below it).
+    pub above: f64,
+    /// The height of the window.
+    pub height: f64,
+    /// CSS pixels per plot unit (the plot is scaled to its box).
+    pub scale: f64,
+}
+
+impl PlotView {
+    /// For each group extent (top and bottom in plot units), whether it is within one
+    /// window height of the view, and so drawn. Every group of a plot of at most
+    /// [`WHOLE_PLOT_GROUPS`] is near, and so is every group when the measurements make no
+    /// sense (a hidden plot).
+    pub fn near(&self, extents: &[(f64, f64)]) -> Vec<bool> {
+        let ok = extents.len() > WHOLE_PLOT_GROUPS
+            && self.above.is_finite()
+            && self.height > 0.0
+            && self.scale > 0.0;
+        let (top, bottom) = if ok {
+            (
+                (self.above - self.height) / self.scale,
+                (self.above + 2.0 * self.height) / self.scale,
+            )
+        } else {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        };
+        extents
+            .iter()
+            .map(|&(a, b)| !(b < top || a > bottom))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plot_groups_within_a_window_height_of_the_view_are_near() {
+        // The plot's top is 1,000 px above the window, at half scale, in a 600 px window:
+        // plot units 2,000 to 3,200 are in view, and 800 to 4,400 near.
+        let view = PlotView {
+            above: 1000.0,
+            height: 600.0,
+            scale: 0.5,
+        };
+        let some = [
+            (0.0, 700.0),
+            (0.0, 800.0),
+            (790.0, 810.0),
+            (2000.0, 2010.0),
+            (4400.0, 4500.0),
+            (4401.0, 4500.0),
+            (0.0, 9000.0),
+        ];
+        // A long plot: these groups and many more far below.
+        let extents: Vec<(f64, f64)> = some
+            .iter()
+            .copied()
+            .chain((0..WHOLE_PLOT_GROUPS).map(|i| (9000.0 + i as f64, 9010.0 + i as f64)))
+            .collect();
+        let near = view.near(&extents);
+        assert_eq!(near[..7], [false, true, true, true, true, false, true]);
+        assert!(near[7..].iter().all(|n| !n));
+        let hidden = PlotView { scale: 0.0, ..view };
+        assert!(hidden.near(&extents).iter().all(|n| *n));
+        // A short plot is drawn whole.
+        assert!(view.near(&some).iter().all(|n| *n));
+    }
 
     #[test]
     fn a_short_table_is_drawn_whole() {

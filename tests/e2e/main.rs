@@ -451,13 +451,14 @@ async fn the_exported_svg_is_standalone_and_holds_every_study() {
              const href = link.getAttribute('href');
              const text = decodeURIComponent(href.slice(href.indexOf(',') + 1));
              const file = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
-             // Elements, attributes and text in order; the page's test hook, the namespace
-             // declaration and the framework's empty markers aside.
+             // Elements, attributes and text in order; the page's test hook, the class that
+             // takes groups far from the view out of layout, the namespace declaration and
+             // the framework's empty markers aside.
              const canon = (n) => {
                if (n.nodeType === Node.TEXT_NODE) return n.data === '' ? null : n.data;
                if (n.nodeType !== Node.ELEMENT_NODE) return null;
                const attrs = [...n.attributes]
-                 .filter(a => a.name !== 'xmlns' && a.name !== 'data-testid')
+                 .filter(a => a.name !== 'xmlns' && a.name !== 'data-testid' && a.name !== 'class')
                  .map(a => `${a.name}=${a.value}`).sort();
                return [n.namespaceURI, n.localName, attrs, [...n.childNodes].map(canon).filter(c => c !== null)];
              };
@@ -1079,6 +1080,82 @@ fn trials(k: usize) -> String {
             )
         })
         .collect()
+}
+
+/// A plot of 1,000 trials holds an element for every group of the exported file, but
+/// draws only the groups within a window's height of the view; scrolling draws the groups
+/// that come near, and printing draws them all: the export's elements and text.
+#[tokio::test]
+async fn a_long_plot_draws_the_groups_near_the_view() {
+    let page = Page::open_sized(1440, 900).await;
+    page.paste(&trials(1000)).await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    let plot_texts = "return [...document.querySelectorAll(`[data-testid='forest-plot'] text`)].map(t => t.textContent);";
+    let shown = page.js(plot_texts, vec![]).await;
+    let shown: Vec<&str> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(shown.contains(&"Trial 1"), "the first trial is drawn");
+    assert!(
+        !shown.contains(&"Trial 1000"),
+        "the last trial is far and not drawn"
+    );
+    assert!(shown.len() < 1000, "{} texts drawn", shown.len());
+    let far = page
+        .js(
+            "return document.querySelectorAll(`[data-testid='forest-plot'] > g.far`).length;",
+            vec![],
+        )
+        .await;
+    assert!(far.as_u64().unwrap() > 100, "{far} far groups");
+    // Scroll to the plot's last rows: they are drawn.
+    page.js(
+        "const p = document.querySelector(`[data-testid='forest-plot']`).getBoundingClientRect(); window.scrollTo(0, window.scrollY + p.bottom - window.innerHeight);",
+        vec![],
+    )
+    .await;
+    eventually("the last trial drawn", || async {
+        let shown = page.js(plot_texts, vec![]).await;
+        shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str() == Some("Trial 1000"))
+            .then_some(())
+    })
+    .await;
+    page.screenshot("long-plot-end").await;
+    // Before printing every group is drawn, and the page's plot is the exported file.
+    let same = page
+        .js(
+            "window.dispatchEvent(new Event('beforeprint'));
+             const shown = document.querySelector(`[data-testid='forest-plot']`);
+             const link = document.querySelector(`[data-testid='export-svg']`);
+             link.click();
+             const href = link.getAttribute('href');
+             const file = new DOMParser().parseFromString(decodeURIComponent(href.slice(href.indexOf(',') + 1)), 'image/svg+xml').documentElement;
+             return [shown.querySelectorAll('*').length, file.querySelectorAll('*').length, shown.querySelectorAll('g.far').length, shown.textContent === file.textContent];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        same[0], same[1],
+        "every element of the export is on the page: {same}"
+    );
+    assert_eq!(same[2], json!(0), "no group is left empty for printing");
+    assert_eq!(
+        same[3],
+        json!(true),
+        "the page's plot has the export's text"
+    );
+    page.close().await;
 }
 
 /// A table of 1,000 trials draws the rows in view and a margin, so that an edit costs

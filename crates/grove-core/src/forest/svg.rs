@@ -64,6 +64,34 @@ impl Layout {
         out
     }
 
+    /// The vertical extent of each group of [`Layout::groups`], top and bottom in plot
+    /// units: a page can leave the groups far from its view out of layout. A text reaches
+    /// a font size above its baseline and a third of one below (descenders).
+    pub fn group_extents(&self) -> Vec<(f64, f64)> {
+        let reach = |shape: &Shape| match shape {
+            Shape::Text { y, .. } => (y - self.font_size, y + self.font_size / 3.0),
+            Shape::Line { y1, y2, .. } => (y1.min(*y2), y1.max(*y2)),
+            Shape::Polygon { points, .. } => points
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, y)| {
+                    (lo.min(y), hi.max(y))
+                }),
+        };
+        self.groups
+            .iter()
+            .map(|range| {
+                self.shapes
+                    .get(range.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(reach)
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
+                        (lo.min(a), hi.max(b))
+                    })
+            })
+            .collect()
+    }
+
     /// The SVG text of the shapes in group `i` of [`Layout::groups`] (the content of its
     /// `<g>`); empty when there is no such group.
     pub fn group_svg(&self, i: usize) -> String {

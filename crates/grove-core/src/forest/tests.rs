@@ -366,3 +366,46 @@ fn text_fill_is_the_ink_of_text() {
     assert_eq!(TEXT_FILL, Ink::Text.hex());
     assert_eq!(ARIA_LABELLEDBY, format!("{TITLE_ID} {DESC_ID}"));
 }
+
+/// Each group's extent holds its shapes, and a long plot's row groups are short: a page
+/// that leaves far groups out of layout leaves most of them out.
+#[test]
+fn group_extents_hold_their_shapes_and_row_groups_are_local() {
+    let studies = (0..200)
+        .map(|i| {
+            study(
+                &format!("Trial {i}"),
+                1.0 + f64::from(i % 7) / 10.0,
+                0.5,
+                2.5,
+                1.0,
+            )
+        })
+        .collect();
+    let l = layout(&spec(studies), &PlotOptions::default());
+    let extents = l.group_extents();
+    assert_eq!(extents.len(), l.groups.len());
+    for (range, &(top, bottom)) in l.groups.iter().zip(&extents) {
+        assert!(top <= bottom && top >= -l.font_size && bottom <= l.height + l.font_size);
+        for shape in &l.shapes[range.clone()] {
+            let ys: Vec<f64> = match shape {
+                Shape::Text { y, .. } => vec![*y - l.font_size, *y],
+                Shape::Line { y1, y2, .. } => vec![*y1, *y2],
+                Shape::Polygon { points, .. } => points.iter().map(|p| p.1).collect(),
+            };
+            assert!(
+                ys.iter().all(|y| (top..=bottom).contains(y)),
+                "{shape:?} in {top}..{bottom}"
+            );
+        }
+    }
+    let short = extents
+        .iter()
+        .filter(|(top, bottom)| bottom - top < l.height / 10.0)
+        .count();
+    assert!(
+        short * 10 > extents.len() * 9,
+        "{short} of {} groups are short",
+        extents.len()
+    );
+}
