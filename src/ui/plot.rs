@@ -4,9 +4,7 @@
 use super::State;
 use crate::browser;
 use crate::project::Project;
-use grove_core::forest::{
-    ARIA_LABELLEDBY, BACKGROUND, DESC_ID, FONT_FAMILY, Layout, Shape, TEXT_FILL, TITLE_ID,
-};
+use grove_core::forest::{BACKGROUND, FONT_FAMILY, Layout, Shape, TEXT_FILL};
 use leptos::prelude::*;
 use leptos::svg;
 use wasm_bindgen::JsCast;
@@ -153,16 +151,16 @@ fn ForestSvg() -> impl IntoView {
         .attr("height", root_attr("height"))
         .attr("viewBox", root_attr("viewBox"))
         .attr("role", "img")
-        .attr("aria-labelledby", ARIA_LABELLEDBY)
+        .attr("aria-labelledby", move || layout.with(Layout::labelled_by))
         .attr("font-family", FONT_FAMILY)
         .attr("font-size", root_attr("font-size"))
         .attr("fill", TEXT_FILL)
         .child((
             svg::title()
-                .attr("id", TITLE_ID)
+                .attr("id", move || layout.with(Layout::title_id))
                 .child(move || layout.with(|l| l.title.clone())),
             svg::desc()
-                .attr("id", DESC_ID)
+                .attr("id", move || layout.with(Layout::desc_id))
                 .child(move || layout.with(|l| l.description.clone())),
             svg::rect()
                 .attr("width", "100%")

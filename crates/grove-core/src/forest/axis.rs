@@ -59,6 +59,12 @@ impl Axis {
             .copied()
             .find(|l| *l >= need * (1.0 - 1e-9))
             .unwrap_or(RATIO_LIMITS[RATIO_LIMITS.len() - 1]);
+        Axis::ratio_to(l, x0, width)
+    }
+
+    /// The ratio axis from `1 / l` to `l`, whatever the values: several plots of one
+    /// analysis share it (the steps of a build-up).
+    pub fn ratio_to(l: f64, x0: f64, width: f64) -> Axis {
         Axis {
             scale: Scale::Log,
             min: 1.0 / l,
@@ -85,6 +91,11 @@ impl Axis {
             .copied()
             .find(|l| *l >= need * (1.0 - 1e-9))
             .unwrap_or(1.0);
+        Axis::difference_to(l, x0, width)
+    }
+
+    /// The difference axis from `-l` to `l`, whatever the values.
+    pub fn difference_to(l: f64, x0: f64, width: f64) -> Axis {
         Axis {
             scale: Scale::Linear,
             min: -l,

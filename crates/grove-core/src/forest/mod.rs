@@ -15,7 +15,7 @@ mod svg;
 pub mod text;
 
 pub use axis::{Axis, DIFFERENCE_LIMITS, RATIO_LIMITS, Scale};
-pub use svg::{ARIA_LABELLEDBY, BACKGROUND, DESC_ID, FONT_FAMILY, TEXT_FILL, TITLE_ID, escape};
+pub use svg::{BACKGROUND, FONT_FAMILY, TEXT_FILL, escape};
 
 use crate::format;
 use crate::settings::Measure;
@@ -121,6 +121,24 @@ pub struct PlotOptions {
     pub max_square: f64,
     /// Side of the smallest square drawn.
     pub min_square: f64,
+    /// The axis's upper end (its lower end is its inverse for ratios, its negative for
+    /// differences) instead of the one the values choose: plots that are steps of one
+    /// analysis share an axis.
+    pub axis_limit: Option<f64>,
+    /// Prefix of the plot's element ids, unique among the plots of one page.
+    pub id: &'static str,
+    /// Which columns of text are drawn.
+    pub columns: ColumnSet,
+}
+
+/// The columns of text beside the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ColumnSet {
+    /// RevMan's: study, events and total per arm, weights, effect with CI.
+    RevMan,
+    /// Without the events and totals (and the total events row), for large text on a
+    /// narrow screen.
+    Compact,
 }
 
 impl Default for PlotOptions {
@@ -132,6 +150,26 @@ impl Default for PlotOptions {
             max_label_width: 220.0,
             max_square: 13.0,
             min_square: 3.0,
+            axis_limit: None,
+            id: "grove-forest",
+            columns: ColumnSet::RevMan,
+        }
+    }
+}
+
+impl PlotOptions {
+    /// The default plot with every size scaled to text of `font_size` pixels.
+    pub fn scaled(font_size: f64) -> PlotOptions {
+        let d = PlotOptions::default();
+        let k = font_size / d.font_size;
+        PlotOptions {
+            font_size,
+            row_height: d.row_height * k,
+            graph_width: d.graph_width * k,
+            max_label_width: d.max_label_width * k,
+            max_square: d.max_square * k,
+            min_square: d.min_square * k,
+            ..d
         }
     }
 }
@@ -330,6 +368,16 @@ pub struct Layout {
     pub title: String,
     /// Accessible description.
     pub description: String,
+    /// Prefix of the plot's element ids ([`PlotOptions::id`]).
+    pub id: &'static str,
+}
+
+impl ForestSpec {
+    /// The two lines over the graph column: the measure ("Risk Ratio") and the method
+    /// ("IV, Random, 95% CI"), as over the effect column.
+    pub fn graph_headers(&self) -> [&str; 2] {
+        [measure_title(self.measure), &self.method_label]
+    }
 }
 
 /// Lays out `spec` with `options`.
@@ -433,7 +481,12 @@ impl<'a> Builder<'a> {
 
         let mut x = PAD + label_width + GAP;
         let mut arm = [[0.0; 2]; 2];
-        for a in &mut arm {
+        let counts = if o.columns == ColumnSet::RevMan {
+            &mut arm[..]
+        } else {
+            &mut []
+        };
+        for a in counts {
             let start = x;
             x += arm_w;
             *a = [start + (arm_w - totals_w - GAP).max(events_w), x];
@@ -468,7 +521,8 @@ impl<'a> Builder<'a> {
             .max(footer)
             + PAD;
 
-        let axis = Self::axis(spec, graph_x0, o.graph_width);
+        let limit = o.axis_limit.filter(|l| l.is_finite() && *l > 0.0);
+        let axis = Self::axis(spec, limit, graph_x0, o.graph_width);
         let max_weight = studies()
             .filter_map(|s| s.marker_weight)
             .filter(|w| w.is_finite() && *w > 0.0)
@@ -494,7 +548,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn axis(spec: &ForestSpec, x0: f64, width: f64) -> Axis {
+    fn axis(spec: &ForestSpec, limit: Option<f64>, x0: f64, width: f64) -> Axis {
         let studies = spec.sections.iter().flat_map(|s| s.studies.iter());
         let pooled = spec
             .sections
@@ -513,9 +567,11 @@ impl<'a> Builder<'a> {
         if let Some(Ok(p)) = &spec.prediction {
             want.extend([p.lower, p.upper]);
         }
-        match spec.measure {
-            Measure::RiskDifference => Axis::difference(&must, &want, x0, width),
-            _ => Axis::ratio(&must, &want, x0, width),
+        match (spec.measure, limit) {
+            (Measure::RiskDifference, Some(l)) => Axis::difference_to(l, x0, width),
+            (Measure::RiskDifference, None) => Axis::difference(&must, &want, x0, width),
+            (_, Some(l)) => Axis::ratio_to(l, x0, width),
+            (_, None) => Axis::ratio(&must, &want, x0, width),
         }
     }
 
@@ -565,6 +621,7 @@ impl<'a> Builder<'a> {
             groups,
             title,
             description: self.spec.description.clone(),
+            id: self.o.id,
         }
     }
 
@@ -618,7 +675,8 @@ impl<'a> Builder<'a> {
     fn header(&mut self) {
         let spec = self.spec;
         // First line: arm names over their events/total columns, the effect title.
-        for (i, name) in spec.arms.iter().enumerate() {
+        let counts = self.o.columns == ColumnSet::RevMan;
+        for (i, name) in spec.arms.iter().enumerate().filter(|_| counts) {
             let [events, total] = self.cols.arm[i];
             let span_left = events - text::width("Events", self.o.font_size, true);
             self.text(
@@ -629,7 +687,7 @@ impl<'a> Builder<'a> {
                 Ink::Text,
             );
         }
-        let title = measure_title(spec.measure);
+        let [title, method] = spec.graph_headers();
         self.text(self.cols.effect, title, Anchor::End, true, Ink::Text);
         let centre = self.axis.x0 + self.axis.width / 2.0;
         self.text(centre, title, Anchor::Middle, true, Ink::Text);
@@ -642,7 +700,7 @@ impl<'a> Builder<'a> {
             true,
             Ink::Text,
         );
-        for i in 0..2 {
+        for i in (0..2).filter(|_| counts) {
             let [events, total] = self.cols.arm[i];
             self.text(events, "Events", Anchor::End, true, Ink::Text);
             self.text(total, "Total", Anchor::End, true, Ink::Text);
@@ -651,14 +709,8 @@ impl<'a> Builder<'a> {
             let x = self.cols.weights[i];
             self.text(x, header, Anchor::End, true, Ink::Text);
         }
-        self.text(
-            self.cols.effect,
-            &spec.method_label,
-            Anchor::End,
-            true,
-            Ink::Text,
-        );
-        self.text(centre, &spec.method_label, Anchor::Middle, true, Ink::Text);
+        self.text(self.cols.effect, method, Anchor::End, true, Ink::Text);
+        self.text(centre, method, Anchor::Middle, true, Ink::Text);
         self.row(RowKind::Header, Marker::None, [false; 2]);
         let y = self.y + 2.0;
         self.rule(y);
@@ -700,6 +752,9 @@ impl<'a> Builder<'a> {
     }
 
     fn total_events(&mut self, events: [u128; 2], indent: f64) {
+        if self.o.columns != ColumnSet::RevMan {
+            return;
+        }
         self.label("Total events", false, indent);
         for (i, e) in events.iter().enumerate() {
             let x = self.cols.arm[i][0];
@@ -712,7 +767,7 @@ impl<'a> Builder<'a> {
         self.layer = Layer::Labels;
         self.label(&s.label, false, indent);
         self.layer = Layer::Counts;
-        for i in 0..2 {
+        for i in (0..2).filter(|_| self.o.columns == ColumnSet::RevMan) {
             let [ex, tx] = self.cols.arm[i];
             self.text(
                 ex,
@@ -842,7 +897,7 @@ impl<'a> Builder<'a> {
 
     fn pooled(&mut self, p: &PooledRow) {
         self.label(&p.label, true, 0.0);
-        if let Some(totals) = p.totals {
+        if let Some(totals) = p.totals.filter(|_| self.o.columns == ColumnSet::RevMan) {
             for (i, t) in totals.iter().enumerate() {
                 let x = self.cols.arm[i][1];
                 self.text(x, &format::count(*t), Anchor::End, true, Ink::Text);

@@ -7,18 +7,27 @@ use std::fmt::Write;
 
 /// The font stack named in the file: metric-compatible faces exist on every system.
 pub const FONT_FAMILY: &str = "Arial, Helvetica, 'Liberation Sans', sans-serif";
-/// Id of the plot's `<title>`.
-pub const TITLE_ID: &str = "grove-forest-title";
-/// Id of the plot's `<desc>`.
-pub const DESC_ID: &str = "grove-forest-desc";
 /// Fill of the background rectangle: the plot is white in every theme.
 pub const BACKGROUND: &str = "#ffffff";
-/// The root's `aria-labelledby`: the title and the description.
-pub const ARIA_LABELLEDBY: &str = "grove-forest-title grove-forest-desc";
 /// The root's fill, inherited by text and black shapes.
 pub const TEXT_FILL: &str = "#000000";
 
 impl Layout {
+    /// Id of the plot's `<title>`.
+    pub fn title_id(&self) -> String {
+        format!("{}-title", self.id)
+    }
+
+    /// Id of the plot's `<desc>`.
+    pub fn desc_id(&self) -> String {
+        format!("{}-desc", self.id)
+    }
+
+    /// The root's `aria-labelledby`: the title and the description.
+    pub fn labelled_by(&self) -> String {
+        format!("{} {}", self.title_id(), self.desc_id())
+    }
+
     /// The attributes of the root `<svg>` element, values unescaped.
     pub fn root(&self) -> Vec<(&'static str, String)> {
         let (w, h) = (num(self.width), num(self.height));
@@ -29,7 +38,7 @@ impl Layout {
             ("height", h.clone()),
             ("viewBox", format!("0 0 {w} {h}")),
             ("role", "img".to_owned()),
-            ("aria-labelledby", ARIA_LABELLEDBY.to_owned()),
+            ("aria-labelledby", self.labelled_by()),
             ("font-family", FONT_FAMILY.to_owned()),
             ("font-size", num(self.font_size)),
             ("fill", TEXT_FILL.to_owned()),
@@ -47,8 +56,10 @@ impl Layout {
         out.push('>');
         let _ = write!(
             out,
-            r#"<title id="{TITLE_ID}">{}</title><desc id="{DESC_ID}">{}</desc>"#,
+            r#"<title id="{}">{}</title><desc id="{}">{}</desc>"#,
+            self.title_id(),
             escape(&self.title),
+            self.desc_id(),
             escape(&self.description)
         );
         let _ = write!(

@@ -364,7 +364,32 @@ fn an_edit_to_one_study_changes_few_groups() {
 #[test]
 fn text_fill_is_the_ink_of_text() {
     assert_eq!(TEXT_FILL, Ink::Text.hex());
-    assert_eq!(ARIA_LABELLEDBY, format!("{TITLE_ID} {DESC_ID}"));
+}
+
+/// Plots laid out with different ids name different elements, and a build-up's steps share
+/// the axis they are given.
+#[test]
+fn ids_and_a_given_axis() {
+    let one = spec(vec![study("A", 1.2, 0.9, 1.6, 1.0)]);
+    let main = layout(&one, &PlotOptions::default());
+    let stage = layout(
+        &one,
+        &PlotOptions {
+            id: "grove-stage",
+            axis_limit: Some(100.0),
+            ..PlotOptions::scaled(16.0)
+        },
+    );
+    assert_eq!(main.labelled_by(), "grove-forest-title grove-forest-desc");
+    assert!(stage.to_svg().contains(r#"<title id="grove-stage-title">"#));
+    assert!(
+        stage
+            .to_svg()
+            .contains(r#"aria-labelledby="grove-stage-title grove-stage-desc""#)
+    );
+    assert!(main.axis.max < 100.0);
+    assert_eq!((stage.axis.min, stage.axis.max), (0.01, 100.0));
+    assert_eq!(stage.font_size, 16.0);
 }
 
 /// Each group's extent holds its shapes, and a long plot's row groups are short: a page
