@@ -5,9 +5,15 @@ network and no server.
 
 Its Content-Security-Policy admits exactly the inlined script and style by their SHA-256
 hashes ('unsafe-inline' is never needed), WebAssembly compiled from those bytes, and
-images as data: URLs; it allows no connection at all. Once the module runs, the same lock
-as the served page's (scripts/post-build.py) is added. There is no service worker (file://
+images as data: URLs; it allows no connection at all. Once the module runs, a lock like
+the served page's (scripts/post-build.py) is added. There is no service worker (file://
 has none) and no web app manifest (installing needs a served page).
+
+The page's worker (grove-worker, src/jobs.rs) is inlined too: its script and its
+WebAssembly become a blob: URL that the page starts it from (window.groveWorker). A blob:
+worker runs under the page's policies, so both allow what it needs and nothing more:
+`worker-src blob:` to start it, and `'wasm-unsafe-eval'` (compiling WebAssembly from
+bytes, which fetches nothing) in the lock as well.
 
 Usage: inline-single.py BUILD_DIR OUT_FILE
 """
@@ -15,11 +21,12 @@ Usage: inline-single.py BUILD_DIR OUT_FILE
 import base64
 import gzip
 import hashlib
+import json
 import os
 import re
 import sys
 
-LOCK = "default-src 'none'; img-src data:"
+LOCK = "default-src 'none'; img-src data:; worker-src blob:; script-src 'wasm-unsafe-eval'"
 
 build, out = sys.argv[1], sys.argv[2]
 html = open(os.path.join(build, "index.html"), encoding="utf-8").read()
@@ -46,12 +53,28 @@ glue = re.sub(r"^export \{[^}]*\};?\s*$", "", glue, flags=re.M)
 if re.search(r"^export ", glue, flags=re.M) or "__wbg_init" not in glue:
     sys.exit("inline-single: the wasm-bindgen glue has changed shape; update this script")
 
-packed = base64.b64encode(gzip.compress(wasm, 9, mtime=0)).decode()
-script = glue + """
+
+def pack(data):
+    return base64.b64encode(gzip.compress(data, 9, mtime=0)).decode()
+
+
+UNPACK = """
+const unpack = async (packed) => new Response(new Blob([Uint8Array.from(atob(packed), (c) => c.charCodeAt(0))])
+  .stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+"""
+
+worker_glue = open(os.path.join(build, "grove-worker.js"), encoding="utf-8").read()
+worker_wasm = open(os.path.join(build, "grove-worker_bg.wasm"), "rb").read()
+if "wasm_bindgen" not in worker_glue:
+    sys.exit("inline-single: the worker's glue has changed shape; update this script")
+worker = worker_glue + UNPACK + 'unpack("%s").then((bytes) => wasm_bindgen({ module_or_path: bytes }));\n' % pack(worker_wasm)
+
+packed = pack(wasm)
+script = glue + UNPACK + """
+// The worker, started from a blob: URL (src/jobs.rs reads window.groveWorker).
+window.groveWorker = URL.createObjectURL(new Blob([%s], { type: 'text/javascript' }));""" % json.dumps(worker) + """
 // The WebAssembly, gzip-compressed and base64-encoded (scripts/inline-single.py).
-const packed = Uint8Array.from(atob("%s"), (c) => c.charCodeAt(0));
-const bytes = await new Response(new Blob([packed]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
-await __wbg_init({ module_or_path: bytes });
+await __wbg_init({ module_or_path: await unpack("%s") });
 // Loaded: from here on nothing may leave the page.
 const lock = document.createElement('meta');
 lock.httpEquiv = 'Content-Security-Policy';
@@ -66,7 +89,8 @@ def sha(text):
 
 policy = (
     "default-src 'none'; script-src %s 'wasm-unsafe-eval'; style-src %s; img-src data:; "
-    "connect-src 'none'; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
+    "worker-src blob:; connect-src 'none'; font-src 'none'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'"
     % (sha(script), sha(css))
 )
 icon = "data:image/svg+xml;base64," + base64.b64encode(

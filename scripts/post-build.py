@@ -7,11 +7,12 @@ Content-Security-Policy.
    the WebAssembly would be refused. It is written to loader-<hash>.js instead, referred
    to by a relative URL like every other asset (Trunk.toml: public_url = "./").
 2. Lock. Once the module is instantiated, the loader adds a second policy (LOCK) that
-   forbids every further request: connections, scripts, styles, fonts, frames, workers;
-   images only as data: URLs (the PNG export draws the plot from one), and the page's own
-   icons and web app manifest (the browser reads them under the page's policy). Browsers
+   forbids every further request: connections, scripts, styles, fonts, frames; images
+   only as data: URLs (the PNG export draws the plot from one), the page's own icons and
+   web app manifest (the browser reads them under the page's policy), and the page's own
+   worker (grove-worker, src/jobs.rs, started when a RevMan review is opened). Browsers
    enforce every policy they are given, so from then on the page cannot reach another
-   origin, and its own only for its icons and manifest.
+   origin, and its own only for its icons, manifest and worker.
 3. Offline. Before that, the loader registers sw.js, a service worker written here that
    keeps the page's own files (their names carry trunk's content hashes) in a cache named
    after them. A page is loaded from the network when there is one, so the first load
@@ -20,7 +21,7 @@ Content-Security-Policy.
    have no service worker and need none.
 """
 
-LOCK = "default-src 'none'; img-src 'self' data:; manifest-src 'self'"
+LOCK = "default-src 'none'; img-src 'self' data:; manifest-src 'self'; worker-src 'self'"
 LOCK_CODE = """
 // Loaded: from here on nothing may leave the page (see scripts/post-build.py).
 const lock = document.createElement('meta');

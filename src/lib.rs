@@ -3,12 +3,15 @@
 //! [`project`] holds what the user entered as plain data with every edit as a method,
 //! and [`history`] the steps to undo and redo;
 //! [`ui`] shows it and what the engine derives from it; [`browser`] talks to storage,
-//! clipboard and files; [`viewport`] decides which rows of a long table are drawn. No
-//! formula lives here.
+//! clipboard and files; [`viewport`] decides which rows of a long table are drawn, and
+//! [`stage`] what the presentation view shows; [`jobs`] is the work done in a Web
+//! Worker (reading RevMan reviews). No formula lives here.
 
 pub mod browser;
 pub mod history;
+pub mod jobs;
 pub mod project;
+pub mod stage;
 pub mod tables;
 pub mod ui;
 pub mod viewport;

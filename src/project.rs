@@ -7,7 +7,7 @@
 //! [`ProjectError`] and never replaces the work in place.
 
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
-use grove_core::report::{ModelView, ReportOptions};
+use grove_core::report::{ModelView, Report, ReportOptions};
 use grove_core::review::{RevManOutcome, Review, ReviewOutcome, Unsupported};
 use grove_core::{Convention, Measure, Method, Settings, Tau2Estimator};
 use serde::{Deserialize, Serialize};
@@ -219,6 +219,14 @@ impl Default for Project {
 }
 
 impl Project {
+    /// How many studies each outcome's analysis has (complete, valid rows).
+    pub fn studies_per_outcome(&self) -> Vec<usize> {
+        self.outcomes
+            .iter()
+            .map(|o| Report::new(&o.rows, &o.options).row_of_study.len())
+            .collect()
+    }
+
     /// The outcome shown.
     pub fn active(&self) -> &Outcome {
         // `active` is kept in range by every method; the fallback guards decoded files.
@@ -261,21 +269,45 @@ impl Project {
     /// holds stays. Returns how many outcomes were added (0 leaves the project as it
     /// was).
     pub fn open_review(&mut self, review: &Review) -> usize {
+        match Project::from_review(review) {
+            Some(opened) => self.add_review(opened),
+            None => 0,
+        }
+    }
+
+    /// A review's dichotomous outcomes as a project of their own, or `None` when it has
+    /// none. Reading the review happens in the worker ([`crate::jobs`]), which hands the
+    /// page this project.
+    pub fn from_review(review: &Review) -> Option<Project> {
+        if review.outcomes.is_empty() {
+            return None;
+        }
+        Some(Project {
+            version: FORMAT_VERSION,
+            outcomes: review
+                .outcomes
+                .iter()
+                .map(|o| Outcome::from_review(o, &review.title))
+                .collect(),
+            active: 0,
+            unsupported: review.unsupported.clone(),
+        })
+    }
+
+    /// Adds the outcomes of an opened review ([`Project::from_review`]) as
+    /// [`Project::open_review`] does, and returns how many.
+    pub fn add_review(&mut self, review: Project) -> usize {
         if review.outcomes.is_empty() {
             return 0;
         }
         self.outcomes
             .retain(|o| !(o.revman.is_none() && (o.holds_an_example() || o.is_empty())));
         let first = self.outcomes.len();
-        self.outcomes.extend(
-            review
-                .outcomes
-                .iter()
-                .map(|o| Outcome::from_review(o, &review.title)),
-        );
-        self.active = first;
-        self.unsupported.extend(review.unsupported.iter().cloned());
-        review.outcomes.len()
+        let added = review.outcomes.len();
+        self.outcomes.extend(review.outcomes);
+        self.active = first.min(self.outcomes.len().saturating_sub(1));
+        self.unsupported.extend(review.unsupported);
+        added
     }
 
     /// The outcomes whose name or comparison contains `query` (case-insensitive),

@@ -5,11 +5,12 @@ mod data;
 mod plot;
 mod results;
 mod settings;
+mod stage;
 mod tabs;
 
-use crate::browser;
 use crate::history::{Edit, History};
 use crate::project::{Example, Project};
+use crate::{browser, jobs};
 use grove_core::forest::{self, Layout, PlotOptions};
 use grove_core::parse::{Diagnostic, RawRow};
 use grove_core::report::Report;
@@ -78,6 +79,8 @@ pub struct State {
     pub paste: RwSignal<PasteSession>,
     /// The steps to undo and redo.
     pub history: RwSignal<History>,
+    /// The presentation view, while it is open.
+    pub stage: RwSignal<Option<crate::stage::Stage>>,
 }
 
 impl State {
@@ -130,6 +133,7 @@ impl State {
             theme: RwSignal::new(theme),
             paste: RwSignal::new(PasteSession::default()),
             history: RwSignal::new(History::default()),
+            stage: RwSignal::new(None),
         }
     }
 
@@ -179,36 +183,49 @@ impl State {
         let name = file.name();
         let project_file = name.to_ascii_lowercase().ends_with(".json");
         browser::read_bytes(&file, move |bytes| {
-            let opened = bytes.map_err(|e| e.to_string()).and_then(|bytes| {
-                if project_file {
-                    let text = String::from_utf8(bytes)
-                        .map_err(|_| "it is not a Grove project file (not UTF-8 text)".to_owned())?;
-                    let project = Project::from_json(&text).map_err(|e| e.to_string())?;
-                    self.change(Edit::Step, |p| *p = project);
-                    Ok("Project opened.".to_owned())
-                } else {
-                    let review = grove_core::parse::revman::read(&bytes).map_err(|e| e.to_string())?;
-                    if review.outcomes.is_empty() {
-                        return Err(format!(
-                            "the review \u{201c}{}\u{201d} has no dichotomous outcome; Grove analyses 2×2 tables",
-                            review.title
-                        ));
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                Err(why) => return self.not_opened(&name, &why.to_string()),
+            };
+            if project_file {
+                let opened = String::from_utf8(bytes)
+                    .map_err(|_| "it is not a Grove project file (not UTF-8 text)".to_owned())
+                    .and_then(|text| Project::from_json(&text).map_err(|e| e.to_string()));
+                match opened {
+                    Ok(project) => {
+                        self.change(Edit::Step, |p| *p = project);
+                        self.opened("Project opened.".to_owned());
                     }
-                    let added = self.change(Edit::Step, |p| p.open_review(&review));
-                    Ok(review_opened(&review.title, added, review.unsupported.len()))
+                    Err(why) => self.not_opened(&name, &why),
                 }
-            });
-            match opened {
-                Ok(message) => {
-                    self.paste.set(PasteSession::default());
-                    self.say(message, false);
-                }
-                Err(why) => self.say(
-                    format!("{name} was not opened: {why}. Your current work is unchanged."),
-                    true,
-                ),
+                return;
             }
+            // A review is read in the worker, which hands back its outcomes as a project.
+            self.say(format!("Reading {name}…"), false);
+            jobs::open_review(&bytes, move |reply| match reply {
+                jobs::Reply::Review { title, project } => match Project::from_json(&project) {
+                    Ok(review) => {
+                        let unsupported = review.unsupported.len();
+                        let added = self.change(Edit::Step, |p| p.add_review(review));
+                        self.opened(review_opened(&title, added, unsupported));
+                    }
+                    Err(why) => self.not_opened(&name, &why.to_string()),
+                },
+                jobs::Reply::Failed(why) => self.not_opened(&name, &why),
+            });
         });
+    }
+
+    fn opened(&self, message: String) {
+        self.paste.set(PasteSession::default());
+        self.say(message, false);
+    }
+
+    fn not_opened(&self, name: &str, why: &str) {
+        self.say(
+            format!("{name} was not opened: {why}. Your current work is unchanged."),
+            true,
+        );
     }
 }
 
@@ -281,7 +298,20 @@ pub fn App() -> impl IntoView {
 
     // Ctrl+Z undoes, Ctrl+Shift+Z and Ctrl+Y redo (Cmd on a Mac), in any field too:
     // every field shows the project, so the project's own undo is the one to use.
+    // P, outside a field, opens the presentation view.
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if state.stage.with_untracked(Option::is_some) {
+            if stage::key(state, &ev) {
+                ev.prevent_default();
+            }
+            return;
+        }
+        let plain = !(ev.ctrl_key() || ev.meta_key() || ev.alt_key());
+        if plain && ev.key().eq_ignore_ascii_case("p") && !stage::typed_in_field(&ev) {
+            state.present();
+            ev.prevent_default();
+            return;
+        }
         if !(ev.ctrl_key() || ev.meta_key()) || ev.alt_key() {
             return;
         }
@@ -292,6 +322,7 @@ pub fn App() -> impl IntoView {
         }
         ev.prevent_default();
     });
+    stage::keep(state);
     // A pause in typing (leaving a field) ends the step under way.
     let _blur = window_event_listener(leptos::ev::focusout, move |_| {
         state.history.update_untracked(History::close_step);
@@ -322,6 +353,7 @@ pub fn App() -> impl IntoView {
                         on:click=move |_| state.redo()>"Redo"</button>
                     <ExampleMenu/>
                     <plot::ProjectFiles/>
+                    <stage::PresentButton/>
                     <button type="button" class="ghost" data-testid="theme" on:click=toggle_theme>{theme_label}</button>
                 </div>
             </header>

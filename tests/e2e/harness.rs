@@ -46,6 +46,8 @@
 //! | `export-png` | button rendering the plot as PNG at 300 dpi |
 //! | `save-project` / `open-project` | download the project file / file input opening one |
 //! | `notice` | message about files, storage or the clipboard |
+//! | `present` | button opening the presentation view (also the key P) |
+//! | `stage` | the presentation view; inside it `stage-title`, `stage-place` (outcome, build-up step, slide), `stage-headline`, `stage-plot` (its `<svg>`), and the buttons `stage-previous`, `stage-next`, `stage-reveal` (all studies or a build-up), `stage-close` |
 //! | `examples` | select of built-in examples: `bcg`, `zero-cells`, `subgroups` |
 //! | `theme` | the light/dark theme toggle |
 //! | `outcome-tab` / `add-outcome` / `remove-outcome` / `outcome-name` | outcome tabs and their controls |
@@ -155,13 +157,35 @@ impl Page {
     /// Starts a browser at `width`×`height` and opens the page with a fresh profile
     /// (empty localStorage), waiting until the forest plot is on screen.
     pub async fn open_sized(width: u32, height: u32) -> Page {
-        let page = Page::launch(width, height).await;
-        page.client
+        Page::launch(width, height).await.on_site().await
+    }
+
+    /// This browser on the page, once the forest plot is on screen.
+    async fn on_site(self) -> Page {
+        self.client
             .goto(&site().url)
             .await
             .expect("navigate to the page");
-        page.wait_for("forest-plot").await;
-        page
+        self.wait_for("forest-plot").await;
+        self
+    }
+
+    /// Like [`Page::open_sized`], with a window whose inside (the page's `innerWidth` ×
+    /// `innerHeight`) is `width`×`height`: the size of a projector shown full screen.
+    pub async fn open_viewport(width: u32, height: u32) -> Page {
+        let page = Page::launch(width, height).await;
+        let chrome = page
+            .js(
+                "return [outerWidth - innerWidth, outerHeight - innerHeight];",
+                vec![],
+            )
+            .await;
+        let extra = |i: usize| chrome[i].as_u64().unwrap_or(0) as u32;
+        page.client
+            .set_window_size(width + extra(0), height + extra(1))
+            .await
+            .expect("size the window");
+        page.on_site().await
     }
 
     /// Opens `url` at 1280×900 with a fresh profile, waiting until the forest plot is on
@@ -251,6 +275,16 @@ impl Page {
     }
 
     /// Runs JavaScript in the page and returns its value.
+    /// Presses `key` (a `KeyboardEvent.key`) as a script would: on the focused element,
+    /// or the page's body, without the user activation of a real key press.
+    pub async fn key(&self, key: &str) {
+        self.js(
+            "(document.activeElement || document.body).dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}));",
+            vec![Value::from(key)],
+        )
+        .await;
+    }
+
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
         self.client
             .execute(script, args)

@@ -804,7 +804,14 @@ async fn opening_an_example_a_project_or_a_review_can_be_undone() {
     page.close().await;
 }
 
+/// Chooses `path` in the file input `testid` and returns the notice that answers it (any
+/// earlier notice dismissed first).
 async fn choose_file(page: &Page, testid: &str, path: &std::path::Path) -> String {
+    page.js(
+        "const b = document.querySelector(`[data-testid='notice'] button`); if (b) b.click();",
+        vec![],
+    )
+    .await;
     let input = page
         .client
         .find(fantoccini::Locator::Css(&format!(
@@ -816,9 +823,10 @@ async fn choose_file(page: &Page, testid: &str, path: &std::path::Path) -> Strin
         .send_keys(&path.display().to_string())
         .await
         .expect("choose the file");
+    // A review is read in the worker: "Reading …" until it has answered.
     eventually("a notice", || async {
         if page.count("notice").await > 0 {
-            Some(page.text("notice").await)
+            Some(page.text("notice").await).filter(|n| !n.starts_with("Reading"))
         } else {
             None
         }
@@ -1557,7 +1565,8 @@ async fn wait_for_service_worker(page: &Page) {
 }
 
 /// Served under a sub-path of a static host, the page loads, keeps its files, and with
-/// the server gone reloads the example, and then the project stored in the browser.
+/// the server gone reloads the example, then the project stored in the browser, and
+/// opens a RevMan review.
 #[tokio::test]
 async fn the_page_works_under_a_sub_path_and_offline() {
     let server = Server::start("/some/sub/path/");
@@ -1628,6 +1637,14 @@ async fn the_page_works_under_a_sub_path_and_offline() {
         page.attr("pooled-summary", "data-k").await.as_deref(),
         Some("3")
     );
+    // A RevMan review opens offline: the worker that reads it is kept as well.
+    let notice = choose_file(
+        &page,
+        "open-revman",
+        &workspace_root().join("tests/revman/Fleiss1993.rm5"),
+    )
+    .await;
+    assert!(notice.starts_with("Opened"), "{notice}");
     let errors = page.console_errors().await;
     assert!(errors.is_empty(), "{errors:?}");
     page.close().await;
@@ -1694,7 +1711,7 @@ fn http_get(url: &str) -> Option<String> {
 }
 
 /// The single file (`scripts/build-single`) works opened from disk: the example, a
-/// project kept across a reload, and no request to any server.
+/// project kept across a reload, a RevMan review opened, and no request to any server.
 #[tokio::test]
 async fn the_single_file_works_from_disk() {
     let file = single_file();
@@ -1730,6 +1747,14 @@ async fn the_single_file_works_from_disk() {
         .await
         .expect("a request to a server");
     assert_eq!(refused, json!("TypeError"));
+    // A RevMan review opens: its reader, the page's worker, is inlined too.
+    let notice = choose_file(
+        &page,
+        "open-revman",
+        &workspace_root().join("tests/revman/Fleiss1993.rm5"),
+    )
+    .await;
+    assert!(notice.starts_with("Opened"), "{notice}");
     assert_eq!(other.requests(), 0, "no request left the file");
     page.close().await;
 }
@@ -1885,5 +1910,171 @@ async fn the_numbers_say_what_they_mean() {
     );
     page.screenshot("meaning").await;
     assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
+
+/// The smallest text of the presentation view's plot in CSS pixels, the texts that reach
+/// past the window or the plot (cut), and whether the plot's bottom can be scrolled to.
+async fn stage_legibility(page: &Page) -> Value {
+    page.js(
+        "const stage = document.querySelector(`[data-testid='stage']`);
+         const svg = stage.querySelector('svg');
+         const box = svg.getBoundingClientRect();
+         const scale = box.width / svg.viewBox.baseVal.width;
+         let smallest = Infinity;
+         const cut = [];
+         for (const t of svg.querySelectorAll('text')) {
+           smallest = Math.min(smallest, parseFloat(getComputedStyle(t).fontSize) * scale);
+           const b = t.getBoundingClientRect();
+           if (b.left < Math.max(0, box.left) - 0.5 || b.right > Math.min(innerWidth, box.right) + 0.5
+               || b.bottom > box.bottom + 0.5) cut.push(t.textContent);
+         }
+         const reachable = box.bottom + stage.scrollTop <= stage.scrollHeight + 1;
+         return [smallest, cut, reachable, innerWidth, innerHeight];",
+        vec![],
+    )
+    .await
+}
+
+/// The presentation view, at the projectors' sizes and a large screen, for 1, 13 and 40
+/// trials: the plot's smallest text is at least 16 CSS px, no text is cut, and a plot
+/// taller than the screen scrolls (the clicker's "next" scrolls it first).
+#[tokio::test]
+async fn the_presentation_view_is_legible_at_projector_sizes() {
+    for (w, h) in [(1024, 768), (1280, 720), (1920, 1080)] {
+        let page = Page::open_viewport(w, h).await;
+        for k in [13, 1, 40] {
+            if k != 13 {
+                page.paste(&trials(k)).await;
+                page.js(
+                    "document.querySelector(`[data-testid='data-input']`).blur();",
+                    vec![],
+                )
+                .await;
+            }
+            // Opened by its key (a script's key press, so without full screen, which
+            // would take the headless browser's own screen size).
+            page.key("p").await;
+            page.wait_for("stage").await;
+            let v = stage_legibility(&page).await;
+            assert_eq!(
+                (v[3].as_u64(), v[4].as_u64()),
+                (Some(u64::from(w)), Some(u64::from(h))),
+                "window size"
+            );
+            let smallest = v[0].as_f64().expect("texts measured");
+            assert!(
+                smallest >= 16.0 - 1e-9,
+                "{w}×{h}, {k} trials: smallest text {smallest} px"
+            );
+            assert_eq!(v[1], json!([]), "{w}×{h}, {k} trials: texts cut");
+            assert_eq!(
+                v[2],
+                json!(true),
+                "{w}×{h}, {k} trials: the plot's end is reachable"
+            );
+            if k == 13 && w != 1280 {
+                page.screenshot(&format!("stage-{w}x{h}")).await;
+            }
+            page.key("Escape").await;
+            eventually("the presentation left", || async {
+                (page.count("stage").await == 0).then_some(())
+            })
+            .await;
+        }
+        page.close().await;
+    }
+}
+
+/// The keys of the presentation view: P opens it, the arrows step through the outcomes,
+/// B builds the plot up one study at a time (the headline moving to each cumulative
+/// result), Escape returns; the dark theme is white on black.
+#[tokio::test]
+async fn the_presentation_view_steps_and_builds_up() {
+    let page = Page::open_viewport(1024, 768).await;
+    page.click("add-outcome").await;
+    page.paste("A\t4\t50\t9\t50\nB\t3\t40\t7\t41\n").await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    page.click("theme").await;
+    let key = |k: &'static str| page.key(k);
+    key("p").await;
+    page.wait_for("stage").await;
+    assert_eq!(page.text("stage-title").await, "Outcome 2");
+    assert!(page.text("stage-place").await.starts_with("Outcome 2 of 2"));
+    let colours = page
+        .js(
+            "const s = getComputedStyle(document.querySelector(`[data-testid='stage']`)); return [s.backgroundColor, s.color];",
+            vec![],
+        )
+        .await;
+    assert_eq!(colours, json!(["rgb(0, 0, 0)", "rgb(255, 255, 255)"]));
+    key("PageUp").await;
+    assert_eq!(page.text("stage-title").await, "Tuberculosis");
+    key("b").await;
+    let place = page.text("stage-place").await;
+    assert!(place.contains("1 of 13 studies"), "{place}");
+    assert!(page.text("stage-headline").await.contains("1 trial"));
+    for step in 2..=13 {
+        // "Next" scrolls through a plot taller than the screen before moving on.
+        for _ in 0..5 {
+            key("ArrowRight").await;
+            if page
+                .text("stage-place")
+                .await
+                .contains(&format!("{step} of 13"))
+            {
+                break;
+            }
+        }
+        let place = page.text("stage-place").await;
+        assert!(place.contains(&format!("{step} of 13 studies")), "{place}");
+        assert!(
+            page.text("stage-headline")
+                .await
+                .contains(&format!("{step} trials"))
+        );
+    }
+    page.screenshot("stage-build-up").await;
+    for _ in 0..5 {
+        key("ArrowRight").await;
+    }
+    assert_eq!(page.text("stage-title").await, "Outcome 2");
+    page.click("stage-close").await;
+    eventually("the presentation left", || async {
+        (page.count("stage").await == 0).then_some(())
+    })
+    .await;
+    // A key typed into a field is text, not a command.
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).focus();",
+        vec![],
+    )
+    .await;
+    page.key("p").await;
+    assert_eq!(page.count("stage").await, 0);
+    // The button opens it full screen; leaving full screen (the browser's Escape) leaves it.
+    page.click("present").await;
+    page.wait_for("stage").await;
+    eventually("full screen", || async {
+        let full = page
+            .js(
+                "return document.fullscreenElement && document.fullscreenElement.dataset.testid;",
+                vec![],
+            )
+            .await;
+        (full == json!("stage")).then_some(())
+    })
+    .await;
+    page.js("document.exitFullscreen();", vec![]).await;
+    eventually("the presentation left with full screen", || async {
+        (page.count("stage").await == 0).then_some(())
+    })
+    .await;
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
     page.close().await;
 }

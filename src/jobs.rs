@@ -1,0 +1,192 @@
+//! Work done in a Web Worker built as a WebAssembly module of its own (`grove-worker`,
+//! `src/worker.rs`), so that the page's download does not carry it: reading a RevMan
+//! review, with its XML parser. The worker's files are fetched the first time a review is
+//! opened, and kept by the service worker like the page's own.
+//!
+//! The page sends the file's bytes; the worker answers with the review's outcomes as a
+//! Grove project (JSON), which the page reads with the project reader it has anyway, and
+//! adds with [`Project::add_review`]. [`read_review`] is the worker's whole job, plain
+//! and tested natively; the rest of this module is the message passing.
+
+use crate::project::Project;
+
+/// What the worker answers about a review.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The review's dichotomous outcomes.
+    Review {
+        /// The review's title.
+        title: String,
+        /// Its outcomes as a project file ([`Project::from_review`]).
+        project: String,
+    },
+    /// Why it could not be read.
+    Failed(String),
+}
+
+/// Reads the RevMan review in `bytes`.
+pub fn read_review(bytes: &[u8]) -> Reply {
+    let review = match grove_core::parse::revman::read(bytes) {
+        Ok(review) => review,
+        Err(why) => return Reply::Failed(why.to_string()),
+    };
+    match Project::from_review(&review) {
+        Some(project) => Reply::Review {
+            title: review.title,
+            project: project.to_json(),
+        },
+        None => Reply::Failed(format!(
+            "the review \u{201c}{}\u{201d} has no dichotomous outcome; Grove analyses 2×2 tables",
+            review.title
+        )),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use web::{answer, open_review};
+
+/// Natively (the page's unit tests) there is no worker: the review is read at once.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn open_review(bytes: &[u8], done: impl FnOnce(Reply) + 'static) {
+    done(read_review(bytes));
+}
+
+#[cfg(target_arch = "wasm32")]
+mod web {
+    use super::Reply;
+    use js_sys::{Object, Reflect};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+
+    /// Where the worker's loader is: next to the page, or where the single-file build
+    /// put it (a `blob:` URL it sets as `window.groveWorker`).
+    fn worker_url() -> String {
+        Reflect::get(&js_sys::global(), &"groveWorker".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| "./grove-worker_loader.js".to_owned())
+    }
+
+    impl Reply {
+        fn to_js(&self) -> JsValue {
+            let o = Object::new();
+            let set = |k: &str, v: &str| {
+                let _ = Reflect::set(&o, &k.into(), &v.into());
+            };
+            match self {
+                Reply::Review { title, project } => {
+                    set("title", title);
+                    set("project", project);
+                }
+                Reply::Failed(why) => set("failed", why),
+            }
+            o.into()
+        }
+
+        fn from_js(v: &JsValue) -> Reply {
+            let get = |k: &str| Reflect::get(v, &k.into()).ok().and_then(|v| v.as_string());
+            match (get("title"), get("project"), get("failed")) {
+                (Some(title), Some(project), None) => Reply::Review { title, project },
+                (_, _, Some(why)) => Reply::Failed(why),
+                _ => Reply::Failed("the worker's answer was not understood".to_owned()),
+            }
+        }
+    }
+
+    /// The page's side: reads the review in `bytes` in a new worker and hands `done` its
+    /// answer. The worker is closed once it has answered.
+    pub fn open_review(bytes: &[u8], done: impl FnOnce(Reply) + 'static) {
+        let worker = match web_sys::Worker::new(&worker_url()) {
+            Ok(w) => w,
+            Err(e) => {
+                let why = e
+                    .dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .unwrap_or_else(|| "the browser refused it".to_owned());
+                done(Reply::Failed(format!(
+                    "the file reader could not start ({why})"
+                )));
+                return;
+            }
+        };
+        let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
+        let finish = {
+            let (worker, done) = (worker.clone(), done.clone());
+            move |reply: Reply| {
+                worker.terminate();
+                if let Some(done) = done.borrow_mut().take() {
+                    done(reply);
+                }
+            }
+        };
+        // The worker says when it is ready: a message sent before its WebAssembly runs
+        // would find no one listening.
+        let on_message = {
+            let (finish, worker, bytes) = (finish.clone(), worker.clone(), bytes.to_vec());
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if ev.data().as_string().as_deref() == Some(READY) {
+                    let data = js_sys::Uint8Array::from(bytes.as_slice());
+                    if let Err(e) = worker.post_message(&data) {
+                        web_sys::console::warn_1(&e);
+                    }
+                } else {
+                    finish(Reply::from_js(&ev.data()));
+                }
+            })
+        };
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            finish(Reply::Failed(
+                "the file reader stopped (it could not be loaded, or it failed)".to_owned(),
+            ))
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_message.forget();
+        on_error.forget();
+    }
+
+    /// What the worker sends once it listens.
+    const READY: &str = "ready";
+
+    /// The worker's side: answers each message (a file's bytes) with [`super::read_review`].
+    pub fn answer() {
+        let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let reply_to = scope.clone();
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
+                let _ = reply_to.post_message(&super::read_review(&bytes).to_js());
+            });
+        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let _ = scope.post_message(&READY.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_review_becomes_a_project_the_page_can_read() {
+        let bytes = include_bytes!("../tests/revman/Fleiss1993.rm5");
+        let Reply::Review { title, project } = read_review(bytes) else {
+            panic!("the review was not read");
+        };
+        assert!(!title.is_empty());
+        let opened = Project::from_json(&project).expect("the page reads the worker's project");
+        let mut mine = Project::default();
+        let added = mine.add_review(opened);
+        assert!(added > 0);
+        assert_eq!(mine.outcomes.len(), added, "the untouched example gave way");
+        assert!(mine.outcomes.iter().all(|o| o.revman.is_some()));
+    }
+
+    #[test]
+    fn what_is_not_a_review_gets_a_reason() {
+        let Reply::Failed(why) = read_review(b"<html>not a review</html>") else {
+            panic!("not a review, read");
+        };
+        assert!(!why.is_empty());
+    }
+}

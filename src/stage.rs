@@ -1,0 +1,354 @@
+//! The presentation view as plain data: the slides of a talk (each outcome's plot, or the
+//! steps of its build-up), the order a build-up reveals the studies in, and a plot laid
+//! out for a screen so that its smallest text is at least 16 CSS pixels.
+//!
+//! Text size: 16 px at 1024×768 and 1280×720, the projectors' usual sizes, and larger in
+//! proportion on larger screens (22.5 px at 1920×1080). The plot is laid out at that size
+//! and shown unscaled, its graph column taking the width left by the text columns (and
+//! the events and totals left out when they leave the graph too little); a plot taller
+//! than the screen scrolls, and the clicker's "next" scrolls it before moving on. On a
+//! screen narrower than 1024 px that is still too wide, and the view scales it to fit.
+
+use crate::project::Outcome;
+use grove_core::forest::{self, ColumnSet, Layout, PlotOptions};
+use grove_core::parse::RawRow;
+use grove_core::report::Report;
+use grove_core::sort;
+
+/// The smallest text of the presentation view, in CSS pixels.
+pub const MIN_TEXT: f64 = 16.0;
+
+/// How the studies of each outcome appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reveal {
+    /// All at once: one slide per outcome.
+    #[default]
+    All,
+    /// One at a time in table order, the diamond moving to each cumulative result.
+    TableOrder,
+    /// One at a time by year of publication (studies without a year last, in table order).
+    YearOrder,
+}
+
+impl Reveal {
+    /// The next choice, for the key and button that cycle through them.
+    pub fn next(self) -> Reveal {
+        match self {
+            Reveal::All => Reveal::TableOrder,
+            Reveal::TableOrder => Reveal::YearOrder,
+            Reveal::YearOrder => Reveal::All,
+        }
+    }
+
+    /// What the button says the view is doing.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reveal::All => "All studies",
+            Reveal::TableOrder => "Build-up: table order",
+            Reveal::YearOrder => "Build-up: by year",
+        }
+    }
+}
+
+/// One screen of a talk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slide {
+    /// Index of the outcome in the project.
+    pub outcome: usize,
+    /// In a build-up, how many studies are revealed (1 to k); `None` shows them all.
+    pub shown: Option<usize>,
+}
+
+/// The presentation under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stage {
+    /// Index of the slide shown in [`slides`].
+    pub slide: usize,
+    /// How studies appear.
+    pub reveal: Reveal,
+}
+
+/// The slides of a project whose outcomes analyse `studies[i]` studies each.
+pub fn slides(studies: &[usize], reveal: Reveal) -> Vec<Slide> {
+    studies
+        .iter()
+        .enumerate()
+        .flat_map(|(outcome, &k)| {
+            let steps: Vec<Option<usize>> = match reveal {
+                Reveal::All => vec![None],
+                _ if k == 0 => vec![None],
+                _ => (1..=k).map(Some).collect(),
+            };
+            steps.into_iter().map(move |shown| Slide { outcome, shown })
+        })
+        .collect()
+}
+
+impl Stage {
+    /// The presentation opened on `outcome`'s first slide.
+    pub fn open(studies: &[usize], outcome: usize, reveal: Reveal) -> Stage {
+        let slide = slides(studies, reveal)
+            .iter()
+            .position(|s| s.outcome == outcome)
+            .unwrap_or(0);
+        Stage { slide, reveal }
+    }
+
+    /// The same place with studies shown the `reveal` way: the same outcome, at its
+    /// first slide.
+    pub fn with_reveal(self, studies: &[usize], reveal: Reveal) -> Stage {
+        let outcome = slides(studies, self.reveal)
+            .get(self.slide)
+            .map_or(0, |s| s.outcome);
+        Stage::open(studies, outcome, reveal)
+    }
+
+    /// The slide `by` slides on (negative: back), kept within the talk.
+    pub fn step(self, studies: &[usize], by: isize) -> Stage {
+        let last = slides(studies, self.reveal).len().saturating_sub(1);
+        let slide = self.slide.saturating_add_signed(by).min(last);
+        Stage { slide, ..self }
+    }
+}
+
+/// The table rows a build-up reveals, in order: the rows of the analysed studies
+/// (`row_of_study`), in table order or by year.
+pub fn reveal_order(rows: &[RawRow], row_of_study: &[usize], reveal: Reveal) -> Vec<usize> {
+    let mut order = row_of_study.to_vec();
+    if reveal == Reveal::YearOrder {
+        let year = |row: usize| {
+            rows.get(row)
+                .and_then(|r| r.year.trim().parse::<i64>().ok())
+        };
+        sort::by_key(&mut order, |&row| (year(row).is_none(), year(row), row));
+    }
+    order
+}
+
+/// Text size for a window of `width` × `height` CSS pixels.
+pub fn font_size(width: f64, height: f64) -> f64 {
+    let k = (width / 1024.0).min(height / 768.0);
+    if k.is_finite() && k > 1.0 {
+        MIN_TEXT * k
+    } else {
+        MIN_TEXT
+    }
+}
+
+/// Options for text of `font_size` whose graph column starts `text_width` pixels from
+/// the left, so that the plot is `available` pixels wide: the graph takes the rest, at
+/// least `least` pixels (its header's width); where the text leaves less, study labels
+/// are cut shorter.
+pub fn fit(options: PlotOptions, text_width: f64, least: f64, available: f64) -> PlotOptions {
+    let least = least.max(8.0 * options.font_size);
+    let room = available - text_width;
+    let most = 30.0 * options.font_size;
+    if room >= least {
+        return PlotOptions {
+            graph_width: room.min(most),
+            ..options
+        };
+    }
+    let shortest = 6.0 * options.font_size;
+    PlotOptions {
+        graph_width: least,
+        max_label_width: (options.max_label_width - (least - room)).max(shortest),
+        ..options
+    }
+}
+
+/// What a slide shows of an outcome: its analysis (of the studies revealed so far, in a
+/// build-up) and its plot laid out for a window of `width` × `height`.
+pub fn plot(
+    outcome: &Outcome,
+    slide: Slide,
+    reveal: Reveal,
+    width: f64,
+    height: f64,
+) -> (Report, Layout) {
+    let full = Report::new(&outcome.rows, &outcome.options);
+    let font = font_size(width, height);
+    let base = PlotOptions {
+        id: "grove-stage",
+        ..PlotOptions::scaled(font)
+    };
+    let (report, base) = match slide.shown {
+        None => (full, base),
+        Some(shown) => {
+            // Every step on the axis of the whole analysis, so that the diamond moves
+            // against a fixed scale.
+            let whole = forest::layout(&full.forest(), &base);
+            let rows: Vec<RawRow> = reveal_order(&outcome.rows, &full.row_of_study, reveal)
+                .into_iter()
+                .take(shown)
+                .filter_map(|row| outcome.rows.get(row).cloned())
+                .collect();
+            let options = PlotOptions {
+                axis_limit: Some(whole.axis.max.abs()),
+                ..base
+            };
+            (Report::new(&rows, &outcome.options), options)
+        }
+    };
+    let spec = report.forest();
+    let available = width - 2.0 * STAGE_MARGIN;
+    // Where the graph starts: after RevMan's columns, or without the events and totals
+    // when those leave the graph less than 16 characters (its "Favours" labels need
+    // about that).
+    let graph_x0 = |o: PlotOptions| {
+        let probe = PlotOptions {
+            graph_width: 0.0,
+            ..o
+        };
+        forest::layout(&spec, &probe).axis.x0 + GRAPH_END
+    };
+    // The graph is at least as wide as its header ("IV, Random, 95% CI"), centred on it.
+    let least = spec
+        .graph_headers()
+        .iter()
+        .map(|h| forest::text::width(h, font, true))
+        .fold(0.0, f64::max)
+        + font;
+    let mut base = base;
+    let mut text = graph_x0(base);
+    if available - text < least.max(16.0 * font) {
+        base.columns = ColumnSet::Compact;
+        text = graph_x0(base);
+    }
+    let options = fit(base, text, least, available);
+    let layout = forest::layout(&spec, &options);
+    // The "Favours" label right of the graph's centre can reach past its end.
+    let over = layout.width - available;
+    if over > 0.5 {
+        let options = PlotOptions {
+            graph_width: (options.graph_width - 2.0 * over).max(least),
+            ..options
+        };
+        return (report, forest::layout(&spec, &options));
+    }
+    (report, layout)
+}
+
+/// Room a plot keeps right of its graph (the forest layout's end padding).
+const GRAPH_END: f64 = 16.0;
+
+/// Space the presentation view keeps on each side of the plot (CSS pixels), scroll bar
+/// included.
+pub const STAGE_MARGIN: f64 = 32.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Project;
+
+    #[test]
+    fn slides_step_through_outcomes_and_build_ups() {
+        let studies = [3, 0, 2];
+        assert_eq!(slides(&studies, Reveal::All).len(), 3);
+        let built = slides(&studies, Reveal::TableOrder);
+        assert_eq!(built.len(), 3 + 1 + 2);
+        assert_eq!(
+            built[0],
+            Slide {
+                outcome: 0,
+                shown: Some(1)
+            }
+        );
+        assert_eq!(
+            built[3],
+            Slide {
+                outcome: 1,
+                shown: None
+            }
+        );
+        let stage = Stage::open(&studies, 2, Reveal::TableOrder);
+        assert_eq!(
+            built[stage.slide],
+            Slide {
+                outcome: 2,
+                shown: Some(1)
+            }
+        );
+        assert_eq!(stage.step(&studies, 5).slide, built.len() - 1);
+        assert_eq!(stage.step(&studies, -100).slide, 0);
+        let all = stage.with_reveal(&studies, Reveal::All);
+        assert_eq!(slides(&studies, Reveal::All)[all.slide].outcome, 2);
+        assert_eq!(Reveal::All.next().next().next(), Reveal::All);
+    }
+
+    #[test]
+    fn by_year_puts_studies_without_a_year_last() {
+        let row = |year: &str| RawRow {
+            year: year.to_owned(),
+            ..RawRow::default()
+        };
+        let rows = [row("1999"), row(""), row("1980"), row("1999"), row("x")];
+        assert_eq!(
+            reveal_order(&rows, &[0, 1, 2, 3, 4], Reveal::YearOrder),
+            [2, 0, 3, 1, 4]
+        );
+        assert_eq!(
+            reveal_order(&rows, &[0, 2, 4], Reveal::TableOrder),
+            [0, 2, 4]
+        );
+    }
+
+    #[test]
+    fn text_is_16_px_on_projectors_and_larger_on_larger_screens() {
+        assert_eq!(font_size(1024.0, 768.0), 16.0);
+        assert_eq!(font_size(1280.0, 720.0), 16.0);
+        assert_eq!(font_size(800.0, 600.0), 16.0);
+        assert_eq!(font_size(1920.0, 1080.0), 22.5);
+        assert_eq!(font_size(f64::NAN, 0.0), 16.0);
+    }
+
+    /// The example's plot fits the width of each projector size, unscaled, and every step
+    /// of its build-up shares the whole analysis's axis.
+    #[test]
+    fn the_plot_fits_the_screen_and_steps_share_the_axis() {
+        let project = Project::default();
+        let outcome = project.active();
+        for (w, h) in [
+            (800.0, 600.0),
+            (1024.0, 768.0),
+            (1280.0, 720.0),
+            (1920.0, 1080.0),
+        ] {
+            let all = Slide {
+                outcome: 0,
+                shown: None,
+            };
+            let (report, layout) = plot(outcome, all, Reveal::All, w, h);
+            // Narrower than a projector, the view scales the plot to its width.
+            assert!(
+                w < 1024.0 || layout.width <= w - 2.0 * STAGE_MARGIN + 1.0,
+                "{} at {w}",
+                layout.width
+            );
+            assert!(layout.font_size >= MIN_TEXT);
+            for header in report.forest().graph_headers() {
+                let width = forest::text::width(header, layout.font_size, true);
+                assert!(
+                    width < layout.axis.width,
+                    "{header} over {}",
+                    layout.axis.width
+                );
+            }
+            let k = report.row_of_study.len();
+            let mut axes = Vec::new();
+            for shown in 1..=k {
+                let step = Slide {
+                    outcome: 0,
+                    shown: Some(shown),
+                };
+                let (r, l) = plot(outcome, step, Reveal::YearOrder, w, h);
+                assert_eq!(r.row_of_study.len(), shown);
+                axes.push((l.axis.min, l.axis.max));
+            }
+            assert!(
+                axes.iter()
+                    .all(|a| *a == (layout.axis.min, layout.axis.max))
+            );
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! The presentation view: the active outcome full screen, its title, its forest plot at
+//! 16 CSS pixels or more, and the headline result in large type. The arrow keys and a
+//! clicker's PageUp/PageDown step through the outcomes (and through a build-up's steps),
+//! B changes how studies appear, Escape returns. What is shown is worked out in
+//! [`crate::stage`]; this module only draws it and reads the keys. The view is one
+//! element of markup over the page, written whole for each slide: a handful of
+//! components' worth of Leptos views would cost the page more than the whole view does.
+
+use super::State;
+use super::results::{HeadlineText, undefined_headline};
+use crate::project::Project;
+use crate::stage::{self, Reveal, Slide, Stage};
+use grove_core::forest::escape;
+use grove_core::report::Report;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Whether a key press was typed into a field (and so is not a command).
+pub fn typed_in_field(ev: &web_sys::KeyboardEvent) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|e| {
+            matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                || e.has_attribute("contenteditable")
+        })
+}
+
+/// The button that opens the presentation view.
+#[component]
+pub fn PresentButton() -> impl IntoView {
+    let state = expect_context::<State>();
+    view! {
+        <button type="button" class="ghost" data-testid="present" title="Presentation view (P)"
+            on:click=move |_| state.present()>"Present"</button>
+    }
+}
+
+/// Id of the presentation view's element.
+const STAGE_ID: &str = "grove-stage";
+
+/// Keeps the presentation view on the page while one is under way: one memo makes the
+/// slide's markup, and one effect puts it into an element of its own over the page
+/// (created on opening, removed on leaving). Clicks on its buttons and the window's size
+/// reach it through listeners on the window.
+pub fn keep(state: State) {
+    let screen = RwSignal::new(window_size());
+    let markup = Memo::new(move |_| {
+        let stage = state.stage.get()?;
+        let (w, h) = screen.get();
+        state
+            .project
+            .with(|p| slide(p, stage, w, h))
+            .map(|s| s.markup())
+    });
+    Effect::new(move |_| markup.with(|m| show(m.as_deref())));
+    let resize = window_event_listener(leptos::ev::resize, move |_| screen.set(window_size()));
+    let click = window_event_listener(leptos::ev::click, move |ev| {
+        let action = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("[data-action]").ok().flatten())
+            .and_then(|e| e.get_attribute("data-action"))
+            .and_then(|code| Action::from_code(&code));
+        if let Some(action) = action {
+            state.act(action);
+        }
+    });
+    // Leaving full screen (the browser's own Escape) leaves the presentation too.
+    let fullscreen = window_event_listener(
+        leptos::ev::Custom::<web_sys::Event>::new("fullscreenchange"),
+        move |_| {
+            if document().fullscreen_element().is_none() {
+                state.stage.set(None);
+            }
+        },
+    );
+    on_cleanup(move || {
+        resize.remove();
+        click.remove();
+        fullscreen.remove();
+    });
+}
+
+/// The presentation's answer to a key pressed while it is open; `false` when the key is
+/// not one of its own.
+pub fn key(state: State, ev: &web_sys::KeyboardEvent) -> bool {
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return false;
+    }
+    let action = match ev.key().as_str() {
+        "ArrowRight" | "ArrowDown" | "PageDown" | " " => Action::Next,
+        "ArrowLeft" | "ArrowUp" | "PageUp" => Action::Previous,
+        "Home" => Action::First,
+        "End" => Action::Last,
+        "Escape" => Action::Close,
+        "b" | "B" => Action::Reveal,
+        _ => return false,
+    };
+    state.act(action);
+    true
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a page has a document")
+}
+
+fn window_size() -> (f64, f64) {
+    let w = web_sys::window();
+    let size = |v: Option<Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>>| {
+        v.and_then(Result::ok)
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    (
+        size(w.as_ref().map(web_sys::Window::inner_width)),
+        size(w.as_ref().map(web_sys::Window::inner_height)),
+    )
+}
+
+/// Shows `markup` in the presentation view's element, or removes the element.
+fn show(markup: Option<&str>) {
+    let doc = document();
+    let existing = doc.get_element_by_id(STAGE_ID);
+    let Some(markup) = markup else {
+        if let Some(el) = existing {
+            el.remove();
+            if doc.fullscreen_element().is_some() {
+                doc.exit_fullscreen();
+            }
+        }
+        return;
+    };
+    if let Some(el) = existing {
+        el.set_inner_html(markup);
+        return;
+    }
+    let Ok(el) = doc.create_element("div") else {
+        return;
+    };
+    for (name, value) in [
+        ("id", STAGE_ID),
+        ("class", "stage"),
+        ("role", "dialog"),
+        ("aria-modal", "true"),
+        ("aria-labelledby", "stage-title"),
+        ("tabindex", "-1"),
+        ("data-testid", "stage"),
+    ] {
+        let _ = el.set_attribute(name, value);
+    }
+    el.set_inner_html(markup);
+    // Inside the app's element, so that its theme applies.
+    let parent = doc
+        .query_selector(".app")
+        .ok()
+        .flatten()
+        .or(doc.body().map(Into::into));
+    if let Some(parent) = parent {
+        let _ = parent.append_child(&el);
+    }
+    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+        let _ = el.request_fullscreen();
+    }
+}
+
+/// The slide `stage` shows of `project` on a window of `width` × `height`.
+fn slide(project: &Project, stage: Stage, width: f64, height: f64) -> Option<Shown> {
+    let studies = project.studies_per_outcome();
+    let slides = stage::slides(&studies, stage.reveal);
+    let slide = *slides.get(stage.slide)?;
+    let outcome = project.outcomes.get(slide.outcome)?;
+    let (report, layout) = stage::plot(outcome, slide, stage.reveal, width, height);
+    Some(Shown {
+        title: outcome.name.clone(),
+        place: place(
+            slide,
+            slides.len(),
+            stage.slide,
+            project.outcomes.len(),
+            studies.get(slide.outcome).copied().unwrap_or(0),
+        ),
+        headline: headline(&report),
+        svg: layout.to_svg(),
+        reveal: stage.reveal,
+    })
+}
+
+/// What the keys and buttons of the presentation view do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Back one screen: up a tall plot, or the previous slide.
+    Previous,
+    /// On one screen: down a tall plot, or the next slide.
+    Next,
+    /// The first slide.
+    First,
+    /// The last slide.
+    Last,
+    /// The next way of showing the studies ([`Reveal`]).
+    Reveal,
+    /// Leave the presentation.
+    Close,
+}
+
+impl Action {
+    const ALL: [Action; 6] = [
+        Action::Previous,
+        Action::Next,
+        Action::First,
+        Action::Last,
+        Action::Reveal,
+        Action::Close,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Action::Previous => "previous",
+            Action::Next => "next",
+            Action::First => "first",
+            Action::Last => "last",
+            Action::Reveal => "reveal",
+            Action::Close => "close",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+/// What one slide shows.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    title: String,
+    place: String,
+    headline: Result<HeadlineText, String>,
+    svg: String,
+    reveal: Reveal,
+}
+
+impl Shown {
+    /// The slide's markup, every text escaped.
+    fn markup(&self) -> String {
+        let e = escape;
+        let headline = match &self.headline {
+            Ok(h) => format!(
+                r#"<p class="big"><span class="measure">{} </span><strong>{}</strong>{}</p><p class="sub">{}</p>"#,
+                e(h.measure),
+                e(&h.estimate),
+                e(&h.ci),
+                e(&h.sub)
+            ),
+            Err(why) => format!(r#"<p class="big">{}</p>"#, e(why)),
+        };
+        let button = |action: Action, label: &str| {
+            format!(
+                r#"<button type="button" data-action="{0}" data-testid="stage-{0}">{1}</button>"#,
+                action.code(),
+                e(label)
+            )
+        };
+        format!(
+            r#"<header class="stage-top"><h1 id="stage-title" data-testid="stage-title">{}</h1><p class="stage-place" data-testid="stage-place">{}</p></header><div class="stage-headline" data-testid="stage-headline">{headline}</div><div class="stage-plot" data-testid="stage-plot">{}</div><footer class="stage-keys">{}{}{}{}</footer>"#,
+            e(&self.title),
+            e(&self.place),
+            self.svg,
+            button(Action::Previous, "← Previous"),
+            button(Action::Next, "Next →"),
+            button(Action::Reveal, &format!("{} (B)", self.reveal.label())),
+            button(Action::Close, "Leave (Esc)"),
+        )
+    }
+}
+
+/// "Outcome 2 of 3 · 4 of 13 studies · slide 6 of 20".
+fn place(slide: Slide, count: usize, index: usize, outcomes: usize, studies: usize) -> String {
+    let mut s = format!("Outcome {} of {outcomes}", slide.outcome + 1);
+    if let Some(shown) = slide.shown {
+        s.push_str(&format!(" · {shown} of {studies} studies"));
+    }
+    s.push_str(&format!(" · slide {} of {count}", index + 1));
+    s
+}
+
+fn headline(report: &Report) -> Result<HeadlineText, String> {
+    report
+        .headline()
+        .map(|h| HeadlineText::new(&h, report.options.settings.measure, report.p_style()))
+        .map_err(|why| undefined_headline(&why))
+}
+
+impl State {
+    /// Opens the presentation view on the active outcome.
+    pub fn present(&self) {
+        let (studies, active) = self
+            .project
+            .with_untracked(|p| (p.studies_per_outcome(), p.active));
+        self.stage
+            .set(Some(Stage::open(&studies, active, Reveal::All)));
+    }
+
+    /// Does what a key or button of the presentation view asks.
+    pub fn act(&self, action: Action) {
+        let el = document().get_element_by_id(STAGE_ID);
+        // A plot taller than the screen is scrolled through before the slide changes.
+        let (top, seen, all) = el.as_ref().map_or((0, 0, 0), |e| {
+            (e.scroll_top(), e.client_height(), e.scroll_height())
+        });
+        let by = match action {
+            Action::Close => {
+                self.stage.set(None);
+                return;
+            }
+            Action::Next if top + seen < all - 2 => {
+                if let Some(e) = el {
+                    e.set_scroll_top(top + seen * 9 / 10);
+                }
+                return;
+            }
+            Action::Previous if top > 2 => {
+                if let Some(e) = el {
+                    e.set_scroll_top((top - seen * 9 / 10).max(0));
+                }
+                return;
+            }
+            Action::Next => 1,
+            Action::Previous => -1,
+            Action::First => isize::MIN,
+            Action::Last => isize::MAX,
+            Action::Reveal => 0,
+        };
+        let studies = self.project.with_untracked(Project::studies_per_outcome);
+        self.stage.update(|s| {
+            if let Some(st) = s {
+                *st = if action == Action::Reveal {
+                    st.with_reveal(&studies, st.reveal.next())
+                } else {
+                    st.step(&studies, by)
+                };
+            }
+        });
+        if let Some(e) = el {
+            e.set_scroll_top(0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slide_escapes_what_the_user_typed_and_names_its_buttons() {
+        let shown = Shown {
+            title: "<b>Deaths</b> & more".to_owned(),
+            place: "Outcome 1 of 1".to_owned(),
+            headline: Err("No pooled estimate: <none>.".to_owned()),
+            svg: "<svg></svg>".to_owned(),
+            reveal: Reveal::YearOrder,
+        };
+        let html = shown.markup();
+        assert!(html.contains("&lt;b&gt;Deaths&lt;/b&gt; &amp; more"));
+        assert!(html.contains("&lt;none&gt;"));
+        assert!(html.contains("<svg></svg>"));
+        for a in Action::ALL {
+            assert_eq!(Action::from_code(a.code()), Some(a));
+        }
+        for a in [
+            Action::Previous,
+            Action::Next,
+            Action::Reveal,
+            Action::Close,
+        ] {
+            assert!(html.contains(&format!(r#"data-action="{}""#, a.code())));
+        }
+        assert!(html.contains("Build-up: by year (B)"));
+    }
+}
