@@ -83,13 +83,13 @@ impl Viewport {
     /// each side.
     pub fn window(self, count: usize) -> RowWindow {
         let v = self.checked();
+        // A box shorter than its header still shows the row under the header (where
+        // `reveal` puts a row).
+        let height = v.height.max(v.header + v.row);
         let first_seen = ((v.scroll_top - v.header).max(0.0) / v.row).floor() as usize;
-        let seen = (v.height / v.row).ceil() as usize + 1;
+        let last_seen = ((v.scroll_top + height - v.header).max(0.0) / v.row).ceil() as usize;
         let start = first_seen.saturating_sub(MARGIN).min(count);
-        let end = first_seen
-            .saturating_add(seen)
-            .saturating_add(MARGIN)
-            .min(count);
+        let end = last_seen.saturating_add(1 + MARGIN).min(count);
         RowWindow {
             rows: start..end,
             above: start as f64 * v.row,
