@@ -22,6 +22,9 @@ pub enum BrowserError {
     Clipboard(String),
     /// A file could not be read or written.
     File(String),
+    /// Compressing or decompressing failed (a damaged share link), or the result would be
+    /// larger than allowed.
+    Deflate(String),
 }
 
 impl fmt::Display for BrowserError {
@@ -30,6 +33,7 @@ impl fmt::Display for BrowserError {
             BrowserError::Storage(why) => write!(f, "the browser did not keep the project ({why})"),
             BrowserError::Clipboard(why) => write!(f, "copying failed ({why})"),
             BrowserError::File(why) => write!(f, "the file could not be handled ({why})"),
+            BrowserError::Deflate(why) => write!(f, "{why}"),
         }
     }
 }
@@ -271,5 +275,67 @@ mod tests {
             data_url("text/plain", "é"),
             "data:text/plain;charset=utf-8,%C3%A9"
         );
+    }
+}
+
+/// Which way [`deflate_raw`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deflate {
+    Compress,
+    Decompress,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The browser's `CompressionStream` (web-sys has it behind an unstable flag).
+    #[wasm_bindgen(js_name = CompressionStream)]
+    type CompressionStream;
+    #[wasm_bindgen(constructor, js_class = "CompressionStream", catch)]
+    fn new(format: &str) -> Result<CompressionStream, wasm_bindgen::JsValue>;
+    /// The browser's `DecompressionStream`.
+    #[wasm_bindgen(js_name = DecompressionStream)]
+    type DecompressionStream;
+    #[wasm_bindgen(constructor, js_class = "DecompressionStream", catch)]
+    fn new(format: &str) -> Result<DecompressionStream, wasm_bindgen::JsValue>;
+}
+
+/// Raw DEFLATE (RFC 1951) of `bytes` by the browser's own streams, so that no compressor
+/// ships in the page; stops with an error once the output passes `limit` bytes (a
+/// damaged or hostile share link cannot fill the memory).
+pub async fn deflate_raw(
+    bytes: &[u8],
+    direction: Deflate,
+    limit: usize,
+) -> Result<Vec<u8>, BrowserError> {
+    let fail = |e: wasm_bindgen::JsValue| BrowserError::Deflate(describe(&e));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(fail)?;
+    let transform: wasm_bindgen::JsValue = match direction {
+        Deflate::Compress => CompressionStream::new("deflate-raw").map_err(fail)?.into(),
+        Deflate::Decompress => DecompressionStream::new("deflate-raw")
+            .map_err(fail)?
+            .into(),
+    };
+    let stream = blob
+        .stream()
+        .pipe_through(transform.unchecked_ref::<web_sys::ReadableWritablePair>());
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
+            .await
+            .map_err(|_| BrowserError::Deflate("the data are damaged".to_owned()))?;
+        let field = |name: &str| js_sys::Reflect::get(&chunk, &name.into()).unwrap_or_default();
+        if field("done").as_bool() == Some(true) {
+            return Ok(out);
+        }
+        out.extend(js_sys::Uint8Array::new(&field("value")).to_vec());
+        if out.len() > limit {
+            let _ = reader.cancel();
+            return Err(BrowserError::Deflate(format!(
+                "it holds more than {} MB of text",
+                limit >> 20
+            )));
+        }
     }
 }

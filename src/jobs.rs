@@ -5,7 +5,7 @@
 //!
 //! The page sends the file's bytes; the worker answers with the review's outcomes as a
 //! Grove project (JSON), which the page reads with the project reader it has anyway, and
-//! adds with [`Project::add_review`]. [`read_review`] is the worker's whole job, plain
+//! adds with [`Project::add_opened`]. [`read_review`] is the worker's whole job, plain
 //! and tested natively; the rest of this module is the message passing.
 
 use crate::project::Project;
@@ -176,7 +176,7 @@ mod tests {
         assert!(!title.is_empty());
         let opened = Project::from_json(&project).expect("the page reads the worker's project");
         let mut mine = Project::default();
-        let added = mine.add_review(opened);
+        let added = mine.add_opened(opened);
         assert!(added > 0);
         assert_eq!(mine.outcomes.len(), added, "the untouched example gave way");
         assert!(mine.outcomes.iter().all(|o| o.revman.is_some()));

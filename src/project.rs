@@ -9,6 +9,7 @@
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
 use grove_core::report::{ModelView, Report, ReportOptions};
 use grove_core::review::{RevManOutcome, Review, ReviewOutcome, Unsupported};
+use grove_core::share::{Shared, SharedOutcome};
 use grove_core::{Convention, Measure, Method, Settings, Tau2Estimator};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -29,6 +30,29 @@ pub struct Project {
     /// inverse variance, O − E), each with the reason, listed beside the others.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsupported: Vec<Unsupported>,
+}
+
+/// `text` in lower case, for searching without regard to case. In the page the
+/// browser's own `toLowerCase` does it, which keeps Unicode's case tables out of the
+/// download; natively, Rust's, which follows the same Unicode mapping.
+fn fold_case(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(text).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.to_lowercase()
+    }
+}
+
+/// What a share link carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareScope {
+    /// Every outcome of the project.
+    Project,
+    /// The outcome shown.
+    Outcome,
 }
 
 /// One outcome: its own data, labels and settings.
@@ -270,7 +294,7 @@ impl Project {
     /// was).
     pub fn open_review(&mut self, review: &Review) -> usize {
         match Project::from_review(review) {
-            Some(opened) => self.add_review(opened),
+            Some(opened) => self.add_opened(opened),
             None => 0,
         }
     }
@@ -294,9 +318,10 @@ impl Project {
         })
     }
 
-    /// Adds the outcomes of an opened review ([`Project::from_review`]) as
-    /// [`Project::open_review`] does, and returns how many.
-    pub fn add_review(&mut self, review: Project) -> usize {
+    /// Adds the outcomes of an opened review ([`Project::from_review`]) or share link
+    /// ([`Project::from_shared`]) and shows the first: outcomes that are an untouched
+    /// example or empty give way, everything else stays. Returns how many were added.
+    pub fn add_opened(&mut self, review: Project) -> usize {
         if review.outcomes.is_empty() {
             return 0;
         }
@@ -310,15 +335,61 @@ impl Project {
         added
     }
 
+    /// What a share link of this project carries: every outcome, or the one shown.
+    /// Results RevMan stored are not carried (a link holds what redoes the analysis).
+    pub fn to_shared(&self, scope: ShareScope) -> Shared {
+        let outcome = |o: &Outcome| SharedOutcome {
+            name: o.name.clone(),
+            source: o.source.clone(),
+            rows: o.rows.clone(),
+            options: o.options.clone(),
+        };
+        match scope {
+            ShareScope::Project => Shared {
+                outcomes: self.outcomes.iter().map(outcome).collect(),
+                active: self.active,
+            },
+            ShareScope::Outcome => Shared {
+                outcomes: vec![outcome(self.active())],
+                active: 0,
+            },
+        }
+    }
+
+    /// The project a share link carries.
+    pub fn from_shared(shared: Shared) -> Project {
+        let outcomes: Vec<Outcome> = shared
+            .outcomes
+            .into_iter()
+            .map(|o| Outcome {
+                name: o.name,
+                source: o.source,
+                rows: o.rows,
+                options: o.options,
+                revman: None,
+                control_risk: String::new(),
+            })
+            .collect();
+        if outcomes.is_empty() {
+            return Project::default();
+        }
+        Project {
+            version: FORMAT_VERSION,
+            active: shared.active.min(outcomes.len() - 1),
+            outcomes,
+            unsupported: Vec::new(),
+        }
+    }
+
     /// The outcomes whose name or comparison contains `query` (case-insensitive),
     /// grouped by comparison in order of first appearance, numbered outcomes (of a
     /// review) in the order of their numbers, with those not analysed among them.
     pub fn outcome_groups(&self, query: &str) -> Vec<OutcomeGroup> {
-        let query = query.trim().to_lowercase();
+        let query = fold_case(query.trim());
         let matches = |name: &str, comparison: &str| {
             query.is_empty()
-                || name.to_lowercase().contains(&query)
-                || comparison.to_lowercase().contains(&query)
+                || fold_case(name).contains(&query)
+                || fold_case(comparison).contains(&query)
         };
         let mut items: Vec<(&str, String, Entry)> = Vec::new();
         for (i, o) in self.outcomes.iter().enumerate() {
@@ -935,5 +1006,36 @@ mod tests {
         assert_eq!(o.rows[13].n2, "2");
         // One value is the cell's own.
         assert!(!o.paste_block(0, Column::Study, "Smith\n"));
+    }
+
+    /// A link carries what redoes the analysis, and opens as the same outcomes.
+    #[test]
+    fn a_project_goes_through_a_share_link_and_back() {
+        let mut p = Project::default();
+        p.add_outcome();
+        p.open_review(&fleiss());
+        let shared = p.to_shared(ShareScope::Project);
+        let text = shared.to_text();
+        let back = Project::from_shared(
+            grove_core::share::Shared::from_text(&text).expect("a link's text"),
+        );
+        assert_eq!(back.outcomes.len(), p.outcomes.len());
+        assert_eq!(back.active, p.active);
+        for (a, b) in back.outcomes.iter().zip(&p.outcomes) {
+            assert_eq!(
+                (&a.name, &a.rows, &a.options),
+                (&b.name, &b.rows, &b.options)
+            );
+            assert!(a.revman.is_none());
+        }
+        let one = p.to_shared(ShareScope::Outcome);
+        assert_eq!(one.outcomes.len(), 1);
+        assert_eq!(one.outcomes[0].name, p.active().name);
+        // Kept as a copy, the link's outcomes join the visitor's own work.
+        let mut mine = Project::default();
+        mine.outcomes[0].rows[0].study = "Mine".to_owned();
+        let added = mine.add_opened(Project::from_shared(one));
+        assert_eq!((added, mine.outcomes.len()), (1, 2));
+        assert_eq!(mine.active, 1);
     }
 }

@@ -5,6 +5,7 @@ mod data;
 mod plot;
 mod results;
 mod settings;
+mod share;
 mod stage;
 mod tabs;
 
@@ -81,6 +82,10 @@ pub struct State {
     pub history: RwSignal<History>,
     /// The presentation view, while it is open.
     pub stage: RwSignal<Option<crate::stage::Stage>>,
+    /// Whether the project shown came from a share link (and is not saved).
+    pub visiting: RwSignal<bool>,
+    /// Whether the share panel is open.
+    pub sharing: RwSignal<bool>,
 }
 
 impl State {
@@ -134,6 +139,8 @@ impl State {
             paste: RwSignal::new(PasteSession::default()),
             history: RwSignal::new(History::default()),
             stage: RwSignal::new(None),
+            visiting: RwSignal::new(false),
+            sharing: RwSignal::new(false),
         }
     }
 
@@ -206,7 +213,7 @@ impl State {
                 jobs::Reply::Review { title, project } => match Project::from_json(&project) {
                     Ok(review) => {
                         let unsupported = review.unsupported.len();
-                        let added = self.change(Edit::Step, |p| p.add_review(review));
+                        let added = self.change(Edit::Step, |p| p.add_opened(review));
                         self.opened(review_opened(&title, added, unsupported));
                     }
                     Err(why) => self.not_opened(&name, &why.to_string()),
@@ -256,6 +263,10 @@ pub fn App() -> impl IntoView {
     // Saving waits until typing pauses (the results are on screen first) and happens at
     // once when the page is left, so a reload never loses an edit.
     let save = move || {
+        // A shared analysis is looked at, not saved, until the visitor keeps a copy.
+        if state.visiting.get_untracked() {
+            return;
+        }
         let json = state.project.with_untracked(Project::to_json);
         if let Err(why) = browser::store(browser::PROJECT_KEY, &json) {
             state.say(format!("Not saved: {why}."), true);
@@ -323,6 +334,8 @@ pub fn App() -> impl IntoView {
         ev.prevent_default();
     });
     stage::keep(state);
+    share::keep(state);
+    share::open_link(state);
     // A pause in typing (leaving a field) ends the step under way.
     let _blur = window_event_listener(leptos::ev::focusout, move |_| {
         state.history.update_untracked(History::close_step);
@@ -353,11 +366,13 @@ pub fn App() -> impl IntoView {
                         on:click=move |_| state.redo()>"Redo"</button>
                     <ExampleMenu/>
                     <plot::ProjectFiles/>
+                    <share::ShareButton/>
                     <stage::PresentButton/>
                     <button type="button" class="ghost" data-testid="theme" on:click=toggle_theme>{theme_label}</button>
                 </div>
             </header>
             <NoticeBar/>
+            <div id="share-host"></div>
             <tabs::OutcomeTabs/>
             <main class="workspace" id="main">
                 <div class="column entry">

@@ -2078,3 +2078,151 @@ async fn the_presentation_view_steps_and_builds_up() {
     assert!(errors.is_empty(), "{errors:?}");
     page.close().await;
 }
+
+/// The share link in the panel, once made.
+async fn share_link(page: &Page, other_than: &str) -> String {
+    eventually("a share link", || async {
+        let v = page
+            .js(
+                "const e = document.querySelector(`[data-testid='share-link']`); return e ? e.value : '';",
+                vec![],
+            )
+            .await;
+        v.as_str()
+            .filter(|l| l.contains("#grove1.") && *l != other_than)
+            .map(str::to_owned)
+    })
+    .await
+}
+
+/// The project kept in this browser.
+async fn stored_project(page: &Page) -> Value {
+    let text = page
+        .js("return localStorage.getItem('grove.project');", vec![])
+        .await;
+    serde_json::from_str(text.as_str().unwrap_or("null")).expect("stored JSON")
+}
+
+/// A share link is made in the panel, of the project or of one outcome, with its QR
+/// code; opened in a browser that has work of its own, it shows the shared analysis and
+/// leaves that work as it was, until the visitor keeps a copy (added to their work) or
+/// goes back to it. A damaged or foreign link is refused with a message.
+#[tokio::test]
+async fn a_share_link_opens_without_touching_the_visitors_work() {
+    let page = Page::open().await;
+    page.click("add-outcome").await;
+    page.paste("P\t1\t10\t2\t10\nQ\t2\t12\t3\t12\n").await;
+    page.js(
+        "document.querySelector(`[data-testid='data-input']`).blur();",
+        vec![],
+    )
+    .await;
+    page.click("share").await;
+    let link = share_link(&page, "").await;
+    let status = page.text("share-status").await;
+    assert!(
+        status.starts_with(&format!("{} characters", link.chars().count())),
+        "{status}"
+    );
+    assert_eq!(
+        page.count("qr").await,
+        1,
+        "the example's link fits a QR code"
+    );
+    let qr_file = page.attr("qr-svg", "href").await.unwrap_or_default();
+    assert!(qr_file.starts_with("data:image/svg+xml"));
+    page.click("share-outcome").await;
+    let one = share_link(&page, &link).await;
+    page.screenshot("share-panel").await;
+    page.close().await;
+
+    let visitor = Page::open().await;
+    visitor
+        .paste("Mine\t4\t50\t9\t50\nOurs\t3\t40\t7\t41\n")
+        .await;
+    visitor
+        .js(
+            "document.querySelector(`[data-testid='data-input']`).blur();",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let mine = stored_project(&visitor).await;
+    visitor.client.goto(&link).await.expect("open the link");
+    visitor.reload().await;
+    visitor.wait_for("visit").await;
+    assert_eq!(
+        visitor.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("2")
+    );
+    assert_eq!(visitor.count("outcome-tab").await, 2);
+    let shared_to_plot = visitor
+        .js(
+            "const m = performance.getEntriesByName('grove:shared')[0]; return m ? m.startTime : null;",
+            vec![],
+        )
+        .await;
+    println!("share link → shared analysis in the DOM: {shared_to_plot} ms after navigation");
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    assert_eq!(
+        stored_project(&visitor).await,
+        mine,
+        "a visit saves nothing"
+    );
+    visitor.click("keep-copy").await;
+    eventually("the copy kept", || async {
+        let stored = stored_project(&visitor).await;
+        (stored["outcomes"].as_array().map(Vec::len) == Some(3)).then_some(())
+    })
+    .await;
+    let stored = stored_project(&visitor).await;
+    assert_eq!(stored["outcomes"][0]["rows"][0]["study"], json!("Mine"));
+    assert_eq!(stored["outcomes"][1]["name"], json!("Tuberculosis"));
+    assert_eq!(stored["outcomes"][2]["rows"][1]["study"], json!("Q"));
+    assert_eq!(visitor.count("visit").await, 0);
+    assert_eq!(visitor.js("return location.hash;", vec![]).await, json!(""));
+
+    // The one-outcome link, then back to the visitor's own work.
+    visitor.client.goto(&one).await.expect("open the link");
+    visitor.reload().await;
+    visitor.wait_for("visit").await;
+    assert_eq!(
+        visitor.count("outcome-tab").await,
+        1,
+        "the one outcome of the link"
+    );
+    assert_eq!(
+        visitor.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("2")
+    );
+    visitor.click("leave-visit").await;
+    eventually("own work back", || async {
+        (visitor.count("visit").await == 0).then_some(())
+    })
+    .await;
+    assert_eq!(stored_project(&visitor).await, stored);
+    assert_eq!(visitor.count("outcome-tab").await, 3);
+
+    // Damaged and foreign links: a message, and the work as it was.
+    let base = link.split('#').next().unwrap_or_default().to_owned();
+    for (fragment, says) in [
+        ("#grove1.AAAAAAAA", "could not be opened"),
+        ("#grove9.abc", "newer"),
+        ("#grove1.%%%", "could not be opened"),
+    ] {
+        visitor
+            .client
+            .goto(&format!("{base}{fragment}"))
+            .await
+            .expect("open");
+        visitor.reload().await;
+        let notice = eventually("a notice", || async {
+            (visitor.count("notice").await > 0).then_some(visitor.text("notice").await)
+        })
+        .await;
+        assert!(notice.contains(says), "{fragment}: {notice}");
+        assert_eq!(visitor.count("visit").await, 0);
+        assert_eq!(stored_project(&visitor).await, stored);
+    }
+    visitor.close().await;
+}
