@@ -356,6 +356,20 @@ impl Project {
         }
     }
 
+    /// What a share link of outcome `i` alone carries (the outcome shown when `i` is out
+    /// of range).
+    pub fn outcome_shared(&self, i: usize) -> Shared {
+        let one = Project {
+            active: if i < self.outcomes.len() {
+                i
+            } else {
+                self.active
+            },
+            ..self.clone()
+        };
+        one.to_shared(ShareScope::Outcome)
+    }
+
     /// The project a share link carries.
     pub fn from_shared(shared: Shared) -> Project {
         let outcomes: Vec<Outcome> = shared

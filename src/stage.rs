@@ -66,6 +66,8 @@ pub struct Stage {
     pub slide: usize,
     /// How studies appear.
     pub reveal: Reveal,
+    /// Whether the QR code of the outcome's share link is shown in place of its plot.
+    pub code: bool,
 }
 
 /// The slides of a project whose outcomes analyse `studies[i]` studies each.
@@ -91,7 +93,11 @@ impl Stage {
             .iter()
             .position(|s| s.outcome == outcome)
             .unwrap_or(0);
-        Stage { slide, reveal }
+        Stage {
+            slide,
+            reveal,
+            code: false,
+        }
     }
 
     /// The same place with studies shown the `reveal` way: the same outcome, at its
@@ -107,7 +113,11 @@ impl Stage {
     pub fn step(self, studies: &[usize], by: isize) -> Stage {
         let last = slides(studies, self.reveal).len().saturating_sub(1);
         let slide = self.slide.saturating_add_signed(by).min(last);
-        Stage { slide, ..self }
+        Stage {
+            slide,
+            code: false,
+            ..self
+        }
     }
 }
 
@@ -232,6 +242,30 @@ pub fn plot(
 /// Room a plot keeps right of its graph (the forest layout's end padding).
 const GRAPH_END: f64 = 16.0;
 
+/// A slide's size in pixels: what PowerPoint and Keynote fill.
+pub const SLIDE: (f64, f64) = (1920.0, 1080.0);
+
+/// A slide for a talk, as one SVG document of [`SLIDE`] pixels: the outcome's title, the
+/// headline's two lines, and the plot (laid out for a 1920×1080 screen, [`plot`]) scaled
+/// to the room below them when it needs more. White, like the plot, in every theme.
+pub fn slide_svg(title: &str, headline: [&str; 2], layout: &Layout) -> String {
+    let (w, h) = SLIDE;
+    let margin = 64.0;
+    let top = 250.0;
+    let room = (w - 2.0 * margin, h - top - margin / 2.0);
+    let scale = (room.0 / layout.width).min(room.1 / layout.height).min(1.0);
+    let x = (w - layout.width * scale) / 2.0;
+    let e = forest::escape;
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{font}" fill="#000000"><rect width="100%" height="100%" fill="#ffffff"/><text x="{margin}" y="100" font-size="60" font-weight="bold">{}</text><text x="{margin}" y="175" font-size="46">{}</text><text x="{margin}" y="225" font-size="30" fill="#333333">{}</text><g transform="translate({x:.2} {top}) scale({scale:.5})">{}</g></svg>"##,
+        e(title),
+        e(headline[0]),
+        e(headline[1]),
+        layout.to_svg(),
+        font = e(forest::FONT_FAMILY),
+    )
+}
+
 /// Space the presentation view keeps on each side of the plot (CSS pixels), scroll bar
 /// included.
 pub const STAGE_MARGIN: f64 = 32.0;
@@ -274,6 +308,32 @@ mod tests {
         let all = stage.with_reveal(&studies, Reveal::All);
         assert_eq!(slides(&studies, Reveal::All)[all.slide].outcome, 2);
         assert_eq!(Reveal::All.next().next().next(), Reveal::All);
+    }
+
+    /// A slide is 1920×1080 with the title, the headline and the whole plot inside it.
+    #[test]
+    fn a_slide_holds_title_headline_and_plot() {
+        let project = Project::default();
+        let all = Slide {
+            outcome: 0,
+            shown: None,
+        };
+        let (_, layout) = plot(project.active(), all, Reveal::All, SLIDE.0, SLIDE.1);
+        let svg = slide_svg("Tuberculosis <BCG>", ["RR 0.49", "13 trials"], &layout);
+        assert!(svg.starts_with(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="1920" height="1080""#
+        ));
+        assert!(svg.contains("Tuberculosis &lt;BCG&gt;"));
+        assert!(svg.contains(&layout.to_svg()));
+        let scale: f64 = svg
+            .split("scale(")
+            .nth(1)
+            .and_then(|s| s.split(')').next())
+            .and_then(|s| s.parse().ok())
+            .expect("a scale");
+        assert!(scale > 0.0 && scale <= 1.0);
+        assert!(250.0 + layout.height * scale <= SLIDE.1);
+        assert!(layout.width * scale <= SLIDE.0 - 128.0 + 1e-6);
     }
 
     #[test]

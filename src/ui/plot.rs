@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 pub const PNG_SCALE: f64 = 300.0 / 96.0;
 
 /// A file name made of the outcome's name: letters, digits and dashes.
-fn file_stem(name: &str) -> String {
+pub fn file_stem(name: &str) -> String {
     let stem: String = name
         .chars()
         .map(|c| {

@@ -67,7 +67,7 @@ impl State {
 }
 
 /// The page's address without its fragment.
-fn base_url() -> String {
+pub fn base_url() -> String {
     web_sys::window()
         .and_then(|w| w.location().href().ok())
         .map(|href| href.split('#').next().unwrap_or_default().to_owned())

@@ -8,11 +8,15 @@
 
 use super::State;
 use super::results::{HeadlineText, undefined_headline};
+use super::share;
+use crate::browser::{self, Deflate};
 use crate::project::Project;
 use crate::stage::{self, Reveal, Slide, Stage};
 use grove_core::forest::escape;
+use grove_core::qr::Qr;
 use grove_core::report::Report;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 /// Whether a key press was typed into a field (and so is not a command).
@@ -44,13 +48,51 @@ const STAGE_ID: &str = "grove-stage";
 /// reach it through listeners on the window.
 pub fn keep(state: State) {
     let screen = RwSignal::new(window_size());
+    // The QR code of the outcome's share link, once made (compressing is asynchronous):
+    // the outcome it is for, and its SVG or why there is none.
+    let code = RwSignal::new(None::<(usize, Result<String, String>)>);
+    Effect::new(move |_| {
+        let Some(stage) = state.stage.get().filter(|s| s.code) else {
+            return;
+        };
+        let (outcome, text) = state.project.with(|p| {
+            let studies = p.studies_per_outcome();
+            let outcome = stage::slides(&studies, stage.reveal)
+                .get(stage.slide)
+                .map_or(p.active, |s| s.outcome);
+            (outcome, p.outcome_shared(outcome).to_text())
+        });
+        if code.with_untracked(|c| c.as_ref().map(|c| c.0)) == Some(outcome) {
+            return;
+        }
+        spawn_local(async move {
+            let made = browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    let link = format!(
+                        "{}#{}",
+                        share::base_url(),
+                        grove_core::share::fragment(&bytes)
+                    );
+                    Qr::new(&link)
+                        .map(|q| q.to_svg(8.0, "QR code of this outcome's share link"))
+                        .map_err(|e| e.to_string())
+                });
+            code.set(Some((outcome, made)));
+        });
+    });
     let markup = Memo::new(move |_| {
         let stage = state.stage.get()?;
         let (w, h) = screen.get();
-        state
-            .project
-            .with(|p| slide(p, stage, w, h))
-            .map(|s| s.markup())
+        let mut shown = state.project.with(|p| slide(p, stage, w, h))?;
+        if stage.code {
+            shown.code = Some(code.with(|c| match c {
+                Some((o, made)) if *o == shown.outcome => made.clone(),
+                _ => Err("making the link…".to_owned()),
+            }));
+        }
+        Some(shown.markup())
     });
     Effect::new(move |_| markup.with(|m| show(m.as_deref())));
     let resize = window_event_listener(leptos::ev::resize, move |_| screen.set(window_size()));
@@ -94,6 +136,7 @@ pub fn key(state: State, ev: &web_sys::KeyboardEvent) -> bool {
         "End" => Action::Last,
         "Escape" => Action::Close,
         "b" | "B" => Action::Reveal,
+        "q" | "Q" => Action::Code,
         _ => return false,
     };
     state.act(action);
@@ -174,6 +217,8 @@ fn slide(project: &Project, stage: Stage, width: f64, height: f64) -> Option<Sho
     let outcome = project.outcomes.get(slide.outcome)?;
     let (report, layout) = stage::plot(outcome, slide, stage.reveal, width, height);
     Some(Shown {
+        outcome: slide.outcome,
+        code: None,
         title: outcome.name.clone(),
         place: place(
             slide,
@@ -203,16 +248,22 @@ pub enum Action {
     Reveal,
     /// Leave the presentation.
     Close,
+    /// Show or hide the QR code of the outcome's share link.
+    Code,
+    /// Download the slide as a 1920×1080 PNG.
+    Slide,
 }
 
 impl Action {
-    const ALL: [Action; 6] = [
+    const ALL: [Action; 8] = [
         Action::Previous,
         Action::Next,
         Action::First,
         Action::Last,
         Action::Reveal,
         Action::Close,
+        Action::Code,
+        Action::Slide,
     ];
 
     fn code(self) -> &'static str {
@@ -223,6 +274,8 @@ impl Action {
             Action::Last => "last",
             Action::Reveal => "reveal",
             Action::Close => "close",
+            Action::Code => "code",
+            Action::Slide => "slide",
         }
     }
 
@@ -234,6 +287,10 @@ impl Action {
 /// What one slide shows.
 #[derive(Debug, Clone, PartialEq)]
 struct Shown {
+    /// Index of the outcome.
+    outcome: usize,
+    /// The QR code of its share link, when asked for (or why there is none).
+    code: Option<Result<String, String>>,
     title: String,
     place: String,
     headline: Result<HeadlineText, String>,
@@ -262,14 +319,35 @@ impl Shown {
                 e(label)
             )
         };
+        let body = match &self.code {
+            None => format!(
+                r#"<div class="stage-plot" data-testid="stage-plot">{}</div>"#,
+                self.svg
+            ),
+            Some(Ok(svg)) => format!(
+                r#"<div class="stage-qr" data-testid="stage-qr">{svg}<p>Scan to open this analysis: the data travel in the link itself.</p></div>"#
+            ),
+            Some(Err(why)) => format!(
+                r#"<div class="stage-qr" data-testid="stage-qr"><p>No QR code: {}.</p></div>"#,
+                e(why)
+            ),
+        };
         format!(
-            r#"<header class="stage-top"><h1 id="stage-title" data-testid="stage-title">{}</h1><p class="stage-place" data-testid="stage-place">{}</p></header><div class="stage-headline" data-testid="stage-headline">{headline}</div><div class="stage-plot" data-testid="stage-plot">{}</div><footer class="stage-keys">{}{}{}{}</footer>"#,
+            r#"<header class="stage-top"><h1 id="stage-title" data-testid="stage-title">{}</h1><p class="stage-place" data-testid="stage-place">{}</p></header><div class="stage-headline" data-testid="stage-headline">{headline}</div>{body}<footer class="stage-keys">{}{}{}{}{}{}</footer>"#,
             e(&self.title),
             e(&self.place),
-            self.svg,
             button(Action::Previous, "← Previous"),
             button(Action::Next, "Next →"),
             button(Action::Reveal, &format!("{} (B)", self.reveal.label())),
+            button(
+                Action::Code,
+                if self.code.is_some() {
+                    "Plot (Q)"
+                } else {
+                    "QR code (Q)"
+                }
+            ),
+            button(Action::Slide, "Download slide"),
             button(Action::Close, "Leave (Esc)"),
         )
     }
@@ -302,6 +380,39 @@ impl State {
             .set(Some(Stage::open(&studies, active, Reveal::All)));
     }
 
+    /// Downloads the slide on screen as a 1920×1080 PNG (`stage::slide_svg`).
+    fn download_slide(&self) {
+        let Some(stage) = self.stage.get_untracked() else {
+            return;
+        };
+        let made = self.project.with_untracked(|p| {
+            let studies = p.studies_per_outcome();
+            let slide = *stage::slides(&studies, stage.reveal).get(stage.slide)?;
+            let outcome = p.outcomes.get(slide.outcome)?;
+            let (w, h) = stage::SLIDE;
+            let (report, layout) = stage::plot(outcome, slide, stage.reveal, w, h);
+            let lines = match headline(&report) {
+                Ok(h) => [format!("{} {}{}", h.measure, h.estimate, h.ci), h.sub],
+                Err(why) => [why, String::new()],
+            };
+            let svg = stage::slide_svg(&outcome.name, [&lines[0], &lines[1]], &layout);
+            Some((
+                svg,
+                format!("{}-slide.png", super::plot::file_stem(&outcome.name)),
+            ))
+        });
+        let Some((svg, name)) = made else {
+            return;
+        };
+        let state = *self;
+        let (w, h) = stage::SLIDE;
+        browser::download_png(&svg, w, h, 1.0, &name, move |r| {
+            if let Err(why) = r {
+                state.say(format!("The slide was not made: {why}."), true);
+            }
+        });
+    }
+
     /// Does what a key or button of the presentation view asks.
     pub fn act(&self, action: Action) {
         let el = document().get_element_by_id(STAGE_ID);
@@ -312,6 +423,18 @@ impl State {
         let by = match action {
             Action::Close => {
                 self.stage.set(None);
+                return;
+            }
+            Action::Code => {
+                self.stage.update(|s| {
+                    if let Some(st) = s {
+                        st.code = !st.code;
+                    }
+                });
+                return;
+            }
+            Action::Slide => {
+                self.download_slide();
                 return;
             }
             Action::Next if top + seen < all - 2 => {
@@ -355,6 +478,8 @@ mod tests {
     #[test]
     fn a_slide_escapes_what_the_user_typed_and_names_its_buttons() {
         let shown = Shown {
+            outcome: 0,
+            code: None,
             title: "<b>Deaths</b> & more".to_owned(),
             place: "Outcome 1 of 1".to_owned(),
             headline: Err("No pooled estimate: <none>.".to_owned()),

@@ -47,7 +47,9 @@
 //! | `save-project` / `open-project` | download the project file / file input opening one |
 //! | `notice` | message about files, storage or the clipboard |
 //! | `present` | button opening the presentation view (also the key P) |
-//! | `stage` | the presentation view; inside it `stage-title`, `stage-place` (outcome, build-up step, slide), `stage-headline`, `stage-plot` (its `<svg>`), and the buttons `stage-previous`, `stage-next`, `stage-reveal` (all studies or a build-up), `stage-close` |
+//! | `stage` | the presentation view; inside it `stage-title`, `stage-place` (outcome, build-up step, slide), `stage-headline`, `stage-plot` (its `<svg>`) or `stage-qr` (the QR code of the outcome's link), and the buttons `stage-previous`, `stage-next`, `stage-reveal` (all studies or a build-up), `stage-code` (QR code or plot), `stage-slide` (1920×1080 PNG), `stage-close` |
+//! | `share` / `share-panel` | button opening the share panel / the panel: `share-project` and `share-outcome` (radios), `share-link` (the link), `share-status` (its length, or why there is no QR code), `share-copy`, `qr` (the QR code), `qr-svg` / `qr-png` (its downloads), `share-close` |
+//! | `visit` | bar shown while a shared analysis is on screen, with `keep-copy` and `leave-visit` |
 //! | `examples` | select of built-in examples: `bcg`, `zero-cells`, `subgroups` |
 //! | `theme` | the light/dark theme toggle |
 //! | `outcome-tab` / `add-outcome` / `remove-outcome` / `outcome-name` | outcome tabs and their controls |

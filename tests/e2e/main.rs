@@ -2226,3 +2226,97 @@ async fn a_share_link_opens_without_touching_the_visitors_work() {
     }
     visitor.close().await;
 }
+
+/// Decodes the one QR symbol in a screenshot, as a phone would.
+fn scan(png_path: &std::path::Path) -> String {
+    let decoder = png::Decoder::new(std::fs::File::open(png_path).expect("the screenshot"));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("its pixels");
+    let channels = info.color_type.samples();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let i = (y * w + x) * channels;
+        let px = &buf[i..i + channels.min(3)];
+        (px.iter().map(|&v| u32::from(v)).sum::<u32>() / px.len() as u32) as u8
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR symbol in {}", png_path.display());
+    grids[0].decode().expect("the symbol decodes").1
+}
+
+/// In the presentation view, Q shows the QR code of the outcome's share link: a decoder
+/// reads it from the screen, and the link opens that outcome. "Download slide" makes a
+/// 1920×1080 PNG that carries its resolution.
+#[tokio::test]
+async fn the_presentation_shows_a_qr_code_that_scans_and_downloads_a_slide() {
+    let page = Page::open_viewport(1280, 720).await;
+    page.key("p").await;
+    page.wait_for("stage").await;
+    page.key("q").await;
+    eventually("the QR code", || async {
+        (page
+            .js(
+                "return !!document.querySelector(`[data-testid='stage-qr'] svg`);",
+                vec![],
+            )
+            .await
+            == json!(true))
+        .then_some(())
+    })
+    .await;
+    let shot = page.screenshot_of("stage-qr", "stage-qr").await;
+    let link = scan(&shot);
+    assert!(link.contains("#grove1."), "{link}");
+    // The slide: a PNG of 1920×1080 pixels, its resolution stated.
+    let slide = page
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const click = HTMLAnchorElement.prototype.click;
+             HTMLAnchorElement.prototype.click = function () {
+               HTMLAnchorElement.prototype.click = click;
+               done([this.download, this.href]);
+             };
+             document.querySelector(`[data-testid='stage-slide']`).click();",
+            vec![],
+        )
+        .await
+        .expect("the slide download");
+    assert_eq!(slide[0], json!("tuberculosis-slide.png"));
+    let href = slide[1].as_str().expect("a data URL");
+    let bytes = grove_core::base64::decode(
+        grove_core::base64::STANDARD,
+        href.split_once(",").expect("base64 data").1,
+    )
+    .expect("base64");
+    std::fs::write(
+        workspace_root().join("target/screenshots/slide.png"),
+        &bytes,
+    )
+    .expect("keep the slide");
+    let reader = png::Decoder::new(std::io::Cursor::new(&bytes))
+        .read_info()
+        .expect("a PNG");
+    let info = reader.info();
+    assert_eq!((info.width, info.height), (1920, 1080));
+    assert!(
+        info.pixel_dims.is_some(),
+        "the slide carries its resolution"
+    );
+    page.close().await;
+
+    let visitor = Page::open().await;
+    visitor
+        .client
+        .goto(&link)
+        .await
+        .expect("open the scanned link");
+    visitor.reload().await;
+    visitor.wait_for("visit").await;
+    assert_eq!(
+        visitor.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    visitor.close().await;
+}
