@@ -1963,6 +1963,9 @@ async fn the_presentation_view_is_legible_at_projector_sizes() {
                 "window size"
             );
             let smallest = v[0].as_f64().expect("texts measured");
+            println!(
+                "presentation view at {w}×{h}, {k} trials: smallest plot text {smallest:.1} CSS px"
+            );
             assert!(
                 smallest >= 16.0 - 1e-9,
                 "{w}×{h}, {k} trials: smallest text {smallest} px"
@@ -2134,6 +2137,26 @@ async fn a_share_link_opens_without_touching_the_visitors_work() {
     page.click("share-outcome").await;
     let one = share_link(&page, &link).await;
     page.screenshot("share-panel").await;
+    // Link lengths, and a link too long for a QR code.
+    let mut last = one.clone();
+    for k in [5, 20, 100] {
+        page.paste(&trials(k)).await;
+        last = share_link(&page, &last).await;
+        println!(
+            "share link of one outcome of {k} trials: {} characters",
+            last.chars().count()
+        );
+    }
+    let status = page.text("share-status").await;
+    assert!(status.contains("No QR code"), "{status}");
+    assert_eq!(page.count("qr").await, 0);
+    page.click("share-project").await;
+    share_link(&page, &last).await;
+    let status = page.text("share-status").await;
+    assert!(
+        status.contains("The link of this outcome alone may fit"),
+        "{status}"
+    );
     page.close().await;
 
     let visitor = Page::open().await;
