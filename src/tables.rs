@@ -1,10 +1,12 @@
 //! The read-only result tables as HTML text, made from a [`Report`]: pooled effects,
-//! heterogeneity, per-study results. Plain functions, tested natively; the page puts
-//! their text into place. Every piece of text is escaped.
+//! heterogeneity, per-study results, the rows left out, and the agreement with RevMan.
+//! Plain functions, tested natively; the page puts their text into place. Every piece of
+//! text is escaped.
 
 use grove_core::forest::escape;
 use grove_core::format;
 use grove_core::report::{self, ModelView, Report, natural};
+use grove_core::review::agreement::Agreement;
 use grove_core::rma::{Interval, Model, Undefined};
 use grove_core::{Measure, Tau2Estimator};
 use std::fmt::Write;
@@ -180,6 +182,65 @@ pub fn studies(r: &Report) -> String {
     out
 }
 
+/// The rows and studies left out of the analysis, and why; empty when none is.
+pub fn exclusions(r: &Report) -> String {
+    let list = r.exclusions();
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from(r#"<div class="exclusions" data-testid="exclusions"><h3>Left out</h3><ul>"#);
+    for e in list {
+        let _ = write!(
+            out,
+            "<li>{}</li>",
+            escape(&format!("Row {} ({}): {}", e.row, e.label, e.reason))
+        );
+    }
+    out.push_str("</ul></div>");
+    out
+}
+
+/// For an outcome from a RevMan review: whether Grove reproduces the numbers RevMan
+/// stored for it, and where not.
+pub fn agreement(a: &Agreement) -> String {
+    let agrees = a.agrees();
+    let text = if agrees {
+        format!(
+            "Grove agrees with all {} numbers RevMan 5 stored for this outcome: largest relative difference {:.0e}, chi-square P values within RevMan's own precision (1e-5).",
+            a.checks.len(),
+            a.largest_deviation()
+        )
+    } else {
+        let n = a.disagreements().count();
+        let mut s = format!(
+            "Grove differs from RevMan 5 on {n} of the {} numbers stored for this outcome",
+            a.checks.len()
+        );
+        if let Some(c) = a.disagreements().next() {
+            let grove = c.grove.map_or("none".to_owned(), |g| format!("{g:.6}"));
+            s.push_str(&format!(
+                ", e.g. {}: RevMan {:.6}, Grove {grove}",
+                c.what, c.stored
+            ));
+        }
+        for why in &a.unreproducible {
+            s.push_str(&format!("; {why}"));
+        }
+        s.push_str(". Changed data or settings make Grove's numbers differ from the file's.");
+        s
+    };
+    let (class, mark) = if agrees {
+        ("revman agrees", "✓ Same as RevMan. ")
+    } else {
+        ("revman differs", "≠ Not as in RevMan. ")
+    };
+    format!(
+        r#"<p class="{class}" data-testid="revman-agreement" data-agrees="{agrees}"><strong>{mark}</strong>{}</p>"#,
+        escape(&text)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +289,16 @@ mod tests {
         let one = report("Aronson\t4\t123\t11\t139", common);
         assert!(heterogeneity(&one).contains("not applicable"));
         assert!(!pooled(&one).contains("NaN"));
+    }
+
+    #[test]
+    fn rows_left_out_are_listed_with_their_reason_escaped() {
+        let rows = grove_core::parse::parse("A\t1\t10\t2\t10\n<b>\tx\t10\t2\t10\n").raw_rows();
+        let r = Report::new(&rows, &grove_core::report::ReportOptions::default());
+        let html = exclusions(&r);
+        assert!(html.starts_with(r#"<div class="exclusions" data-testid="exclusions">"#));
+        assert!(html.contains("Row 2 (&lt;b&gt;)"), "{html}");
+        let none = Report::new(&rows[..1], &grove_core::report::ReportOptions::default());
+        assert_eq!(exclusions(&none), "");
     }
 }

@@ -100,40 +100,12 @@ pub fn undefined_headline(why: &impl std::fmt::Display) -> String {
 #[component]
 fn RevManAgreement() -> impl IntoView {
     let state = expect_context::<State>();
-    move || {
-        state.agreement.get().map(|a| {
-            let agrees = a.agrees();
-            let text = if agrees {
-                format!(
-                    "Grove agrees with all {} numbers RevMan 5 stored for this outcome: largest relative difference {:.0e}, chi-square P values within RevMan's own precision (1e-5).",
-                    a.checks.len(),
-                    a.largest_deviation()
-                )
-            } else {
-                let n = a.disagreements().count();
-                let mut s = format!(
-                    "Grove differs from RevMan 5 on {n} of the {} numbers stored for this outcome",
-                    a.checks.len()
-                );
-                if let Some(c) = a.disagreements().next() {
-                    let grove = c.grove.map_or("none".to_owned(), |g| format!("{g:.6}"));
-                    s.push_str(&format!(", e.g. {}: RevMan {:.6}, Grove {grove}", c.what, c.stored));
-                }
-                for why in &a.unreproducible {
-                    s.push_str(&format!("; {why}"));
-                }
-                s.push_str(". Changed data or settings make Grove's numbers differ from the file's.");
-                s
-            };
-            view! {
-                <p class=if agrees { "revman agrees" } else { "revman differs" }
-                    data-testid="revman-agreement" data-agrees=agrees.to_string()>
-                    <strong>{if agrees { "✓ Same as RevMan. " } else { "≠ Not as in RevMan. " }}</strong>
-                    {text}
-                </p>
-            }
-        })
-    }
+    let html = Memo::new(move |_| {
+        state
+            .agreement
+            .with(|a| a.as_ref().map(tables::agreement).unwrap_or_default())
+    });
+    view! { <div inner_html=move || html.get()></div> }
 }
 
 #[component]
@@ -272,20 +244,8 @@ fn Sentence() -> impl IntoView {
 #[component]
 fn Exclusions() -> impl IntoView {
     let state = expect_context::<State>();
-    let list = Memo::new(move |_| state.report.with(|r| r.exclusions()));
-    move || {
-        let list = list.get();
-        (!list.is_empty()).then(|| {
-            view! {
-                <div class="exclusions" data-testid="exclusions">
-                    <h3>"Left out"</h3>
-                    <ul>
-                        {list.into_iter().map(|e| view! { <li>{format!("Row {} ({}): {}", e.row, e.label, e.reason)}</li> }).collect_view()}
-                    </ul>
-                </div>
-            }
-        })
-    }
+    let html = Memo::new(move |_| state.report.with(tables::exclusions));
+    view! { <div inner_html=move || html.get()></div> }
 }
 
 #[component]
