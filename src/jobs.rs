@@ -1,16 +1,29 @@
 //! Work done in a Web Worker built as a WebAssembly module of its own (`grove-worker`,
 //! `src/worker.rs`), so that the page's download does not carry it: reading a RevMan
-//! review, with its XML parser. The worker's files are fetched the first time a review is
-//! opened, and kept by the service worker like the page's own.
+//! review, with its XML parser, and explaining how a number was computed
+//! ([`crate::explain_view`]). The worker's files are fetched the first time one of these
+//! is asked for, and kept by the service worker like the page's own.
 //!
-//! The page sends the file's bytes; the worker answers with the review's outcomes as a
-//! Grove project (JSON), which the page reads with the project reader it has anyway, and
-//! adds with [`Project::add_opened`]. [`read_review`] is the worker's whole job, plain
-//! and tested natively; the rest of this module is the message passing.
+//! For a review the page sends the file's bytes, and the worker answers with the
+//! review's outcomes as a Grove project (JSON), which the page reads with the project
+//! reader it has anyway, and adds with [`Project::add_opened`]. For an explanation the
+//! page sends the outcome as a project and the keys of the numbers; the worker answers
+//! with the panel's markup. [`Job::run`] is the worker's whole work, plain and tested
+//! natively; the rest of this module is the message passing.
 
 use crate::project::Project;
 
-/// What the worker answers about a review.
+/// What the page asks the worker for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Read the RevMan review in these bytes.
+    OpenReview(Vec<u8>),
+    /// Explain the numbers `keys` (see [`crate::explain_view::markup`]) of the active
+    /// outcome of `project` (a project file's JSON).
+    Explain { project: String, keys: String },
+}
+
+/// What the worker answers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// The review's dichotomous outcomes.
@@ -20,8 +33,30 @@ pub enum Reply {
         /// Its outcomes as a project file ([`Project::from_review`]).
         project: String,
     },
-    /// Why it could not be read.
+    /// The explanation panel's markup.
+    Explained(String),
+    /// Why the job could not be done.
     Failed(String),
+}
+
+impl Job {
+    /// Does the job.
+    pub fn run(&self) -> Reply {
+        match self {
+            Job::OpenReview(bytes) => read_review(bytes),
+            Job::Explain { project, keys } => match Project::from_json(project) {
+                Ok(p) => {
+                    let o = p.active();
+                    let report = grove_core::report::Report::new(&o.rows, &o.options);
+                    match crate::explain_view::markup(&report, keys) {
+                        Ok(html) => Reply::Explained(html),
+                        Err(why) => Reply::Failed(why),
+                    }
+                }
+                Err(why) => Reply::Failed(why.to_string()),
+            },
+        }
+    }
 }
 
 /// Reads the RevMan review in `bytes`.
@@ -43,17 +78,17 @@ pub fn read_review(bytes: &[u8]) -> Reply {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{answer, open_review};
+pub use web::{answer, run};
 
-/// Natively (the page's unit tests) there is no worker: the review is read at once.
+/// Natively (the page's unit tests) there is no worker: the job is done at once.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn open_review(bytes: &[u8], done: impl FnOnce(Reply) + 'static) {
-    done(read_review(bytes));
+pub fn run(job: Job, done: impl FnOnce(Reply) + 'static) {
+    done(job.run());
 }
 
 #[cfg(target_arch = "wasm32")]
 mod web {
-    use super::Reply;
+    use super::{Job, Reply};
     use js_sys::{Object, Reflect};
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
@@ -78,6 +113,7 @@ mod web {
                     set("title", title);
                     set("project", project);
                 }
+                Reply::Explained(html) => set("explained", html),
                 Reply::Failed(why) => set("failed", why),
             }
             o.into()
@@ -85,17 +121,57 @@ mod web {
 
         fn from_js(v: &JsValue) -> Reply {
             let get = |k: &str| Reflect::get(v, &k.into()).ok().and_then(|v| v.as_string());
-            match (get("title"), get("project"), get("failed")) {
-                (Some(title), Some(project), None) => Reply::Review { title, project },
-                (_, _, Some(why)) => Reply::Failed(why),
+            match (
+                get("title"),
+                get("project"),
+                get("explained"),
+                get("failed"),
+            ) {
+                (_, _, _, Some(why)) => Reply::Failed(why),
+                (Some(title), Some(project), _, _) => Reply::Review { title, project },
+                (_, _, Some(html), _) => Reply::Explained(html),
                 _ => Reply::Failed("the worker's answer was not understood".to_owned()),
             }
         }
     }
 
-    /// The page's side: reads the review in `bytes` in a new worker and hands `done` its
-    /// answer. The worker is closed once it has answered.
-    pub fn open_review(bytes: &[u8], done: impl FnOnce(Reply) + 'static) {
+    impl Job {
+        fn to_js(&self) -> JsValue {
+            let o = Object::new();
+            let set = |k: &str, v: &JsValue| {
+                let _ = Reflect::set(&o, &k.into(), v);
+            };
+            match self {
+                Job::OpenReview(bytes) => {
+                    set("review", &js_sys::Uint8Array::from(bytes.as_slice()).into())
+                }
+                Job::Explain { project, keys } => {
+                    set("project", &project.into());
+                    set("keys", &keys.into());
+                }
+            }
+            o.into()
+        }
+
+        fn from_js(v: &JsValue) -> Option<Job> {
+            let get = |k: &str| {
+                Reflect::get(v, &k.into())
+                    .ok()
+                    .filter(|v| !v.is_undefined())
+            };
+            if let Some(bytes) = get("review") {
+                return Some(Job::OpenReview(js_sys::Uint8Array::new(&bytes).to_vec()));
+            }
+            Some(Job::Explain {
+                project: get("project")?.as_string()?,
+                keys: get("keys")?.as_string()?,
+            })
+        }
+    }
+
+    /// The page's side: does `job` in a new worker and hands `done` its answer. The
+    /// worker is closed once it has answered.
+    pub fn run(job: Job, done: impl FnOnce(Reply) + 'static) {
         let worker = match web_sys::Worker::new(&worker_url()) {
             Ok(w) => w,
             Err(e) => {
@@ -122,11 +198,10 @@ mod web {
         // The worker says when it is ready: a message sent before its WebAssembly runs
         // would find no one listening.
         let on_message = {
-            let (finish, worker, bytes) = (finish.clone(), worker.clone(), bytes.to_vec());
+            let (finish, worker, job) = (finish.clone(), worker.clone(), job.to_js());
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 if ev.data().as_string().as_deref() == Some(READY) {
-                    let data = js_sys::Uint8Array::from(bytes.as_slice());
-                    if let Err(e) = worker.post_message(&data) {
+                    if let Err(e) = worker.post_message(&job) {
                         web_sys::console::warn_1(&e);
                     }
                 } else {
@@ -136,7 +211,7 @@ mod web {
         };
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
             finish(Reply::Failed(
-                "the file reader stopped (it could not be loaded, or it failed)".to_owned(),
+                "the worker stopped (it could not be loaded, or it failed)".to_owned(),
             ))
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -148,14 +223,17 @@ mod web {
     /// What the worker sends once it listens.
     const READY: &str = "ready";
 
-    /// The worker's side: answers each message (a file's bytes) with [`super::read_review`].
+    /// The worker's side: answers each message (a [`Job`]) with [`Job::run`].
     pub fn answer() {
         let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let reply_to = scope.clone();
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-                let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
-                let _ = reply_to.post_message(&super::read_review(&bytes).to_js());
+                let reply = match Job::from_js(&ev.data()) {
+                    Some(job) => job.run(),
+                    None => Reply::Failed("the page's request was not understood".to_owned()),
+                };
+                let _ = reply_to.post_message(&reply.to_js());
             });
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();

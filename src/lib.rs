@@ -8,6 +8,7 @@
 //! Worker (reading RevMan reviews). No formula lives here.
 
 pub mod browser;
+pub mod explain_view;
 pub mod history;
 pub mod jobs;
 pub mod project;

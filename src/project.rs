@@ -356,6 +356,16 @@ impl Project {
         }
     }
 
+    /// A project of the outcome shown alone.
+    pub fn only_active(&self) -> Project {
+        Project {
+            version: FORMAT_VERSION,
+            outcomes: vec![self.active().clone()],
+            active: 0,
+            unsupported: Vec::new(),
+        }
+    }
+
     /// What a share link of outcome `i` alone carries (the outcome shown when `i` is out
     /// of range).
     pub fn outcome_shared(&self, i: usize) -> Shared {

@@ -29,11 +29,34 @@ fn ci_text(ci: Option<Interval>, f: fn(f64) -> String) -> String {
 }
 
 fn row(out: &mut String, header: &str, cells: &[String]) {
+    let keyed: Vec<(String, String)> = cells.iter().map(|c| (c.clone(), String::new())).collect();
+    explained_row(out, header, &keyed);
+}
+
+/// A row whose cells (text, keys) are buttons opening how their numbers were computed
+/// (keys of `grove_core::explain`, separated by `explain_view::KEY_SEPARATOR`; empty:
+/// plain text).
+fn explained_row(out: &mut String, header: &str, cells: &[(String, String)]) {
     let _ = write!(out, r#"<tr><th scope="row">{}</th>"#, escape(header));
-    for c in cells {
-        let _ = write!(out, "<td>{}</td>", escape(c));
+    for (text, keys) in cells {
+        if keys.is_empty() {
+            let _ = write!(out, "<td>{}</td>", escape(text));
+        } else {
+            let _ = write!(
+                out,
+                r#"<td><button type="button" class="explain" data-explain="{}" title="How was this computed?">{}</button></td>"#,
+                escape(keys),
+                escape(text)
+            );
+        }
     }
     out.push_str("</tr>");
+}
+
+/// The keys of both limits of an interval: `"random ci lower|random ci upper"`.
+fn limits(prefix: &str) -> String {
+    let sep = crate::explain_view::KEY_SEPARATOR;
+    format!("{prefix} lower{sep}{prefix} upper")
 }
 
 fn undefined_row(out: &mut String, header: &str, span: usize, why: &str) {
@@ -55,18 +78,28 @@ pub fn pooled(r: &Report) -> String {
         let name = report::model_name(model);
         match r.overall(model) {
             Ok(f) => {
-                let stat = match f.pooled.df {
-                    Some(df) => format!("t = {} (df {df})", format::stat(f.pooled.stat)),
-                    None => format!("z = {}", format::stat(f.pooled.stat)),
+                let key = match model {
+                    Model::Common => "common",
+                    Model::Random => "random",
                 };
-                row(
+                let (stat, stat_key) = match f.pooled.df {
+                    Some(df) => (
+                        format!("t = {} (df {df})", format::stat(f.pooled.stat)),
+                        "t",
+                    ),
+                    None => (format!("z = {}", format::stat(f.pooled.stat)), "z"),
+                };
+                explained_row(
                     &mut out,
                     name,
                     &[
-                        format::effect(natural(m, f.pooled.estimate)),
-                        interval(m, f.pooled.ci),
-                        stat,
-                        r.p_text(f.pooled.p),
+                        (
+                            format::effect(natural(m, f.pooled.estimate)),
+                            format!("{key} estimate"),
+                        ),
+                        (interval(m, f.pooled.ci), limits(&format!("{key} ci"))),
+                        (stat, format!("{key} {stat_key}")),
+                        (r.p_text(f.pooled.p), format!("{key} p")),
                     ],
                 );
             }
@@ -108,41 +141,56 @@ pub fn heterogeneity(r: &Report) -> String {
     let mut out = String::from(r#"<table class="numbers"><caption>Heterogeneity</caption><tbody>"#);
     if random {
         let estimator = Tau2Estimator::code(r.options.settings.tau2);
-        row(
+        explained_row(
             &mut out,
             &format!("tau² ({estimator})"),
-            &[format::tau2(h.tau2) + &ci_text(h.tau2_ci, format::tau2)],
+            &[(
+                format::tau2(h.tau2) + &ci_text(h.tau2_ci, format::tau2),
+                "tau2".to_owned(),
+            )],
         );
         row(&mut out, "tau", &[format::tau2(h.tau2.max(0.0).sqrt())]);
     }
-    row(
+    let sep = crate::explain_view::KEY_SEPARATOR;
+    explained_row(
         &mut out,
         "Chi² (Q)",
-        &[format!(
-            "{}, df = {} ({})",
-            format::stat(h.q),
-            h.df,
-            r.p_text(h.q_p)
+        &[(
+            format!("{}, df = {} ({})", format::stat(h.q), h.df, r.p_text(h.q_p)),
+            format!("Q{sep}Q p"),
         )],
     );
     let pct = |x: f64| format!("{x:.1}%");
-    row(&mut out, "I²", &[pct(h.i2) + &ci_text(h.i2_ci, pct)]);
-    row(
+    // I² and H² of the random-effects model come from tau²; the common effect's from Q.
+    let of_model = if random { "random " } else { "" };
+    explained_row(
+        &mut out,
+        "I²",
+        &[(pct(h.i2) + &ci_text(h.i2_ci, pct), format!("{of_model}I2"))],
+    );
+    explained_row(
         &mut out,
         "H²",
-        &[format::stat(h.h2) + &ci_text(h.h2_ci, format::stat)],
+        &[(
+            format::stat(h.h2) + &ci_text(h.h2_ci, format::stat),
+            format!("{of_model}H2"),
+        )],
     );
     if random {
         match &f.prediction {
             Some(p) => {
-                let t =
-                    p.t.map(|t| interval(m, t))
-                        .unwrap_or_else(|| "not defined for fewer than 3 trials".to_owned());
-                row(&mut out, "Prediction interval (t, k−2 df)", &[t]);
-                row(
+                let t = match p.t {
+                    Some(t) => (interval(m, t), limits("prediction t")),
+                    None => (
+                        "not defined for fewer than 3 trials".to_owned(),
+                        String::new(),
+                    ),
+                };
+                explained_row(&mut out, "Prediction interval (t, k−2 df)", &[t]);
+                explained_row(
                     &mut out,
                     "Prediction interval (metafor predict)",
-                    &[interval(m, p.normal)],
+                    &[(interval(m, p.normal), limits("prediction"))],
                 );
             }
             None => undefined_row(&mut out, "Prediction interval", 1, "not defined"),
@@ -300,5 +348,50 @@ mod tests {
         assert!(html.contains("Row 2 (&lt;b&gt;)"), "{html}");
         let none = Report::new(&rows[..1], &grove_core::report::ReportOptions::default());
         assert_eq!(exclusions(&none), "");
+    }
+
+    /// Every number the tables offer to explain is explained, for several settings.
+    #[test]
+    fn every_number_offered_is_explained() {
+        use grove_core::report::ReportOptions;
+        use grove_core::{CiMethod, Tau2Estimator};
+        let rows = grove_core::parse::parse(
+            "A\t4\t123\t11\t139\nB\t6\t306\t29\t303\nC\t3\t231\t11\t220\nD\t62\t13598\t248\t12867\n",
+        )
+        .raw_rows();
+        let mut settings = Vec::new();
+        for models in [ModelView::Both, ModelView::Common, ModelView::Random] {
+            for (tau2, ci) in [
+                (Tau2Estimator::RestrictedMaximumLikelihood, CiMethod::Wald),
+                (Tau2Estimator::PauleMandel, CiMethod::HartungKnapp),
+                (Tau2Estimator::DerSimonianLaird, CiMethod::Wald),
+            ] {
+                let mut o = ReportOptions {
+                    models,
+                    ..ReportOptions::default()
+                };
+                o.settings.tau2 = tau2;
+                o.settings.ci = ci;
+                settings.push(o);
+            }
+        }
+        for options in settings {
+            let r = Report::new(&rows, &options);
+            let html = pooled(&r) + &heterogeneity(&r);
+            let keys: Vec<&str> = html
+                .split(r#"data-explain=""#)
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .collect();
+            assert!(keys.len() >= 5, "{keys:?}");
+            for k in keys {
+                assert!(
+                    crate::explain_view::markup(&r, k).is_ok(),
+                    "{k} not explained ({:?}, {:?})",
+                    options.models,
+                    options.settings.tau2
+                );
+            }
+        }
     }
 }

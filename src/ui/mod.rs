@@ -2,6 +2,7 @@
 //! from it through memos ([`State`]); effects only write to the browser's storage.
 
 mod data;
+mod explain;
 mod plot;
 mod results;
 mod settings;
@@ -209,7 +210,7 @@ impl State {
             }
             // A review is read in the worker, which hands back its outcomes as a project.
             self.say(format!("Reading {name}…"), false);
-            jobs::open_review(&bytes, move |reply| match reply {
+            jobs::run(jobs::Job::OpenReview(bytes), move |reply| match reply {
                 jobs::Reply::Review { title, project } => match Project::from_json(&project) {
                     Ok(review) => {
                         let unsupported = review.unsupported.len();
@@ -219,6 +220,7 @@ impl State {
                     Err(why) => self.not_opened(&name, &why.to_string()),
                 },
                 jobs::Reply::Failed(why) => self.not_opened(&name, &why),
+                jobs::Reply::Explained(_) => {}
             });
         });
     }
@@ -335,6 +337,7 @@ pub fn App() -> impl IntoView {
     });
     stage::keep(state);
     share::keep(state);
+    explain::keep(state);
     share::open_link(state);
     // A pause in typing (leaving a field) ends the step under way.
     let _blur = window_event_listener(leptos::ev::focusout, move |_| {

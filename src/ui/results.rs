@@ -21,6 +21,7 @@ pub fn ResultsPanel() -> impl IntoView {
         <Headline/>
         <PooledTable/>
         <Heterogeneity/>
+        <div id="explain-host"></div>
         <Meaning/>
         <Sentence/>
         <Exclusions/>

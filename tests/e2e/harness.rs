@@ -50,6 +50,7 @@
 //! | `stage` | the presentation view; inside it `stage-title`, `stage-place` (outcome, build-up step, slide), `stage-headline`, `stage-plot` (its `<svg>`) or `stage-qr` (the QR code of the outcome's link), and the buttons `stage-previous`, `stage-next`, `stage-reveal` (all studies or a build-up), `stage-code` (QR code or plot), `stage-slide` (1920×1080 PNG), `stage-close` |
 //! | `share` / `share-panel` | button opening the share panel / the panel: `share-project` and `share-outcome` (radios), `share-link` (the link), `share-status` (its length, or why there is no QR code), `share-copy`, `qr` (the QR code), `qr-svg` / `qr-png` (its downloads), `share-close` |
 //! | `visit` | bar shown while a shared analysis is on screen, with `keep-copy` and `leave-visit` |
+//! | `explain-panel` | how a number was computed, opened by a `button.explain` of the results tables (`data-explain` holds the keys): `explained-value` (full precision, analysis scale), `explained-natural` (as shown, for ratios), `explain-close` |
 //! | `examples` | select of built-in examples: `bcg`, `zero-cells`, `subgroups` |
 //! | `theme` | the light/dark theme toggle |
 //! | `outcome-tab` / `add-outcome` / `remove-outcome` / `outcome-name` | outcome tabs and their controls |
@@ -352,15 +353,19 @@ impl Page {
 
     /// Clicks the first element with this testid.
     pub async fn click(&self, testid: &str) {
-        let css = format!("[data-testid='{testid}']");
+        self.click_css(&format!("[data-testid='{testid}']")).await;
+    }
+
+    /// Clicks the first element matching `css`, as a user would.
+    pub async fn click_css(&self, css: &str) {
         let el = self
             .client
-            .find(Locator::Css(&css))
+            .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no {testid}: {e}"));
+            .unwrap_or_else(|e| panic!("no {css}: {e}"));
         el.click()
             .await
-            .unwrap_or_else(|e| panic!("click {testid}: {e}"));
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
         self.settle().await;
     }
 

@@ -2343,3 +2343,75 @@ async fn the_presentation_shows_a_qr_code_that_scans_and_downloads_a_slide() {
     );
     visitor.close().await;
 }
+
+/// A number of the results tables, clicked or reached with Tab and Enter, opens how it was
+/// computed: the formula and the same formula with this analysis's values in MathML, the
+/// result equal to the number the page reports, and for REML the steps it took. The panel
+/// closes when the data change.
+#[tokio::test]
+async fn a_number_explains_how_it_was_computed() {
+    let page = Page::open().await;
+    let tau2 = page
+        .attr("pooled-summary", "data-tau2")
+        .await
+        .expect("tau²");
+    page.click_css("button.explain[data-explain='tau2']").await;
+    let value = eventually("the derivation", || async {
+        let v = page
+            .js(
+                "const o = document.querySelector(`[data-testid='explain-panel'] [data-testid='explained-value']`); return o ? o.textContent : null;",
+                vec![],
+            )
+            .await;
+        v.as_str().map(str::to_owned)
+    })
+    .await;
+    let shown: f64 = value.parse().expect("a number");
+    let reported: f64 = tau2.parse().expect("a number");
+    assert!(
+        (shown - reported).abs() <= 1e-12 * reported.abs(),
+        "{shown} vs {reported}"
+    );
+    let panel = page.text("explain-panel").await;
+    assert!(panel.contains("Fisher scoring, step by step"), "{panel}");
+    assert!(
+        page.js(
+            "return document.querySelectorAll(`[data-testid='explain-panel'] math`).length;",
+            vec![]
+        )
+        .await
+        .as_u64()
+            > Some(1)
+    );
+    page.screenshot("explain-tau2").await;
+    // The pooled estimate, reached from the keyboard: shown as on the page.
+    let estimate = page
+        .client
+        .find(fantoccini::Locator::Css(
+            "button.explain[data-explain='random estimate']",
+        ))
+        .await
+        .expect("the estimate");
+    let on_page = estimate.text().await.expect("its text");
+    estimate.send_keys("\u{E007}").await.expect("Enter");
+    let natural = eventually("the estimate's derivation", || async {
+        let v = page
+            .js(
+                "const o = document.querySelector(`[data-testid='explained-natural']`); return o ? o.textContent : null;",
+                vec![],
+            )
+            .await;
+        v.as_str().map(str::to_owned)
+    })
+    .await;
+    assert_eq!(natural, on_page);
+    // New data: the explanation closes.
+    page.paste("A\t4\t50\t9\t50\nB\t3\t40\t7\t41\n").await;
+    eventually("the panel closed", || async {
+        (page.count("explain-panel").await == 0).then_some(())
+    })
+    .await;
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
+    page.close().await;
+}

@@ -1,0 +1,149 @@
+//! "How was this computed?": the derivations of the numbers a reader asks about
+//! (`grove_core::explain`), as markup the page shows in a panel: the formula and the same
+//! formula with this analysis's values in MathML, which browsers render natively, the
+//! result at full precision, what it means, the reference, and for an iterative
+//! estimate every step it took. Made in the page's worker ([`crate::jobs`]), so that the
+//! derivations cost the page's download nothing.
+
+use grove_core::explain::{self, Derivation, Expr, Iterations};
+use grove_core::forest::escape;
+use grove_core::format;
+use grove_core::report::{Report, natural};
+use grove_core::settings::Measure;
+use std::fmt::Write;
+
+/// Separates the keys in a `data-explain` attribute: one cell may show several numbers
+/// (a confidence interval is two).
+pub const KEY_SEPARATOR: char = '|';
+
+/// The panel for the numbers `keys` (separated by [`KEY_SEPARATOR`]) of `report`'s
+/// analysis, or why they are not explained.
+pub fn markup(report: &Report, keys: &str) -> Result<String, String> {
+    let (all, missing) = explain::explain(report);
+    let wanted: Vec<&str> = keys.split(KEY_SEPARATOR).collect();
+    let found: Vec<&Derivation> = wanted
+        .iter()
+        .filter_map(|k| all.iter().find(|d| d.key == *k))
+        .collect();
+    if found.is_empty() {
+        let why = missing
+            .first()
+            .map_or("this number is not explained yet".to_owned(), |m| {
+                m.0.clone()
+            });
+        return Err(why);
+    }
+    let measure = report.options.settings.measure;
+    let mut out = String::new();
+    for d in found {
+        block(&mut out, d, measure);
+    }
+    Ok(out)
+}
+
+/// Whether the number is an effect on the analysis scale (logs for ratios), which the
+/// page shows on the natural scale.
+fn on_effect_scale(key: &str) -> bool {
+    key.ends_with("estimate")
+        || key.ends_with("ci lower")
+        || key.ends_with("ci upper")
+        || key.ends_with(" yi")
+        || key.starts_with("prediction")
+}
+
+fn number(x: f64) -> String {
+    Expr::Num(x).to_text()
+}
+
+fn block(out: &mut String, d: &Derivation, measure: Measure) {
+    let _ = write!(
+        out,
+        r#"<section class="derivation" data-key="{}"><h4>{}</h4><math display="block">{}</math><math display="block"><mo>=</mo>{}</math><p class="value">= <output data-testid="explained-value">{}</output></p><p>{}</p>"#,
+        escape(&d.key),
+        escape(&d.title),
+        d.formula.to_mathml(),
+        d.substituted.to_mathml(),
+        d.value,
+        escape(&d.meaning),
+    );
+    if measure != Measure::RiskDifference && on_effect_scale(&d.key) {
+        let _ = write!(
+            out,
+            r#"<p>As shown, on the ratio scale: exp({}) = <output data-testid="explained-natural">{}</output></p>"#,
+            number(d.value),
+            format::effect(natural(measure, d.value))
+        );
+    }
+    match &d.iterations {
+        Iterations::None => {}
+        Iterations::Scoring(steps) => {
+            out.push_str(r#"<table class="numbers"><caption>Fisher scoring, step by step</caption><thead><tr><th scope="col">Step</th><th scope="col">τ² before</th><th scope="col">Step</th><th scope="col">τ² after</th></tr></thead><tbody>"#);
+            for (i, s) in steps.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    i + 1,
+                    number(s.tau2),
+                    number(s.step),
+                    number(s.tau2 + s.step)
+                );
+            }
+            out.push_str("</tbody></table>");
+        }
+        Iterations::RootSearch(steps) => {
+            out.push_str(r#"<table class="numbers"><caption>Root search, every τ² tried</caption><thead><tr><th scope="col">Try</th><th scope="col">τ²</th><th scope="col">Q(τ²) − (k − 1)</th></tr></thead><tbody>"#);
+            for (i, s) in steps.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    i + 1,
+                    number(s.tau2),
+                    number(s.excess)
+                );
+            }
+            out.push_str("</tbody></table>");
+        }
+    }
+    let _ = write!(
+        out,
+        r#"<p class="reference">{}</p></section>"#,
+        escape(d.reference)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grove_core::parse;
+    use grove_core::report::ReportOptions;
+
+    fn report() -> Report {
+        let rows =
+            parse::parse("A\t4\t123\t11\t139\nB\t6\t306\t29\t303\nC\t3\t231\t11\t220\n").raw_rows();
+        Report::new(&rows, &ReportOptions::default())
+    }
+
+    /// The panel holds each number asked for, its formulas as MathML and its value at
+    /// full precision, equal to the analysis's.
+    #[test]
+    fn the_panel_shows_the_numbers_asked_for() {
+        let r = report();
+        let html = markup(&r, "random ci lower|random ci upper").expect("explained");
+        assert_eq!(html.matches("<section").count(), 2);
+        assert!(html.contains("<math display=\"block\">"));
+        let fit = r.analysis.random.as_ref().expect("a random-effects fit");
+        assert!(html.contains(&format!(">{}</output>", fit.pooled.ci.lower)));
+        assert!(html.contains(&format!(">{}</output>", fit.pooled.ci.upper)));
+        let shown = grove_core::format::effect(fit.pooled.ci.lower.exp());
+        assert!(html.contains(&format!("explained-natural\">{shown}</output>")));
+        // REML's Fisher scoring shows its steps.
+        let tau2 = markup(&r, "tau2").expect("explained");
+        assert!(tau2.contains("Fisher scoring, step by step"), "{tau2}");
+        assert!(tau2.contains(&format!(">{}</output>", fit.heterogeneity.tau2)));
+    }
+
+    #[test]
+    fn a_number_not_explained_says_why() {
+        assert!(markup(&report(), "no such number").is_err());
+    }
+}
