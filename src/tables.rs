@@ -207,22 +207,31 @@ pub fn studies(r: &Report) -> String {
     );
     let weight = |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
     for (s, result) in r.analysis.studies.iter().enumerate() {
+        // The keys of the trial's own derivations (`grove_core::explain`), by its place
+        // among the studies analysed.
+        let key = |what: &str| format!("study {} {what}", s + 1);
         let (estimate, ci) = match (&result.effect, r.study_effect(s)) {
             (Ok(_), Ok(e)) => (
-                format::effect(e.value),
-                format!("{} to {}", format::effect(e.lower), format::effect(e.upper)),
+                (format::effect(e.value), key("yi")),
+                (
+                    format!("{} to {}", format::effect(e.lower), format::effect(e.upper)),
+                    limits(&key("ci")),
+                ),
             ),
-            (Ok(_), Err(why)) => (why, String::new()),
-            (Err(why), _) => ("Not estimable".to_owned(), why.to_string()),
+            (Ok(_), Err(why)) => ((why, String::new()), (String::new(), String::new())),
+            (Err(why), _) => (
+                ("Not estimable".to_owned(), String::new()),
+                (why.to_string(), String::new()),
+            ),
         };
-        row(
+        explained_row(
             &mut out,
             &r.label(s),
             &[
                 estimate,
                 ci,
-                weight(r.study_weight(s, Model::Common)),
-                weight(r.study_weight(s, Model::Random)),
+                (weight(r.study_weight(s, Model::Common)), String::new()),
+                (weight(r.study_weight(s, Model::Random)), String::new()),
             ],
         );
     }
@@ -377,13 +386,13 @@ mod tests {
         }
         for options in settings {
             let r = Report::new(&rows, &options);
-            let html = pooled(&r) + &heterogeneity(&r);
+            let html = pooled(&r) + &heterogeneity(&r) + &studies(&r);
             let keys: Vec<&str> = html
                 .split(r#"data-explain=""#)
                 .skip(1)
                 .filter_map(|rest| rest.split('"').next())
                 .collect();
-            assert!(keys.len() >= 5, "{keys:?}");
+            assert!(keys.len() >= 5 + 2 * 4, "{keys:?}");
             for k in keys {
                 assert!(
                     crate::explain_view::markup(&r, k).is_ok(),

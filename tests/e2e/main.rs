@@ -2405,6 +2405,26 @@ async fn a_number_explains_how_it_was_computed() {
     })
     .await;
     assert_eq!(natural, on_page);
+    // A trial's own effect, in the per-study table.
+    page.click_css(".study-table summary").await;
+    let trial = page
+        .js(
+            "return document.querySelector(`button.explain[data-explain='study 2 yi']`).textContent;",
+            vec![],
+        )
+        .await;
+    page.click_css("button.explain[data-explain='study 2 yi']")
+        .await;
+    eventually("the trial's derivation", || async {
+        let v = page
+            .js(
+                "const o = document.querySelector(`[data-testid='explain-panel'] [data-testid='explained-natural']`); const h = document.querySelector(`[data-testid='explain-panel'] h4`); return o && h && h.textContent.includes('Ferguson') ? o.textContent : null;",
+                vec![],
+            )
+            .await;
+        (v == trial).then_some(())
+    })
+    .await;
     // New data: the explanation closes.
     page.paste("A\t4\t50\t9\t50\nB\t3\t40\t7\t41\n").await;
     eventually("the panel closed", || async {
