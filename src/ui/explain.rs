@@ -44,7 +44,7 @@ pub fn keep(state: State) {
     // New data, new numbers: an open explanation would be out of date.
     Effect::new(move |first: Option<()>| {
         state.project.track();
-        if first.is_some() {
+        if first.is_some() && panel.with_untracked(Option::is_some) {
             panel.set(None);
         }
     });
