@@ -4,6 +4,7 @@
 use super::State;
 use crate::browser;
 use crate::project::Project;
+use crate::viewport::WHOLE_PLOT_GROUPS;
 use grove_core::forest::{BACKGROUND, FONT_FAMILY, Layout, Shape, TEXT_FILL};
 use leptos::prelude::*;
 use leptos::svg;
@@ -110,8 +111,9 @@ fn ForestSvg() -> impl IntoView {
     // anything is written, so that measuring costs no layout of the new groups.
     let sync = move |svg: &web_sys::SvgElement, all: bool| {
         let width = layout.with_untracked(|l| l.width);
+        // A short plot is drawn whole: measuring it would only force a layout mid-edit.
         let near = extents.with_untracked(|e| {
-            if all {
+            if all || e.len() <= WHOLE_PLOT_GROUPS {
                 vec![true; e.len()]
             } else {
                 measure(svg, width).near(e)
