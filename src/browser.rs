@@ -101,6 +101,16 @@ pub fn copy_text(text: &str, done: impl FnOnce(Result<(), BrowserError>) + 'stat
     err.forget();
 }
 
+/// The `data-action` of the element an event happened on or inside: the code of what a
+/// control of a panel drawn as markup asks for.
+pub fn data_action(event: &web_sys::Event) -> Option<String> {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("[data-action]").ok().flatten())
+        .and_then(|e| e.get_attribute("data-action"))
+}
+
 /// A `data:` URL holding `text`, for download links that need no object URL.
 pub fn data_url(mime: &str, text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 32);

@@ -15,7 +15,6 @@ use grove_core::qr::Qr;
 use grove_core::share::{self, MAX_TEXT_BYTES, Shared};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 /// Side of a QR module in the SVG shown and exported, in CSS pixels.
 const MODULE: f64 = 4.0;
@@ -337,15 +336,8 @@ pub fn keep(state: State) {
             });
         }
     };
-    let action_of = |ev: &web_sys::Event| {
-        ev.target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("[data-action]").ok().flatten())
-            .and_then(|e| e.get_attribute("data-action"))
-            .and_then(|code| Action::from_code(&code))
-    };
     let click = window_event_listener(leptos::ev::click, move |ev| {
-        if let Some(action) = action_of(&ev) {
+        if let Some(action) = browser::data_action(&ev).and_then(|c| Action::from_code(&c)) {
             act(action);
         }
     });

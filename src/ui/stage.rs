@@ -97,13 +97,7 @@ pub fn keep(state: State) {
     Effect::new(move |_| markup.with(|m| show(m.as_deref())));
     let resize = window_event_listener(leptos::ev::resize, move |_| screen.set(window_size()));
     let click = window_event_listener(leptos::ev::click, move |ev| {
-        let action = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("[data-action]").ok().flatten())
-            .and_then(|e| e.get_attribute("data-action"))
-            .and_then(|code| Action::from_code(&code));
-        if let Some(action) = action {
+        if let Some(action) = browser::data_action(&ev).and_then(|c| Action::from_code(&c)) {
             state.act(action);
         }
     });
