@@ -2344,6 +2344,20 @@ async fn the_presentation_shows_a_qr_code_that_scans_and_downloads_a_slide() {
     visitor.close().await;
 }
 
+/// The text of `testid` in the explanation panel, once it is there.
+async fn explained(page: &Page, testid: &str) -> String {
+    eventually(&format!("{testid} in the explanation"), || async {
+        let v = page
+            .js(
+                "const o = document.querySelector(`[data-testid='explain-panel'] [data-testid='${arguments[0]}']`); return o ? o.textContent : null;",
+                vec![json!(testid)],
+            )
+            .await;
+        v.as_str().map(str::to_owned)
+    })
+    .await
+}
+
 /// A number of the results tables, clicked or reached with Tab and Enter, opens how it was
 /// computed: the formula and the same formula with this analysis's values in MathML, the
 /// result equal to the number the page reports, and for REML the steps it took. The panel
@@ -2356,16 +2370,7 @@ async fn a_number_explains_how_it_was_computed() {
         .await
         .expect("tau²");
     page.click_css("button.explain[data-explain='tau2']").await;
-    let value = eventually("the derivation", || async {
-        let v = page
-            .js(
-                "const o = document.querySelector(`[data-testid='explain-panel'] [data-testid='explained-value']`); return o ? o.textContent : null;",
-                vec![],
-            )
-            .await;
-        v.as_str().map(str::to_owned)
-    })
-    .await;
+    let value = explained(&page, "explained-value").await;
     let shown: f64 = value.parse().expect("a number");
     let reported: f64 = tau2.parse().expect("a number");
     assert!(
@@ -2394,16 +2399,7 @@ async fn a_number_explains_how_it_was_computed() {
         .expect("the estimate");
     let on_page = estimate.text().await.expect("its text");
     estimate.send_keys("\u{E007}").await.expect("Enter");
-    let natural = eventually("the estimate's derivation", || async {
-        let v = page
-            .js(
-                "const o = document.querySelector(`[data-testid='explained-natural']`); return o ? o.textContent : null;",
-                vec![],
-            )
-            .await;
-        v.as_str().map(str::to_owned)
-    })
-    .await;
+    let natural = explained(&page, "explained-natural").await;
     assert_eq!(natural, on_page);
     // A trial's own effect, in the per-study table.
     page.click_css(".study-table summary").await;
