@@ -1682,6 +1682,7 @@ fn typed_table(rng: &mut Rng) -> Vec<RawRow> {
             e2: cell(rng),
             n2: cell(rng),
             subgroup: cell(rng),
+            excluded: false,
         })
         .filter(|r| !r.is_blank())
         .collect()

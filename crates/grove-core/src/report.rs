@@ -194,6 +194,19 @@ pub struct Exclusion {
     pub reason: String,
 }
 
+/// A valid row the user switched off ([`RawRow::excluded`]): shown, greyed, with its own
+/// effect, and not pooled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside {
+    /// Table row (0-based).
+    pub row: usize,
+    /// The study as validated.
+    pub study: Study,
+    /// Its effect as it would be on its own: the settings' zero-cell correction applied
+    /// to this study alone (`analysis::analyze` of the one study).
+    pub effect: Result<EffectSize, crate::effect::NotEstimable>,
+}
+
 /// Everything derived from one outcome's rows and options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -207,6 +220,8 @@ pub struct Report {
     pub studies: Vec<Study>,
     /// The analysis of `studies`.
     pub analysis: Analysis,
+    /// Valid rows the user switched off, in table order.
+    pub set_aside: Vec<SetAside>,
     /// The study cell of every row as typed, to name rows left out.
     typed_names: Vec<String>,
     /// For each analysed study, its subgroup and its position in it (so that looking up
@@ -215,23 +230,35 @@ pub struct Report {
 }
 
 impl Report {
-    /// Validates `rows` (blank rows are skipped, rows with problems are left out) and
-    /// analyses the rest. Counts such as `10.000` are read by the convention the whole
+    /// Validates `rows` (blank rows are skipped, rows with problems are left out, valid
+    /// rows the user switched off are set aside) and analyses the rest. Counts such as `10.000` are read by the convention the whole
     /// table shows ([`Evidence::detect`]).
     pub fn new(rows: &[RawRow], options: &ReportOptions) -> Report {
         let evidence = Evidence::detect(rows);
         let mut checked = Vec::with_capacity(rows.len());
         let mut studies = Vec::with_capacity(rows.len());
         let mut row_of_study = Vec::with_capacity(rows.len());
+        let mut set_aside = Vec::new();
         for (i, raw) in rows.iter().enumerate() {
             if raw.is_blank() {
                 checked.push(None);
                 continue;
             }
             let result = raw.validate_with(i + 1, i + 1, evidence);
-            if let Ok(study) = &result {
-                studies.push(study.clone());
-                row_of_study.push(i);
+            match &result {
+                Ok(study) if raw.excluded => set_aside.push(SetAside {
+                    row: i,
+                    study: study.clone(),
+                    effect: analyze(std::slice::from_ref(study), &options.settings)
+                        .studies
+                        .swap_remove(0)
+                        .effect,
+                }),
+                Ok(study) => {
+                    studies.push(study.clone());
+                    row_of_study.push(i);
+                }
+                Err(_) => {}
             }
             checked.push(Some(result));
         }
@@ -250,6 +277,7 @@ impl Report {
             row_of_study,
             studies,
             analysis,
+            set_aside,
             typed_names: rows.iter().map(|r| r.study.trim().to_owned()).collect(),
             subgroup_of,
         }
@@ -291,6 +319,13 @@ impl Report {
                     ),
                 });
             }
+        }
+        for a in &self.set_aside {
+            out.push(Exclusion {
+                row: a.row + 1,
+                label: study_label(&a.study),
+                reason: "excluded by you: shown in grey, not pooled".to_owned(),
+            });
         }
         for (s, result) in self.analysis.studies.iter().enumerate() {
             if let Err(why) = &result.effect {
@@ -415,6 +450,14 @@ impl Report {
         if h.k > 1 {
             let _ = write!(s, "; I² = {}", format::whole_percent(h.i2));
         }
+        if !self.set_aside.is_empty() {
+            let names: Vec<String> = self
+                .set_aside
+                .iter()
+                .map(|a| study_label(&a.study))
+                .collect();
+            let _ = write!(s, "; excluding {}", names.join(", "));
+        }
         s.push(')');
         Ok(s)
     }
@@ -483,6 +526,10 @@ impl Report {
             }
         };
         let mut footer = Vec::new();
+        footer.extend(
+            self.set_aside_note()
+                .map(|n| format!("{n}: shown in grey, not pooled")),
+        );
         let overall_fit = |model| self.overall(model).cloned();
         footer.extend(self.heterogeneity_line(&overall_fit(o.models.primary())));
         for &model in models {
@@ -522,8 +569,26 @@ impl Report {
             "{0},{0} lower 95%,{0} upper 95%,yi,vi,Weight common (%),Weight random (%),Note",
             abbreviation(m)
         );
-        for (i, study) in self.studies.iter().enumerate() {
-            let r = &self.analysis.studies[i];
+        // Analysed and set-aside studies, in table order.
+        let mut order: Vec<(usize, Option<usize>, Option<&SetAside>)> = (0..self.studies.len())
+            .map(|i| (self.row_of_study[i], Some(i), None))
+            .chain(self.set_aside.iter().map(|a| (a.row, None, Some(a))))
+            .collect();
+        crate::sort::by_key(&mut order, |(row, _, _)| *row);
+        for (_, analysed, aside) in order {
+            let (study, effect, weights, note) = match (analysed, aside) {
+                (Some(i), _) => (
+                    &self.studies[i],
+                    &self.analysis.studies[i].effect,
+                    [
+                        self.study_weight(i, Model::Common),
+                        self.study_weight(i, Model::Random),
+                    ],
+                    "",
+                ),
+                (None, Some(a)) => (&a.study, &a.effect, [None, None], "excluded by you"),
+                (None, None) => continue,
+            };
             let t = &study.table;
             let cells = [
                 csv_text(&study.name),
@@ -535,30 +600,31 @@ impl Report {
                 t.n2().to_string(),
             ];
             out.push_str(&cells.join(","));
-            match &r.effect {
+            match effect {
                 Ok(e) => {
                     let ci = e.ci(0.95);
                     let _ = write!(
                         out,
-                        ",{},{},{},{},{},{},{},",
+                        ",{},{},{},{},{},{},{},{note}",
                         csv_num(natural(m, e.yi)),
                         csv_num(natural(m, ci.lower)),
                         csv_num(natural(m, ci.upper)),
                         csv_num(e.yi),
                         csv_num(e.vi),
-                        self.study_weight(i, Model::Common)
-                            .map(csv_num)
-                            .unwrap_or_default(),
-                        self.study_weight(i, Model::Random)
-                            .map(csv_num)
-                            .unwrap_or_default(),
+                        weights[0].map(csv_num).unwrap_or_default(),
+                        weights[1].map(csv_num).unwrap_or_default(),
                     );
                 }
                 Err(why) => {
+                    let why = format!("not estimable: {why}");
                     let _ = write!(
                         out,
                         ",,,,,,,,{}",
-                        csv_text(&format!("not estimable: {why}"))
+                        csv_text(&if note.is_empty() {
+                            why
+                        } else {
+                            format!("{note}; {why}")
+                        })
                     );
                 }
             }
@@ -614,13 +680,25 @@ impl Report {
 
     /// The label of analysed study `s`: name and year.
     pub fn label(&self, s: usize) -> String {
-        match self.studies.get(s) {
-            Some(study) => match study.year {
-                Some(y) if !study.name.contains(&y.to_string()) => format!("{} {y}", study.name),
-                _ => study.name.clone(),
-            },
-            None => String::new(),
-        }
+        self.studies.get(s).map(study_label).unwrap_or_default()
+    }
+
+    /// How many valid trials the user switched off, and their labels: "2 trials
+    /// excluded by you (Rosenthal 1960, Comstock 1974)"; `None` when there are none.
+    pub fn set_aside_note(&self) -> Option<String> {
+        let n = self.set_aside.len();
+        (n > 0).then(|| {
+            let names: Vec<String> = self
+                .set_aside
+                .iter()
+                .map(|a| study_label(&a.study))
+                .collect();
+            format!(
+                "{n} {} excluded by you ({})",
+                if n == 1 { "trial" } else { "trials" },
+                names.join(", ")
+            )
+        })
     }
 
     fn study_row(&self, s: usize) -> StudyRow {
@@ -635,11 +713,44 @@ impl Report {
             marker_weight: weight(self.options.models.primary()),
             weights,
             effect: self.study_effect(s),
+            excluded: false,
         }
     }
 
+    /// A set-aside study's row: greyed, no weight.
+    fn set_aside_row(&self, a: &SetAside) -> StudyRow {
+        let m = self.options.settings.measure;
+        StudyRow {
+            label: study_label(&a.study),
+            events: [a.study.table.ai(), a.study.table.ci()],
+            totals: [a.study.table.n1(), a.study.table.n2()],
+            weights: vec![None; self.options.models.models().len()],
+            marker_weight: None,
+            effect: match &a.effect {
+                Ok(e) => study_estimate(m, e),
+                Err(_) => Err("Not estimable".to_owned()),
+            },
+            excluded: true,
+        }
+    }
+
+    /// The section of `members` (analysed studies) with the set-aside studies of the same
+    /// subgroup (all of them when `heading` is `None`), in table order.
     fn section(&self, heading: Option<String>, members: &[usize]) -> Section {
-        let studies: Vec<StudyRow> = members.iter().map(|&s| self.study_row(s)).collect();
+        let mut rows: Vec<(usize, StudyRow)> = members
+            .iter()
+            .map(|&s| (self.row_of_study[s], self.study_row(s)))
+            .collect();
+        let aside = self.set_aside.iter().filter(|a| match &heading {
+            None => true,
+            Some(h) => a.study.subgroup.as_deref().unwrap_or_default() == h,
+        });
+        let before = rows.len();
+        rows.extend(aside.map(|a| (a.row, self.set_aside_row(a))));
+        if rows.len() > before {
+            crate::sort::by_key(&mut rows, |(row, _)| *row);
+        }
+        let studies: Vec<StudyRow> = rows.into_iter().map(|(_, r)| r).collect();
         // As `u128`, like [`Report::participants`]: the sum can exceed `u64::MAX`.
         let events = members.iter().fold([0_u128; 2], |[a, b], &s| {
             let t = &self.studies[s].table;
@@ -751,8 +862,25 @@ impl Report {
                         .extend(self.overall_effect_line(fit, primary, false));
                     section
                 })
+                .chain(self.set_aside_only_subgroups(&subgroups.groups))
                 .collect(),
         )
+    }
+
+    /// Sections of subgroups whose every valid study was switched off: their studies
+    /// are shown, greyed, with nothing pooled.
+    fn set_aside_only_subgroups(&self, groups: &[crate::subgroup::SubgroupResult]) -> Vec<Section> {
+        let mut names: Vec<&str> = Vec::new();
+        for a in &self.set_aside {
+            let name = a.study.subgroup.as_deref().unwrap_or_default();
+            if !groups.iter().any(|g| g.name == name) && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+            .into_iter()
+            .map(|name| self.section(Some(name.to_owned()), &[]))
+            .collect()
     }
 
     fn heterogeneity_line(&self, fit: &Result<Fit, Undefined>) -> Option<String> {
@@ -860,6 +988,14 @@ impl Report {
             }
         }
         s
+    }
+}
+
+/// A study's label: its name, and its year unless the name already holds it.
+pub fn study_label(study: &Study) -> String {
+    match study.year {
+        Some(y) if !study.name.contains(&y.to_string()) => format!("{} {y}", study.name),
+        _ => study.name.clone(),
     }
 }
 

@@ -31,6 +31,14 @@
 //!   default, so that a link keeps its meaning when defaults change), then one `row` line
 //!   per row with its seven cells as typed: study, year, experimental events and total,
 //!   control events and total, subgroup.
+//!
+//! # Format, version 2
+//!
+//! Version 1 and one more record: a row the user switched off (excluded from the
+//! analysis, shown greyed) is written `excluded` instead of `row`, with the same seven
+//! cells. A link with no such row is written as version 1, so that a Grove that reads
+//! only version 1 still opens it; a version-1 reader refuses a version-2 link as newer
+//! rather than damaged.
 //! - Settings use Grove's own codes, never the names of Rust types: `measure` (`RR OR
 //!   RD`), `method` (`IV MH Peto`), `tau2` (`DL REML PM ML HS SJ HE EB`), `ci` (`z HK`),
 //!   `to` (`only0 all none if0all`), `add` (the increment, a decimal number), `convention`
@@ -71,8 +79,13 @@ pub struct SharedOutcome {
     pub options: ReportOptions,
 }
 
-/// The version of the format written.
-pub const VERSION: u32 = 1;
+/// The newest version of the text this Grove reads and writes. A link is written in the
+/// oldest version that carries it: version 1 unless a row is excluded.
+pub const VERSION: u32 = 2;
+
+/// The version of the envelope (`grove1.` + base64url of DEFLATE), which is not the
+/// version of the text inside it.
+const ENVELOPE: u32 = 1;
 
 /// What a fragment starts with (after `#`).
 pub const PREFIX: &str = "grove1.";
@@ -121,7 +134,13 @@ impl Shared {
     /// The text of the link, before compression.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        line(&mut out, &["grove", &VERSION.to_string()]);
+        let excludes = self
+            .outcomes
+            .iter()
+            .flat_map(|o| &o.rows)
+            .any(|r| r.excluded);
+        let version = if excludes { 2 } else { 1 };
+        line(&mut out, &["grove", &version.to_string()]);
         line(&mut out, &["active", &self.active.to_string()]);
         for o in &self.outcomes {
             let options = &o.options;
@@ -151,7 +170,7 @@ impl Shared {
                 line(
                     &mut out,
                     &[
-                        "row",
+                        if r.excluded { "excluded" } else { "row" },
                         &r.study,
                         &r.year,
                         &r.e1,
@@ -217,7 +236,9 @@ impl Shared {
                     }
                     set.push((key.clone(), value.clone()));
                 }
-                ([tag, study, year, e1, n1, e2, n2, subgroup], Some((_, o, _))) if tag == "row" => {
+                ([tag, study, year, e1, n1, e2, n2, subgroup], Some((_, o, _)))
+                    if tag == "row" || (tag == "excluded" && version >= 2) =>
+                {
                     o.rows.push(RawRow {
                         study: study.clone(),
                         year: year.clone(),
@@ -226,6 +247,7 @@ impl Shared {
                         e2: e2.clone(),
                         n2: n2.clone(),
                         subgroup: subgroup.clone(),
+                        excluded: tag == "excluded",
                     })
                 }
                 _ => return Err(damaged(n, "a record Grove does not write")),
@@ -264,7 +286,7 @@ pub fn compressed(fragment: &str) -> Result<Vec<u8>, ShareError> {
         // A later format announces itself by its number: say so rather than "damaged".
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         if let Ok(v) = digits.parse::<u32>()
-            && v > VERSION
+            && v > ENVELOPE
             && rest[digits.len()..].starts_with('.')
         {
             return Err(ShareError::NewerVersion(v));

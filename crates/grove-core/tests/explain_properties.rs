@@ -21,6 +21,7 @@ fn row() -> impl Strategy<Value = RawRow> {
             e2: e2.to_string(),
             n2: n2.to_string(),
             subgroup: ["", "a", "b"][usize::from(g)].to_owned(),
+            excluded: false,
         })
     })
 }

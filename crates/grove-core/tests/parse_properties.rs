@@ -158,6 +158,7 @@ proptest! {
                 e2: s.table.ci().to_string(),
                 n2: s.table.n2().to_string(),
                 subgroup: s.subgroup.clone().unwrap_or_default(),
+                excluded: false,
             })
             .collect();
         prop_assert_eq!(parse(&to_tsv(&raw)).raw_rows(), raw);
@@ -200,6 +201,7 @@ fn typed_row() -> impl Strategy<Value = RawRow> {
             e2,
             n2,
             subgroup,
+            excluded: false,
         })
 }
 

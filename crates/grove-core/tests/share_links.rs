@@ -68,6 +68,7 @@ fn trials(k: usize) -> SharedOutcome {
             e2: (5 + (i * 53) % 300).to_string(),
             n2: (118 + (i * 1009) % 20000).to_string(),
             subgroup: String::new(),
+            excluded: false,
         })
         .collect();
     SharedOutcome { rows, ..bcg() }
@@ -163,17 +164,22 @@ fn settings_strategy() -> impl Strategy<Value = ReportOptions> {
 }
 
 fn row_strategy() -> impl Strategy<Value = RawRow> {
-    [".*", ".*", ".*", ".*", ".*", ".*", ".*"].prop_map(
-        |[study, year, e1, n1, e2, n2, subgroup]| RawRow {
-            study,
-            year,
-            e1,
-            n1,
-            e2,
-            n2,
-            subgroup,
-        },
+    (
+        [".*", ".*", ".*", ".*", ".*", ".*", ".*"],
+        proptest::bool::weighted(0.2),
     )
+        .prop_map(
+            |([study, year, e1, n1, e2, n2, subgroup], excluded)| RawRow {
+                study,
+                year,
+                e1,
+                n1,
+                e2,
+                n2,
+                subgroup,
+                excluded,
+            },
+        )
 }
 
 proptest! {
@@ -357,4 +363,26 @@ fn setting_codes_read_back() {
     }
     assert_eq!(CiMethod::from_code("knha"), Some(CiMethod::HartungKnapp));
     assert_eq!(Method::from_code("XYZ"), None);
+}
+
+/// A trial switched off travels in the link; a link without one stays version 1, which
+/// every Grove reads, and version 1 knows no `excluded` record.
+#[test]
+fn switched_off_trials_travel_and_raise_the_version_only_when_present() {
+    let plain = Shared {
+        outcomes: vec![trials(4)],
+        active: 0,
+    };
+    assert!(plain.to_text().starts_with("grove\t1\n"));
+    let mut off = plain.clone();
+    off.outcomes[0].rows[1].excluded = true;
+    let text = off.to_text();
+    assert!(text.starts_with("grove\t2\n"), "{text}");
+    assert_eq!(text.matches("\nexcluded\t").count(), 1);
+    assert_eq!(Shared::from_text(&text), Ok(off));
+    let as_v1 = text.replacen("grove\t2", "grove\t1", 1);
+    assert!(matches!(
+        Shared::from_text(&as_v1),
+        Err(ShareError::Damaged(_, _))
+    ));
 }

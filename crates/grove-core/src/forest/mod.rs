@@ -47,7 +47,12 @@ pub struct StudyRow {
     pub marker_weight: Option<f64>,
     /// The effect, or why there is none ("Not estimable").
     pub effect: Result<Estimate, String>,
+    /// Switched off by the user: drawn in grey, its weight column saying [`EXCLUDED`].
+    pub excluded: bool,
 }
+
+/// The weight column of a study the user switched off.
+pub const EXCLUDED: &str = "excluded";
 
 /// A pooled estimate's row (a diamond).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -285,6 +290,8 @@ pub enum Ink {
     Prediction,
     /// Rules and the no-effect line.
     Rule,
+    /// A study the user switched off: text, line and square (4.5:1 on white).
+    Excluded,
 }
 
 impl Ink {
@@ -297,6 +304,7 @@ impl Ink {
             Ink::Pooled => "#000000",
             Ink::Prediction => "#b22222",
             Ink::Rule => "#7f7f7f",
+            Ink::Excluded => "#767676",
         }
     }
 }
@@ -493,8 +501,13 @@ impl<'a> Builder<'a> {
             x += GAP;
         }
         let mut weights = Vec::new();
+        let excluded_w = if studies().any(|s| s.excluded) {
+            w(EXCLUDED, false)
+        } else {
+            0.0
+        };
         for header in &spec.weight_headers {
-            x += w(header, true).max(w("100.0%", true));
+            x += w(header, true).max(w("100.0%", true)).max(excluded_w);
             weights.push(x);
             x += GAP;
         }
@@ -647,6 +660,10 @@ impl<'a> Builder<'a> {
     }
 
     fn label(&mut self, text: &str, bold: bool, indent: f64) {
+        self.label_styled(text, bold, indent, Ink::Text);
+    }
+
+    fn label_styled(&mut self, text: &str, bold: bool, indent: f64, ink: Ink) {
         let max = self.cols.label_width - indent;
         let cut = text::truncate(text, self.o.font_size, bold, max.max(self.o.font_size));
         let y = self.baseline();
@@ -657,7 +674,7 @@ impl<'a> Builder<'a> {
             full: cut.map(|_| text.to_owned()),
             anchor: Anchor::Start,
             bold,
-            ink: Ink::Text,
+            ink,
         });
     }
 
@@ -764,8 +781,14 @@ impl<'a> Builder<'a> {
     }
 
     fn study(&mut self, s: &StudyRow, indent: f64) {
+        // A study switched off is drawn whole, in one grey.
+        let (text_ink, mark_ink) = if s.excluded {
+            (Ink::Excluded, Ink::Excluded)
+        } else {
+            (Ink::Text, Ink::Study)
+        };
         self.layer = Layer::Labels;
-        self.label(&s.label, false, indent);
+        self.label_styled(&s.label, false, indent, text_ink);
         self.layer = Layer::Counts;
         for i in (0..2).filter(|_| self.o.columns == ColumnSet::RevMan) {
             let [ex, tx] = self.cols.arm[i];
@@ -774,19 +797,27 @@ impl<'a> Builder<'a> {
                 &format::count(s.events[i]),
                 Anchor::End,
                 false,
-                Ink::Text,
+                text_ink,
             );
             self.text(
                 tx,
                 &format::count(s.totals[i]),
                 Anchor::End,
                 false,
-                Ink::Text,
+                text_ink,
             );
         }
         self.layer = Layer::Weights;
-        self.weights(&s.weights, false);
-        let ink = if s.effect.is_ok() {
+        if s.excluded {
+            if let Some(&x) = self.cols.weights.first() {
+                self.text(x, EXCLUDED, Anchor::End, false, Ink::Excluded);
+            }
+        } else {
+            self.weights(&s.weights, false);
+        }
+        let ink = if s.excluded {
+            Ink::Excluded
+        } else if s.effect.is_ok() {
             Ink::Text
         } else {
             Ink::Muted
@@ -802,7 +833,8 @@ impl<'a> Builder<'a> {
         self.layer = Layer::Intervals;
         let (marker, arrows) = match &s.effect {
             Ok(e) => {
-                let arrows = self.interval(e.lower, e.upper, Ink::Text, 1.0);
+                let line_ink = if s.excluded { Ink::Excluded } else { Ink::Text };
+                let arrows = self.interval(e.lower, e.upper, line_ink, 1.0);
                 self.layer = Layer::Marks;
                 let marker = match self.axis.position(e.value) {
                     Some(x) => {
@@ -816,7 +848,7 @@ impl<'a> Builder<'a> {
                                 (x + h, yc + h),
                                 (x - h, yc + h),
                             ],
-                            ink: Ink::Study,
+                            ink: mark_ink,
                         });
                         Marker::Square { x, side }
                     }

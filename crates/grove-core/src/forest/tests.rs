@@ -13,6 +13,7 @@ fn study(label: &str, value: f64, lower: f64, upper: f64, weight: f64) -> StudyR
             lower,
             upper,
         }),
+        excluded: false,
     }
 }
 

@@ -82,6 +82,15 @@ pub struct RawRow {
     pub n2: String,
     /// Subgroup label; may be empty.
     pub subgroup: String,
+    /// Switched off by the user (not a cell): the row is validated and shown, greyed,
+    /// but not pooled ([`crate::report::Report`] lists it as excluded by the user).
+    /// Project files that predate it read `false`, and it is written only when set.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub excluded: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One row read from the text: where it was, what was typed, and the study or what is

@@ -339,6 +339,7 @@ fn dichotomous<'a>(
                 e2,
                 n2,
                 subgroup: sub_name.clone(),
+                excluded: false,
             });
             studies.push(StoredStudy {
                 estimable: yes(d, "ESTIMABLE"),

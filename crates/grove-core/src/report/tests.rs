@@ -397,3 +397,125 @@ fn exports_read_as_the_tools_that_open_them_expect() {
     assert!(weights.iter().all(|w| !w.starts_with('-')), "{weights:?}");
     assert_eq!(format::percent(-0.0), "0.0%");
 }
+
+/// A trial switched off is not pooled: the analysis is that of the other rows, to the
+/// last bit, and the trial is still shown, greyed, where it was.
+#[test]
+fn a_trial_switched_off_is_shown_greyed_and_not_pooled() {
+    let rows = without_subgroups(bcg_rows());
+    let mut switched = rows.clone();
+    switched[2].excluded = true;
+    switched[7].excluded = true;
+    let mut removed = rows.clone();
+    removed.remove(7);
+    removed.remove(2);
+    let options = ReportOptions::default();
+    let off = Report::new(&switched, &options);
+    let gone = Report::new(&removed, &options);
+    assert_eq!(off.analysis, gone.analysis);
+    assert_eq!(off.headline(), gone.headline());
+    assert_eq!(off.row_of_study.len(), 11);
+    assert_eq!(
+        off.set_aside.iter().map(|a| a.row).collect::<Vec<_>>(),
+        [2, 7]
+    );
+    // Its own effect, as on its own.
+    let alone = Report::new(&rows[2..3], &options);
+    assert_eq!(
+        off.set_aside[0].effect.as_ref().map(|e| e.yi),
+        alone.analysis.studies[0].effect.as_ref().map(|e| e.yi)
+    );
+
+    let spec = off.forest();
+    let studies = &spec.sections[0].studies;
+    assert_eq!(studies.len(), 13, "every trial is on the plot");
+    let labels: Vec<&str> = studies.iter().map(|s| s.label.as_str()).collect();
+    let all = Report::new(&rows, &options).forest();
+    let all_labels: Vec<&str> = all.sections[0]
+        .studies
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect();
+    assert_eq!(labels, all_labels, "in table order");
+    for (i, s) in studies.iter().enumerate() {
+        assert_eq!(s.excluded, i == 2 || i == 7, "{i}");
+        if s.excluded {
+            assert!(s.weights.iter().all(Option::is_none) && s.marker_weight.is_none());
+            assert_eq!(s.effect, all.sections[0].studies[i].effect);
+        }
+    }
+    let note = off.set_aside_note().expect("a note");
+    assert!(note.starts_with("2 trials excluded by you ("), "{note}");
+    assert!(
+        spec.footer.iter().any(|l| l.starts_with(&note)),
+        "{:?}",
+        spec.footer
+    );
+    assert!(off.sentence().expect("pooled").contains("; excluding "));
+    let exclusions = off.exclusions();
+    assert_eq!(exclusions.iter().map(|e| e.row).collect::<Vec<_>>(), [3, 8]);
+    assert!(exclusions[0].reason.starts_with("excluded by you"));
+
+    // The CSV keeps every trial, in table order, the switched-off ones without weight.
+    let csv = off.csv();
+    let lines: Vec<&str> = csv.lines().skip(1).take(13).collect();
+    assert!(lines[2].ends_with(",,,excluded by you"), "{}", lines[2]);
+    assert!(!lines[3].contains("excluded"));
+
+    // The plot draws it in grey, with "excluded" in the weight column.
+    let layout = crate::forest::layout(&spec, &crate::forest::PlotOptions::default());
+    let svg = layout.to_svg();
+    assert_eq!(svg.matches(">excluded<").count(), 2, "{svg}");
+    assert!(svg.contains(crate::forest::Ink::Excluded.hex()));
+    assert!(Report::new(&rows, &options).set_aside_note().is_none());
+}
+
+/// A subgroup whose trials are all switched off is still shown, with nothing pooled,
+/// and a switched-off row with problems keeps them.
+#[test]
+fn a_subgroup_switched_off_whole_is_shown_without_a_pooled_row() {
+    let mut rows = bcg_rows();
+    let first = rows[0].subgroup.clone();
+    for r in rows.iter_mut().filter(|r| r.subgroup == first) {
+        r.excluded = true;
+    }
+    let report = Report::new(&rows, &ReportOptions::default());
+    let spec = report.forest();
+    let section = spec
+        .sections
+        .iter()
+        .find(|s| s.heading.as_deref() == Some(first.as_str()))
+        .expect("the subgroup is shown");
+    assert!(section.pooled.is_empty() && section.total_events.is_none());
+    assert!(section.studies.iter().all(|s| s.excluded));
+
+    let mut bad = without_subgroups(bcg_rows());
+    bad[0].e1 = "x".into();
+    bad[0].excluded = true;
+    let report = Report::new(&bad, &ReportOptions::default());
+    assert!(report.row_has_problems(0));
+    assert!(report.set_aside.is_empty());
+}
+
+/// A project file written before the toggle existed reads every row as included, and
+/// an included row is written without the field.
+#[test]
+fn the_toggle_is_stored_only_when_set() {
+    let row: RawRow = serde_json::from_str(
+        r#"{"study":"A","year":"","e1":"1","n1":"2","e2":"1","n2":"2","subgroup":""}"#,
+    )
+    .expect("an old row reads");
+    assert!(!row.excluded);
+    assert!(
+        !serde_json::to_string(&row)
+            .expect("json")
+            .contains("excluded")
+    );
+    let off = RawRow {
+        excluded: true,
+        ..row
+    };
+    let text = serde_json::to_string(&off).expect("json");
+    assert!(text.contains(r#""excluded":true"#));
+    assert_eq!(serde_json::from_str::<RawRow>(&text).expect("reads"), off);
+}
