@@ -8,6 +8,7 @@
 //! - one edit → results and plot updated (budgets 16 ms at 50 studies, 100 ms at 1,000):
 //!   from dispatching `input` on a table cell to the end of the work it triggers, layout
 //!   included; the median and the worst of 15 edits;
+//! - switching the first trial off and on (budget 16 ms at 50 studies), the same way;
 //! - pasting 1,000 rows → table, results and plot on screen (budget 300 ms), the same way;
 //! - a reload with those 1,000 rows stored → the plot in the DOM (budget 500 ms).
 
@@ -122,46 +123,70 @@ async fn main() {
     }
     for k in [50usize, 1000] {
         page.paste(&studies(k)).await;
-        let timings = page
-            .client
-            .execute_async(
-                "const [edits, done] = [arguments[0], arguments[arguments.length - 1]];
-                 const cell = document.querySelector(`input[aria-label='Row 1, Experimental events']`);
-                 const times = [];
-                 const step = (i) => {
-                   if (i === edits) { done(times); return; }
-                   const t0 = performance.now();
-                   cell.value = String(3 + (i % 5));
-                   cell.dispatchEvent(new Event('input', {bubbles: true}));
-                   // Reactive updates run as microtasks; a task queued now runs after them.
-                   setTimeout(() => {
-                     document.body.getBoundingClientRect();
-                     times.push(performance.now() - t0);
-                     requestAnimationFrame(() => step(i + 1));
-                   }, 0);
-                 };
-                 step(0);",
-                vec![json!(EDITS)],
-            )
-            .await
-            .expect("timed edits");
-        let mut t: Vec<f64> = timings
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_f64())
-            .collect();
-        t.sort_by(f64::total_cmp);
         let k_shown = page
             .attr("pooled-summary", "data-k")
             .await
             .unwrap_or_default();
-        println!(
-            "one edit at {k} studies (k shown: {k_shown}): median {:.1} ms, worst {:.1} ms over {} edits",
-            t.get(t.len() / 2).copied().unwrap_or(f64::NAN),
-            t.last().copied().unwrap_or(f64::NAN),
-            t.len()
-        );
+        // Typing a count into the first row.
+        let t = timed(
+            &page,
+            "const cell = document.querySelector(`input[aria-label='Row 1, Experimental events']`);
+             cell.value = String(3 + (i % 5));
+             cell.dispatchEvent(new Event('input', {bubbles: true}));",
+        )
+        .await;
+        report(&format!("one edit at {k} studies (k shown: {k_shown})"), &t);
+        // Switching the first trial off and on.
+        let t = timed(
+            &page,
+            "document.querySelector(`[data-testid='include-row']`).click();",
+        )
+        .await;
+        report(&format!("one trial switched off or on at {k} studies"), &t);
     }
     page.close().await;
+}
+
+/// Runs `action` (JavaScript with the step number `i`) [`EDITS`] times, one per frame,
+/// and returns how long each took until the page had laid out the result, sorted.
+async fn timed(page: &Page, action: &str) -> Vec<f64> {
+    let script = format!(
+        "const [edits, done] = [arguments[0], arguments[arguments.length - 1]];
+         const times = [];
+         const step = (i) => {{
+           if (i === edits) {{ done(times); return; }}
+           const t0 = performance.now();
+           {action}
+           // Reactive updates run as microtasks; a task queued now runs after them.
+           setTimeout(() => {{
+             document.body.getBoundingClientRect();
+             times.push(performance.now() - t0);
+             requestAnimationFrame(() => step(i + 1));
+           }}, 0);
+         }};
+         step(0);"
+    );
+    let timings = page
+        .client
+        .execute_async(&script, vec![json!(EDITS)])
+        .await
+        .expect("timed steps");
+    let mut t: Vec<f64> = timings
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t
+}
+
+/// Prints the median and the worst of sorted timings.
+fn report(what: &str, t: &[f64]) {
+    println!(
+        "{what}: median {:.1} ms, worst {:.1} ms over {} steps",
+        t.get(t.len() / 2).copied().unwrap_or(f64::NAN),
+        t.last().copied().unwrap_or(f64::NAN),
+        t.len()
+    );
 }

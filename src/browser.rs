@@ -111,6 +111,14 @@ pub fn data_action(event: &web_sys::Event) -> Option<String> {
         .and_then(|e| e.get_attribute("data-action"))
 }
 
+/// The `name` of the form control an event came from.
+pub fn target_name(event: &web_sys::Event) -> Option<String> {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.get_attribute("name"))
+}
+
 /// A `data:` URL holding `text`, for download links that need no object URL.
 pub fn data_url(mime: &str, text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 32);

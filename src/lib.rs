@@ -4,7 +4,7 @@
 //! and [`history`] the steps to undo and redo;
 //! [`ui`] shows it and what the engine derives from it; [`browser`] talks to storage,
 //! clipboard and files; [`viewport`] decides which rows of a long table are drawn, and
-//! [`stage`] what the presentation view shows; [`jobs`] is the work done in a Web
+//! [`stage`] what the presentation view shows, [`settings_view`] the settings panel; [`jobs`] is the work done in a Web
 //! Worker (reading RevMan reviews). No formula lives here.
 
 pub mod browser;
@@ -12,6 +12,7 @@ pub mod explain_view;
 pub mod history;
 pub mod jobs;
 pub mod project;
+pub mod settings_view;
 pub mod stage;
 pub mod tables;
 pub mod ui;

@@ -667,6 +667,14 @@ impl Outcome {
         }
     }
 
+    /// Switches a row off (it stays in the table and on the plot, greyed, and is not
+    /// pooled) or back on.
+    pub fn toggle_row(&mut self, row: usize) {
+        if let Some(r) = self.rows.get_mut(row) {
+            r.excluded = !r.excluded;
+        }
+    }
+
     /// Moves a row up (`-1`) or down (`+1`).
     pub fn move_row(&mut self, row: usize, up: bool) {
         let other = if up {
@@ -720,6 +728,27 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_row_switched_off_is_kept_saved_and_switched_back_on() {
+        let mut p = Project::default();
+        let rows = p.active().rows.clone();
+        p.active_mut().toggle_row(1);
+        assert!(p.active().rows[1].excluded);
+        let report = Report::new(&p.active().rows, &p.active().options);
+        assert_eq!(report.set_aside.len(), 1);
+        assert_eq!(report.studies.len(), rows.len() - 1);
+        let back = Project::from_json(&p.to_json()).expect("reads");
+        assert_eq!(back, p, "the toggle is saved with the project");
+        p.active_mut().toggle_row(1);
+        assert_eq!(p.active().rows, rows);
+        p.active_mut().toggle_row(999);
+        assert_eq!(
+            p.active().rows,
+            rows,
+            "a row that does not exist changes nothing"
+        );
+    }
 
     #[test]
     fn the_default_project_is_the_bcg_example() {

@@ -249,6 +249,7 @@ fn DataRow(row: usize) -> impl IntoView {
         })
     });
     let excluded = move || problems.with(|p| !p.is_empty());
+    let switched_off = move || raw.with(|r| r.excluded);
     let cells = COLUMNS
         .iter()
         .map(|&(column, class)| {
@@ -297,8 +298,15 @@ fn DataRow(row: usize) -> impl IntoView {
     };
     let n = row + 1;
     view! {
-        <tr class:excluded=excluded data-testid="data-row" aria-rowindex=(row + 3).to_string()>
-            <th scope="row">{row + 1}</th>
+        <tr class:excluded=excluded class:off=switched_off data-testid="data-row" aria-rowindex=(row + 3).to_string()>
+            <th scope="row">
+                <label title="Included in the analysis; clear to switch the trial off (it stays on the plot, greyed)">
+                    <input type="checkbox" data-testid="include-row" aria-label=format!("Include row {n} in the analysis")
+                        prop:checked=move || !switched_off()
+                        on:change=move |_| edit(|o, r| o.toggle_row(r), None)/>
+                    {n}
+                </label>
+            </th>
             {cells}
             <td class="row-actions">
                 <button type="button" class="icon" aria-label=format!("Move row {n} up")

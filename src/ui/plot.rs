@@ -96,7 +96,8 @@ pub fn PlotPanel() -> impl IntoView {
 /// piece, which the browser parses at once.
 #[component]
 fn ForestSvg() -> impl IntoView {
-    let layout = expect_context::<State>().layout;
+    let state = expect_context::<State>();
+    let layout = state.layout;
     let root = Memo::new(move |_| layout.with(Layout::root));
     let root_attr = move |name: &'static str| {
         move || root.with(|r| r.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
@@ -145,8 +146,32 @@ fn ForestSvg() -> impl IntoView {
         window_event_listener(leptos::ev::beforeprint, move |_| follow(true)),
     ];
     on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
+    // A click on a study's name switches it off or on; the pointer says so.
+    let study_at = move |ev: &web_sys::MouseEvent| {
+        let svg = plot.get_untracked()?;
+        let rect = svg.get_bounding_client_rect();
+        let scale = rect.width() / layout.with_untracked(|l| l.width);
+        let x = (f64::from(ev.client_x()) - rect.left()) / scale;
+        let y = (f64::from(ev.client_y()) - rect.top()) / scale;
+        layout.with_untracked(|l| l.study_at(x, y))
+    };
     svg::svg()
         .node_ref(plot)
+        .on(leptos::ev::click, move |ev| {
+            if let Some(row) = study_at(&ev) {
+                state.change(super::Edit::Step, |p| p.active_mut().toggle_row(row));
+            }
+        })
+        .on(leptos::ev::mousemove, move |ev| {
+            if let Some(svg) = plot.get_untracked() {
+                let cursor = if study_at(&ev).is_some() {
+                    "pointer"
+                } else {
+                    ""
+                };
+                let _ = svg.style().set_property("cursor", cursor);
+            }
+        })
         .attr("data-testid", "forest-plot")
         .attr("version", "1.1")
         .attr("width", root_attr("width"))

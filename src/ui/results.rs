@@ -44,7 +44,8 @@ fn Headline() -> impl IntoView {
             data-ci-upper=move || headline.get().ok().and_then(|h| full(h.ci_upper))
             data-i2=move || headline.get().ok().and_then(|h| full(h.i2))
             data-tau2=move || headline.get().ok().and_then(|h| full(h.tau2))
-            data-k=move || headline.get().ok().map(|h| h.k.to_string())>
+            data-k=move || headline.get().ok().map(|h| h.k.to_string())
+            data-excluded=move || headline.get().ok().map(|h| h.set_aside.to_string())>
             {move || match headline.get().map(|h| HeadlineText::new(&h, measure.get(), p_style.get())) {
                 Ok(h) => view! {
                     <p class="big">
@@ -81,11 +82,15 @@ impl HeadlineText {
                 format::effect(h.ci_upper)
             ),
             sub: format!(
-                "{}; {}; {} trial{}",
+                "{}; {}; {} trial{}{}",
                 report::model_name(h.model),
                 format::p_value_in(p_style, h.p),
                 h.k,
-                if h.k == 1 { "" } else { "s" }
+                if h.k == 1 { "" } else { "s" },
+                match h.set_aside {
+                    0 => String::new(),
+                    n => format!(", {n} excluded by you"),
+                }
             ),
         }
     }

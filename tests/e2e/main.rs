@@ -1371,7 +1371,7 @@ async fn every_destructive_action_can_be_undone_and_redone() {
     assert_eq!(page.count("outcome-tab").await, 1);
     // Typing in a cell is one step.
     page.js(
-        "const e = document.querySelector(`[data-testid='data-row'] input`); for (const v of ['X', 'XY', 'XYZ']) { e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+        "const e = document.querySelector(`[data-testid='data-row'] td input`); for (const v of ['X', 'XY', 'XYZ']) { e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); }",
         vec![],
     )
     .await;
@@ -1379,7 +1379,7 @@ async fn every_destructive_action_can_be_undone_and_redone() {
     page.click("undo").await;
     assert_eq!(
         page.js(
-            "return document.querySelector(`[data-testid='data-row'] input`).value;",
+            "return document.querySelector(`[data-testid='data-row'] td input`).value;",
             vec![]
         )
         .await,
@@ -2429,5 +2429,114 @@ async fn a_number_explains_how_it_was_computed() {
     .await;
     let errors = page.console_errors().await;
     assert!(errors.is_empty(), "{errors:?}");
+    page.close().await;
+}
+
+/// Whether the plot on screen and the exported file hold `text`.
+async fn plot_and_export_hold(page: &Page, text: &str) -> (bool, bool) {
+    let shown = page
+        .js(
+            "return document.querySelector(`[data-testid='forest-plot']`).textContent.includes(arguments[0]);",
+            vec![json!(text)],
+        )
+        .await;
+    let svg = exported_svg(page).await;
+    let texts: Vec<String> = serde_json::from_value(svg["texts"].clone()).expect("texts");
+    (shown == json!(true), texts.iter().any(|t| t.contains(text)))
+}
+
+#[tokio::test]
+async fn a_trial_switched_off_stays_greyed_on_the_plot_and_comes_back() {
+    let page = Page::open().await;
+    let all = page.summary_number("data-estimate").await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    assert_eq!(
+        page.attr("pooled-summary", "data-excluded")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    // Off, in the table.
+    page.click_css("[data-testid='include-row']").await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("12")
+    );
+    assert_eq!(
+        page.attr("pooled-summary", "data-excluded")
+            .await
+            .as_deref(),
+        Some("1")
+    );
+    assert_ne!(page.summary_number("data-estimate").await, all);
+    assert!(
+        page.text("pooled-summary")
+            .await
+            .contains("1 excluded by you")
+    );
+    assert!(
+        page.text("sentence")
+            .await
+            .contains("excluding Aronson 1948")
+    );
+    assert_eq!(
+        plot_and_export_hold(&page, "1 trial excluded by you (Aronson 1948)").await,
+        (true, true),
+        "the plot's footer names it, on screen and in the file"
+    );
+    let grey = page
+        .js(
+            "return [...document.querySelectorAll(`[data-testid='forest-plot'] text`)]
+               .filter(t => t.textContent === 'excluded' || t.textContent.startsWith('Aronson'))
+               .map(t => t.getAttribute('fill'));",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        grey,
+        json!(["#767676", "#767676"]),
+        "its label and weight are grey"
+    );
+    // Kept with the project.
+    page.reload().await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("12")
+    );
+    let checked = page
+        .js(
+            "return document.querySelector(`[data-testid='include-row']`).checked;",
+            vec![],
+        )
+        .await;
+    assert_eq!(checked, json!(false));
+    // On again, by a click on its name on the plot.
+    page.js(
+        "[...document.querySelectorAll(`[data-testid='forest-plot'] text`)]
+           .find(t => t.textContent.startsWith('Aronson')).setAttribute('data-probe', 'name');",
+        vec![],
+    )
+    .await;
+    page.click_css("[data-probe='name']").await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    assert_eq!(page.summary_number("data-estimate").await, all);
+    assert_eq!(
+        plot_and_export_hold(&page, "excluded").await,
+        (false, false),
+        "nothing is marked once it is back"
+    );
+    // A click elsewhere on the plot changes nothing.
+    page.click_css("[data-testid='forest-plot'] polygon").await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("13")
+    );
+    assert!(page.console_errors().await.is_empty());
     page.close().await;
 }

@@ -57,6 +57,9 @@ pub(crate) struct Args {
     /// Also write the forest plot, as the web page draws it, to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     svg: Option<PathBuf>,
+    /// Write the L'Abbé plot (control against experimental event risk) as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    labbe: Option<PathBuf>,
 }
 
 impl Args {
@@ -135,8 +138,10 @@ pub(crate) fn run(args: &Args, output: Printed) -> ExitCode {
 }
 
 fn analyse(args: &Args, output: Printed) -> Result<(), String> {
-    if output == Printed::Derivations && (args.json || args.svg.is_some() || args.link.is_some()) {
-        return Err("grove explain prints derivations only; --json, --svg and --link belong to grove analyze".to_owned());
+    if output == Printed::Derivations
+        && (args.json || args.svg.is_some() || args.labbe.is_some() || args.link.is_some())
+    {
+        return Err("grove explain prints derivations only; --json, --svg, --labbe and --link belong to grove analyze".to_owned());
     }
     let argument = args.file.to_string_lossy();
     let bytes = if crate::share::is_link(&argument) {
@@ -247,6 +252,11 @@ fn analyse(args: &Args, output: Printed) -> Result<(), String> {
             out!("\nNot explained: {}.", m.0);
         }
         return Ok(());
+    }
+    if let Some(path) = &args.labbe {
+        let spec = grove_core::plot::labbe::LabbeSpec::new(&report);
+        let svg = grove_core::plot::labbe::layout(&spec, &Default::default()).to_svg();
+        std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.svg {
         let svg = forest::layout(&report.forest(), &PlotOptions::default()).to_svg();

@@ -16,13 +16,13 @@ pub mod diagnostics;
 pub mod dist;
 pub mod effect;
 pub mod explain;
-pub mod forest;
 pub mod format;
 pub mod grade;
 pub mod interpret;
 pub mod mh;
 pub mod parse;
 pub mod peto;
+pub mod plot;
 pub mod png;
 pub mod qr;
 pub mod report;
@@ -37,6 +37,7 @@ pub mod subgroup;
 pub mod table;
 pub mod validate;
 
+pub use plot::forest;
 pub use settings::{
     CiMethod, Convention, CorrectionScope, Measure, Method, Settings, SettingsError, Tau2Estimator,
     ZeroCellCorrection,

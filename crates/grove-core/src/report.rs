@@ -126,6 +126,46 @@ impl Totals {
     }
 }
 
+impl crate::settings::Choice for ModelView {
+    const CHOICES: &'static [Self] = &ModelView::ALL;
+    fn code(self) -> &'static str {
+        ModelView::code(self)
+    }
+    fn label(self) -> &'static str {
+        match self {
+            ModelView::Common => "Common effect",
+            ModelView::Random => "Random effects",
+            ModelView::Both => "Both",
+        }
+    }
+    fn explanation(self) -> &'static str {
+        match self {
+            ModelView::Common => "Assumes every trial estimates one and the same true effect.",
+            ModelView::Random => {
+                "Lets the true effect differ between trials; tau² is the variance of those \
+                 true effects."
+            }
+            ModelView::Both => {
+                "Shows the common-effect and the random-effects results together; the \
+                 random-effects one is the headline."
+            }
+        }
+    }
+}
+
+impl crate::settings::Choice for Totals {
+    const CHOICES: &'static [Self] = &Totals::ALL;
+    fn code(self) -> &'static str {
+        Totals::code(self)
+    }
+    fn label(self) -> &'static str {
+        Totals::label(self)
+    }
+    fn explanation(self) -> &'static str {
+        Totals::explanation(self)
+    }
+}
+
 /// Which pooled results an outcome shows (RevMan's `TOTALS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Totals {
@@ -181,6 +221,8 @@ pub struct Headline {
     pub tau2: f64,
     /// Studies pooled.
     pub k: usize,
+    /// Valid trials the user switched off ([`Report::set_aside`]).
+    pub set_aside: usize,
 }
 
 /// A row left out, and why.
@@ -416,6 +458,7 @@ impl Report {
                 0.0
             },
             k: fit.pooled.k,
+            set_aside: self.set_aside.len(),
         })
     }
 
@@ -714,6 +757,7 @@ impl Report {
             weights,
             effect: self.study_effect(s),
             excluded: false,
+            row: self.row_of_study[s],
         }
     }
 
@@ -731,6 +775,7 @@ impl Report {
                 Err(_) => Err("Not estimable".to_owned()),
             },
             excluded: true,
+            row: a.row,
         }
     }
 

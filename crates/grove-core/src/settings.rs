@@ -416,3 +416,244 @@ impl Default for Settings {
         }
     }
 }
+
+/// One setting's vocabulary, in one place for everything that names it (the page's
+/// settings, share links, the command line): every choice in the order offered, its code,
+/// its name where it is chosen, and the sentence that explains it.
+pub trait Choice: Copy + PartialEq + Sized + 'static {
+    /// Every choice, in the order offered.
+    const CHOICES: &'static [Self];
+    /// Grove's code: option values, share links, the command line.
+    fn code(self) -> &'static str;
+    /// Its name where it is chosen.
+    fn label(self) -> &'static str;
+    /// What choosing it means, in a sentence or two.
+    fn explanation(self) -> &'static str;
+    /// The choice with this code, exactly as [`Choice::code`] writes it.
+    fn from_code(code: &str) -> Option<Self> {
+        Self::CHOICES.iter().copied().find(|c| c.code() == code)
+    }
+}
+
+impl Choice for Measure {
+    const CHOICES: &'static [Self] = &[
+        Measure::RiskRatio,
+        Measure::OddsRatio,
+        Measure::RiskDifference,
+    ];
+    fn code(self) -> &'static str {
+        Measure::code(self)
+    }
+    fn label(self) -> &'static str {
+        crate::report::measure_name(self)
+    }
+    fn explanation(self) -> &'static str {
+        match self {
+            Measure::RiskRatio => {
+                "The risk of the event with the experimental treatment divided by the risk \
+                 with control; below 1 means fewer events. Pooled on the log scale."
+            }
+            Measure::OddsRatio => {
+                "The odds of the event with the experimental treatment divided by the odds \
+                 with control; close to the risk ratio when events are rare. Pooled on the \
+                 log scale."
+            }
+            Measure::RiskDifference => {
+                "The risk with the experimental treatment minus the risk with control: an \
+                 absolute difference, directly giving the number needed to treat."
+            }
+        }
+    }
+}
+
+impl Choice for Method {
+    const CHOICES: &'static [Self] = &Method::ALL;
+    fn code(self) -> &'static str {
+        Method::code(self)
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Method::InverseVariance => "Inverse variance",
+            Method::MantelHaenszel => "Mantel-Haenszel",
+            Method::Peto => "Peto (odds ratio)",
+        }
+    }
+    fn explanation(self) -> &'static str {
+        match self {
+            Method::InverseVariance => {
+                "Each trial is weighted by the inverse of its variance (metafor rma)."
+            }
+            Method::MantelHaenszel => {
+                "Weights from the 2×2 counts, reliable when events are few (Mantel & \
+                 Haenszel 1959; RevMan's default). With random effects the trials are pooled \
+                 by inverse variance with tau² from the chosen estimator (with RevMan 5's \
+                 conventions and DerSimonian-Laird, from the Mantel-Haenszel Chi², as RevMan \
+                 computes it)."
+            }
+            Method::Peto => {
+                "Peto's one-step odds ratio (Yusuf et al. 1985): suited to rare events in \
+                 balanced arms with modest effects."
+            }
+        }
+    }
+}
+
+impl Choice for Tau2Estimator {
+    const CHOICES: &'static [Self] = &Tau2Estimator::ALL;
+    fn code(self) -> &'static str {
+        Tau2Estimator::code(self)
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Tau2Estimator::DerSimonianLaird => "DerSimonian-Laird",
+            Tau2Estimator::RestrictedMaximumLikelihood => "Restricted maximum likelihood",
+            Tau2Estimator::PauleMandel => "Paule-Mandel",
+            Tau2Estimator::MaximumLikelihood => "Maximum likelihood",
+            Tau2Estimator::HunterSchmidt => "Hunter-Schmidt",
+            Tau2Estimator::SidikJonkman => "Sidik-Jonkman",
+            Tau2Estimator::Hedges => "Hedges",
+            Tau2Estimator::EmpiricalBayes => "Empirical Bayes",
+        }
+    }
+    fn explanation(self) -> &'static str {
+        match self {
+            Tau2Estimator::DerSimonianLaird => {
+                "Method of moments from Cochran's Q (DerSimonian & Laird 1986); RevMan's \
+                 estimator, known to underestimate tau² when it is large."
+            }
+            Tau2Estimator::RestrictedMaximumLikelihood => {
+                "Maximises the restricted likelihood (Viechtbauer 2005); metafor's default \
+                 and a good general choice."
+            }
+            Tau2Estimator::PauleMandel => {
+                "Sets the generalised Q statistic equal to its degrees of freedom (Paule & \
+                 Mandel 1982); recommended by Veroniki et al. (2016)."
+            }
+            Tau2Estimator::MaximumLikelihood => {
+                "Maximises the full likelihood; biased downwards with few trials."
+            }
+            Tau2Estimator::HunterSchmidt => {
+                "Hunter & Schmidt (2004): a simple moment estimator, biased downwards."
+            }
+            Tau2Estimator::SidikJonkman => {
+                "Sidik & Jonkman (2005): a two-step estimator that is never zero."
+            }
+            Tau2Estimator::Hedges => "Hedges (1983): an unweighted method of moments.",
+            Tau2Estimator::EmpiricalBayes => {
+                "Morris (1983): empirical Bayes, equal to Paule-Mandel for these models."
+            }
+        }
+    }
+}
+
+impl Choice for CiMethod {
+    const CHOICES: &'static [Self] = &CiMethod::ALL;
+    fn code(self) -> &'static str {
+        CiMethod::code(self)
+    }
+    fn label(self) -> &'static str {
+        match self {
+            CiMethod::Wald => "Wald (normal)",
+            CiMethod::HartungKnapp => "Hartung-Knapp-Sidik-Jonkman",
+        }
+    }
+    fn explanation(self) -> &'static str {
+        match self {
+            CiMethod::Wald => {
+                "Estimate ± 1.96 standard errors, tested with z: the classic interval, too \
+                 narrow when trials are few."
+            }
+            CiMethod::HartungKnapp => {
+                "Rescales the standard error by the spread of the trials and uses t with \
+                 k−1 df (Hartung & Knapp 2001; Sidik & Jonkman 2002): better coverage with \
+                 few trials."
+            }
+        }
+    }
+}
+
+impl Choice for CorrectionScope {
+    const CHOICES: &'static [Self] = &[
+        CorrectionScope::StudiesWithZero,
+        CorrectionScope::IfAnyStudyHasZero,
+        CorrectionScope::AllStudies,
+        CorrectionScope::None,
+    ];
+    fn code(self) -> &'static str {
+        CorrectionScope::code(self)
+    }
+    fn label(self) -> &'static str {
+        match self {
+            CorrectionScope::StudiesWithZero => "Trials with a zero cell",
+            CorrectionScope::AllStudies => "All trials",
+            CorrectionScope::IfAnyStudyHasZero => "All trials, if any has a zero cell",
+            CorrectionScope::None => "No trial",
+        }
+    }
+    fn explanation(self) -> &'static str {
+        match self {
+            CorrectionScope::StudiesWithZero => {
+                "The increment is added to the four cells of trials that have a zero cell \
+                 (metafor and RevMan default). Trials without events in either arm are left \
+                 out of ratios."
+            }
+            CorrectionScope::AllStudies => "The increment is added to every cell of every trial.",
+            CorrectionScope::IfAnyStudyHasZero => {
+                "The increment is added to every cell of every trial, but only when at least \
+                 one trial has a zero cell."
+            }
+            CorrectionScope::None => {
+                "No correction: a trial with a zero cell has no ratio estimate and is left \
+                 out."
+            }
+        }
+    }
+}
+
+impl Choice for Convention {
+    const CHOICES: &'static [Self] = &Convention::ALL;
+    fn code(self) -> &'static str {
+        Convention::code(self)
+    }
+    fn label(self) -> &'static str {
+        Convention::label(self)
+    }
+    fn explanation(self) -> &'static str {
+        Convention::explanation(self)
+    }
+}
+
+#[cfg(test)]
+mod vocabulary {
+    use super::*;
+    use crate::report::{ModelView, Totals};
+
+    fn check<T: Choice + std::fmt::Debug>() {
+        let mut codes: Vec<&str> = T::CHOICES.iter().map(|c| c.code()).collect();
+        for &c in T::CHOICES {
+            assert_eq!(T::from_code(c.code()), Some(c));
+            assert!(
+                !c.label().is_empty() && c.explanation().ends_with('.'),
+                "{c:?}"
+            );
+            assert!(!c.explanation().contains("  "), "{c:?}");
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), T::CHOICES.len(), "codes are unique");
+    }
+
+    /// Every setting names, codes and explains each of its choices, once.
+    #[test]
+    fn every_choice_has_a_code_a_name_and_an_explanation() {
+        check::<Measure>();
+        check::<Method>();
+        check::<Tau2Estimator>();
+        check::<CiMethod>();
+        check::<CorrectionScope>();
+        check::<Convention>();
+        check::<ModelView>();
+        check::<Totals>();
+        assert_eq!(CorrectionScope::CHOICES.len(), CorrectionScope::ALL.len());
+    }
+}

@@ -413,7 +413,18 @@ fn a_trial_switched_off_is_shown_greyed_and_not_pooled() {
     let off = Report::new(&switched, &options);
     let gone = Report::new(&removed, &options);
     assert_eq!(off.analysis, gone.analysis);
-    assert_eq!(off.headline(), gone.headline());
+    let (h_off, h_gone) = (
+        off.headline().expect("pooled"),
+        gone.headline().expect("pooled"),
+    );
+    assert_eq!((h_off.set_aside, h_gone.set_aside), (2, 0));
+    assert_eq!(
+        Headline {
+            set_aside: 0,
+            ..h_off
+        },
+        h_gone
+    );
     assert_eq!(off.row_of_study.len(), 11);
     assert_eq!(
         off.set_aside.iter().map(|a| a.row).collect::<Vec<_>>(),
@@ -466,6 +477,22 @@ fn a_trial_switched_off_is_shown_greyed_and_not_pooled() {
     let layout = crate::forest::layout(&spec, &crate::forest::PlotOptions::default());
     let svg = layout.to_svg();
     assert_eq!(svg.matches(">excluded<").count(), 2, "{svg}");
+    // A click on a study's name names its table row; elsewhere, nothing.
+    let study_rows: Vec<&crate::forest::RowBox> = layout
+        .rows
+        .iter()
+        .filter(|r| r.kind == crate::forest::RowKind::Study)
+        .collect();
+    assert_eq!(study_rows.len(), 13);
+    for (i, r) in study_rows.iter().enumerate() {
+        let half = layout.row_height / 2.0 - 0.01;
+        for y in [r.y - half, r.y, r.y + half] {
+            assert_eq!(layout.study_at(10.0, y), Some(i), "row {i} at {y}");
+        }
+        assert_eq!(layout.study_at(layout.labels_right + 1.0, r.y), None);
+    }
+    assert_eq!(layout.study_at(10.0, layout.rows[0].y), None, "the header");
+    assert_eq!(layout.study_at(10.0, layout.height + 50.0), None);
     assert!(svg.contains(crate::forest::Ink::Excluded.hex()));
     assert!(Report::new(&rows, &options).set_aside_note().is_none());
 }

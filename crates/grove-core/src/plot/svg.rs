@@ -1,121 +1,12 @@
-//! SVG text of a laid-out plot: self-contained (presentation attributes only, no CSS, no
-//! external fonts or images), white background, so that the file shown on the page opens
-//! unchanged in Inkscape, Word and PowerPoint.
+//! SVG text of plot shapes: self-contained (presentation attributes only, no CSS, no
+//! external fonts or images), so that a file shown on the page opens unchanged in
+//! Inkscape, Word and PowerPoint.
 
-use super::{Anchor, Ink, Layout, Shape};
+use super::{Anchor, Ink, Shape, TEXT_FILL};
 use std::fmt::Write;
 
-/// The font stack named in the file: metric-compatible faces exist on every system.
-pub const FONT_FAMILY: &str = "Arial, Helvetica, 'Liberation Sans', sans-serif";
-/// Fill of the background rectangle: the plot is white in every theme.
-pub const BACKGROUND: &str = "#ffffff";
-/// The root's fill, inherited by text and black shapes.
-pub const TEXT_FILL: &str = "#000000";
-
-impl Layout {
-    /// Id of the plot's `<title>`.
-    pub fn title_id(&self) -> String {
-        format!("{}-title", self.id)
-    }
-
-    /// Id of the plot's `<desc>`.
-    pub fn desc_id(&self) -> String {
-        format!("{}-desc", self.id)
-    }
-
-    /// The root's `aria-labelledby`: the title and the description.
-    pub fn labelled_by(&self) -> String {
-        format!("{} {}", self.title_id(), self.desc_id())
-    }
-
-    /// The attributes of the root `<svg>` element, values unescaped.
-    pub fn root(&self) -> Vec<(&'static str, String)> {
-        let (w, h) = (num(self.width), num(self.height));
-        vec![
-            ("xmlns", "http://www.w3.org/2000/svg".to_owned()),
-            ("version", "1.1".to_owned()),
-            ("width", w.clone()),
-            ("height", h.clone()),
-            ("viewBox", format!("0 0 {w} {h}")),
-            ("role", "img".to_owned()),
-            ("aria-labelledby", self.labelled_by()),
-            ("font-family", FONT_FAMILY.to_owned()),
-            ("font-size", num(self.font_size)),
-            ("fill", TEXT_FILL.to_owned()),
-        ]
-    }
-
-    /// The standalone SVG document for this layout.
-    pub fn to_svg(&self) -> String {
-        let mut out = String::with_capacity(256 + self.shapes.len() * 96);
-        out.push_str("<svg");
-        // Writing into a String cannot fail.
-        for (name, value) in self.root() {
-            let _ = write!(out, r#" {name}="{}""#, escape(&value));
-        }
-        out.push('>');
-        let _ = write!(
-            out,
-            r#"<title id="{}">{}</title><desc id="{}">{}</desc>"#,
-            self.title_id(),
-            escape(&self.title),
-            self.desc_id(),
-            escape(&self.description)
-        );
-        let _ = write!(
-            out,
-            r#"<rect width="100%" height="100%" fill="{BACKGROUND}"/>"#
-        );
-        for i in 0..self.groups.len() {
-            out.push_str("<g>");
-            out.push_str(&self.group_svg(i));
-            out.push_str("</g>");
-        }
-        out.push_str("</svg>");
-        out
-    }
-
-    /// The vertical extent of each group of [`Layout::groups`], top and bottom in plot
-    /// units: a page can leave the groups far from its view out of layout. A text reaches
-    /// a font size above its baseline and a third of one below (descenders).
-    pub fn group_extents(&self) -> Vec<(f64, f64)> {
-        let reach = |shape: &Shape| match shape {
-            Shape::Text { y, .. } => (y - self.font_size, y + self.font_size / 3.0),
-            Shape::Line { y1, y2, .. } => (y1.min(*y2), y1.max(*y2)),
-            Shape::Polygon { points, .. } => points
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, y)| {
-                    (lo.min(y), hi.max(y))
-                }),
-        };
-        self.groups
-            .iter()
-            .map(|range| {
-                self.shapes
-                    .get(range.clone())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(reach)
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
-                        (lo.min(a), hi.max(b))
-                    })
-            })
-            .collect()
-    }
-
-    /// The SVG text of the shapes in group `i` of [`Layout::groups`] (the content of its
-    /// `<g>`); empty when there is no such group.
-    pub fn group_svg(&self, i: usize) -> String {
-        let mut out = String::new();
-        let range = self.groups.get(i).cloned().unwrap_or(0..0);
-        for shape in self.shapes.get(range).unwrap_or_default() {
-            shape_svg(&mut out, shape);
-        }
-        out
-    }
-}
-
-fn shape_svg(out: &mut String, shape: &Shape) {
+/// Appends the SVG element of `shape`.
+pub fn shape_svg(out: &mut String, shape: &Shape) {
     // Attributes are written piece by piece: a plot of 1,000 trials has some 10,000
     // shapes, and an edit rewrites the groups it changed.
     let attr = |out: &mut String, name: &str, x: f64| {
@@ -177,18 +68,65 @@ fn shape_svg(out: &mut String, shape: &Shape) {
         }
         Shape::Polygon { points, ink } => {
             out.push_str(r#"<polygon points=""#);
-            for (i, (x, y)) in points.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                write_num(out, *x);
-                out.push(',');
-                write_num(out, *y);
-            }
+            write_points(out, points);
             out.push('"');
             fill(out, *ink);
             out.push_str("/>");
         }
+        Shape::Polyline {
+            points,
+            ink,
+            width,
+            dashed,
+        } => {
+            out.push_str(r#"<polyline points=""#);
+            write_points(out, points);
+            out.push_str(r#"" fill="none" stroke=""#);
+            out.push_str(ink.hex());
+            out.push('"');
+            attr(out, "stroke-width", *width);
+            if *dashed {
+                out.push_str(r#" stroke-dasharray="5 4""#);
+            }
+            out.push_str("/>");
+        }
+        Shape::Circle {
+            cx,
+            cy,
+            r,
+            ink,
+            filled,
+            title,
+        } => {
+            out.push_str("<circle");
+            attr(out, "cx", *cx);
+            attr(out, "cy", *cy);
+            attr(out, "r", *r);
+            if *filled {
+                out.push_str(r#" fill=""#);
+                out.push_str(ink.hex());
+                out.push_str(r#"" fill-opacity="0.35""#);
+            } else {
+                out.push_str(r#" fill="none""#);
+            }
+            out.push_str(r#" stroke=""#);
+            out.push_str(ink.hex());
+            out.push_str(r#"" stroke-width="1.5" tabindex="0"><title>"#);
+            escape_into(out, title);
+            out.push_str("</title></circle>");
+        }
+    }
+}
+
+/// `x,y x,y …`.
+fn write_points(out: &mut String, points: &[(f64, f64)]) {
+    for (i, (x, y)) in points.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        write_num(out, *x);
+        out.push(',');
+        write_num(out, *y);
     }
 }
 
@@ -202,7 +140,7 @@ fn fill(out: &mut String, ink: Ink) {
 }
 
 /// A coordinate with at most two decimals; never `NaN` or `inf` in the file.
-fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     let mut out = String::new();
     write_num(&mut out, x);
     out
@@ -214,7 +152,7 @@ fn num(x: f64) -> String {
 /// within 1e-6), rounding `100·x` to an integer gives the correctly rounded decimal, since
 /// below 1e9 the product's own rounding error is under 1e-6. Ties and huge values go
 /// through the formatter.
-fn write_num(out: &mut String, x: f64) {
+pub fn write_num(out: &mut String, x: f64) {
     if !x.is_finite() {
         out.push('0');
         return;
@@ -251,7 +189,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Appends `s` escaped for XML text and attributes to `out`.
-fn escape_into(out: &mut String, s: &str) {
+pub fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -14,6 +14,7 @@ fn study(label: &str, value: f64, lower: f64, upper: f64, weight: f64) -> StudyR
             upper,
         }),
         excluded: false,
+        row: 0,
     }
 }
 
@@ -174,7 +175,7 @@ fn intervals_past_the_axis_end_in_arrows() {
     assert_eq!(l.axis.max, RATIO_WIDEN_FOR_LIMITS_TEST);
 }
 
-const RATIO_WIDEN_FOR_LIMITS_TEST: f64 = axis::RATIO_WIDEN_FOR_LIMITS;
+const RATIO_WIDEN_FOR_LIMITS_TEST: f64 = crate::plot::axis::RATIO_WIDEN_FOR_LIMITS;
 
 #[test]
 fn undefined_studies_show_their_reason_and_no_mark() {
@@ -417,7 +418,10 @@ fn group_extents_hold_their_shapes_and_row_groups_are_local() {
             let ys: Vec<f64> = match shape {
                 Shape::Text { y, .. } => vec![*y - l.font_size, *y],
                 Shape::Line { y1, y2, .. } => vec![*y1, *y2],
-                Shape::Polygon { points, .. } => points.iter().map(|p| p.1).collect(),
+                Shape::Polygon { points, .. } | Shape::Polyline { points, .. } => {
+                    points.iter().map(|p| p.1).collect()
+                }
+                Shape::Circle { cy, r, .. } => vec![cy - r, cy + r],
             };
             assert!(
                 ys.iter().all(|y| (top..=bottom).contains(y)),

@@ -10,12 +10,11 @@
 //! subgroup differences. Intervals that run past the axis end in an arrow. Undefined values
 //! show their reason ("Not estimable"), never `NaN`.
 
-mod axis;
 mod svg;
-pub mod text;
 
-pub use axis::{Axis, DIFFERENCE_LIMITS, RATIO_LIMITS, Scale};
-pub use svg::{BACKGROUND, FONT_FAMILY, TEXT_FILL, escape};
+pub use super::axis::{Axis, DIFFERENCE_LIMITS, RATIO_LIMITS, Scale};
+pub use super::text;
+pub use super::{Anchor, BACKGROUND, FONT_FAMILY, Ink, Shape, TEXT_FILL, escape};
 
 use crate::format;
 use crate::settings::Measure;
@@ -49,6 +48,9 @@ pub struct StudyRow {
     pub effect: Result<Estimate, String>,
     /// Switched off by the user: drawn in grey, its weight column saying [`EXCLUDED`].
     pub excluded: bool,
+    /// Its row in the data table (0-based), which a click on its label names
+    /// ([`Layout::study_at`]).
+    pub row: usize,
 }
 
 /// The weight column of a study the user switched off.
@@ -239,6 +241,8 @@ pub struct RowBox {
     pub marker: Marker,
     /// The interval runs past the left / right end of the axis (drawn as an arrow).
     pub arrows: [bool; 2],
+    /// For a study, its row in the data table ([`StudyRow::row`]).
+    pub table_row: Option<usize>,
 }
 
 /// Shapes of one kind, drawn together: the frame (headers, pooled rows, axis, notes)
@@ -263,95 +267,6 @@ pub enum Layer {
 
 /// Most shapes in one group of [`Layout::groups`].
 pub const GROUP_SIZE: usize = 16;
-
-/// Text alignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Anchor {
-    /// Left-aligned at `x`.
-    Start,
-    /// Centred on `x`.
-    Middle,
-    /// Right-aligned at `x`.
-    End,
-}
-
-/// Colours, resolved to the values written into the SVG.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Ink {
-    /// Text and lines: black.
-    Text,
-    /// Secondary text (reasons, notes): dark grey.
-    Muted,
-    /// Study squares.
-    Study,
-    /// Pooled diamonds.
-    Pooled,
-    /// Prediction interval.
-    Prediction,
-    /// Rules and the no-effect line.
-    Rule,
-    /// A study the user switched off: text, line and square (4.5:1 on white).
-    Excluded,
-}
-
-impl Ink {
-    /// The colour as written into the SVG.
-    pub fn hex(self) -> &'static str {
-        match self {
-            Ink::Text => "#000000",
-            Ink::Muted => "#4d4d4d",
-            Ink::Study => "#2f5597",
-            Ink::Pooled => "#000000",
-            Ink::Prediction => "#b22222",
-            Ink::Rule => "#7f7f7f",
-            Ink::Excluded => "#767676",
-        }
-    }
-}
-
-/// A drawing primitive.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum Shape {
-    /// Text with its baseline at `y`.
-    Text {
-        /// Anchor x.
-        x: f64,
-        /// Baseline.
-        y: f64,
-        /// What is shown (maybe cut with "…").
-        text: String,
-        /// The full text when `text` was cut (shown as a tooltip).
-        full: Option<String>,
-        /// Alignment.
-        anchor: Anchor,
-        /// Bold.
-        bold: bool,
-        /// Colour.
-        ink: Ink,
-    },
-    /// A straight line.
-    Line {
-        /// Start x.
-        x1: f64,
-        /// Start y.
-        y1: f64,
-        /// End x.
-        x2: f64,
-        /// End y.
-        y2: f64,
-        /// Colour.
-        ink: Ink,
-        /// Stroke width.
-        width: f64,
-    },
-    /// A filled polygon (squares, diamonds, arrow heads).
-    Polygon {
-        /// Corners.
-        points: Vec<(f64, f64)>,
-        /// Fill colour.
-        ink: Ink,
-    },
-}
 
 /// The laid-out plot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -378,6 +293,10 @@ pub struct Layout {
     pub description: String,
     /// Prefix of the plot's element ids ([`PlotOptions::id`]).
     pub id: &'static str,
+    /// Right edge of the study labels' column.
+    pub labels_right: f64,
+    /// Height of a row.
+    pub row_height: f64,
 }
 
 impl ForestSpec {
@@ -385,6 +304,21 @@ impl ForestSpec {
     /// ("IV, Random, 95% CI"), as over the effect column.
     pub fn graph_headers(&self) -> [&str; 2] {
         [measure_title(self.measure), &self.method_label]
+    }
+}
+
+impl Layout {
+    /// The data-table row of the study whose label is at `(x, y)` (plot pixels), if
+    /// any: a click on a study's name on the plot switches it off or on.
+    pub fn study_at(&self, x: f64, y: f64) -> Option<usize> {
+        if !(0.0..=self.labels_right).contains(&x) {
+            return None;
+        }
+        let half = self.row_height / 2.0;
+        // Rows are in order from the top: the one whose band holds `y`.
+        let i = self.rows.partition_point(|r| r.y + half <= y);
+        let r = self.rows.get(i)?;
+        (r.y - half <= y).then_some(r.table_row).flatten()
     }
 }
 
@@ -635,6 +569,8 @@ impl<'a> Builder<'a> {
             title,
             description: self.spec.description.clone(),
             id: self.o.id,
+            labels_right: self.cols.study + self.cols.label_width,
+            row_height: self.o.row_height,
         }
     }
 
@@ -685,6 +621,7 @@ impl<'a> Builder<'a> {
             y,
             marker,
             arrows,
+            table_row: None,
         });
         self.y += self.o.row_height;
     }
@@ -860,6 +797,9 @@ impl<'a> Builder<'a> {
         };
         self.layer = Layer::Frame;
         self.row(RowKind::Study, marker, arrows);
+        if let Some(r) = self.rows.last_mut() {
+            r.table_row = Some(s.row);
+        }
     }
 
     /// Side of a square whose area is proportional to `weight`.
