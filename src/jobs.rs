@@ -1,15 +1,17 @@
 //! Work done in a Web Worker built as a WebAssembly module of its own (`grove-worker`,
 //! `src/worker.rs`), so that the page's download does not carry it: reading a RevMan
-//! review, with its XML parser, and explaining how a number was computed
-//! ([`crate::explain_view`]). The worker's files are fetched the first time one of these
-//! is asked for, and kept by the service worker like the page's own.
+//! review, with its XML parser; explaining how a number was computed
+//! ([`crate::explain_view`]); drawing the views besides the forest plot
+//! ([`crate::views`]). The worker's files are fetched the first time one of these is
+//! asked for, and kept by the service worker like the page's own; the worker then stays,
+//! doing one job at a time, so that a view drawn again at each edit costs no new start.
 //!
 //! For a review the page sends the file's bytes, and the worker answers with the
 //! review's outcomes as a Grove project (JSON), which the page reads with the project
-//! reader it has anyway, and adds with [`Project::add_opened`]. For an explanation the
-//! page sends the outcome as a project and the keys of the numbers; the worker answers
-//! with the panel's markup. [`Job::run`] is the worker's whole work, plain and tested
-//! natively; the rest of this module is the message passing.
+//! reader it has anyway, and adds with [`Project::add_opened`]. For an explanation or a
+//! view the page sends the outcome as a project (and the keys of the numbers, or the
+//! view); the worker answers with markup. [`Job::run`] is the worker's whole work, plain
+//! and tested natively; the rest of this module is the message passing.
 
 use crate::project::Project;
 
@@ -21,6 +23,23 @@ pub enum Job {
     /// Explain the numbers `keys` (see [`crate::explain_view::markup`]) of the active
     /// outcome of `project` (a project file's JSON).
     Explain { project: String, keys: String },
+    /// Make the QR code of `text` as SVG, `module` CSS pixels a module, titled `title`
+    /// ([`grove_core::qr`]).
+    Qr {
+        /// What the code holds (a share link).
+        text: String,
+        /// Side of a module.
+        module: f64,
+        /// The SVG's accessible title.
+        title: String,
+    },
+    /// Draw `view` of the active outcome of `project` (a project file's JSON).
+    View {
+        /// The project, as its file.
+        project: String,
+        /// Which view.
+        view: crate::views::View,
+    },
 }
 
 /// What the worker answers.
@@ -33,8 +52,8 @@ pub enum Reply {
         /// Its outcomes as a project file ([`Project::from_review`]).
         project: String,
     },
-    /// The explanation panel's markup.
-    Explained(String),
+    /// Markup to show: an explanation panel, or a view with its plot.
+    Markup(String),
     /// Why the job could not be done.
     Failed(String),
 }
@@ -49,9 +68,25 @@ impl Job {
                     let o = p.active();
                     let report = grove_core::report::Report::new(&o.rows, &o.options);
                     match crate::explain_view::markup(&report, keys) {
-                        Ok(html) => Reply::Explained(html),
+                        Ok(html) => Reply::Markup(html),
                         Err(why) => Reply::Failed(why),
                     }
+                }
+                Err(why) => Reply::Failed(why.to_string()),
+            },
+            Job::Qr {
+                text,
+                module,
+                title,
+            } => match grove_core::qr::Qr::new(text) {
+                Ok(code) => Reply::Markup(code.to_svg(*module, title)),
+                Err(why) => Reply::Failed(why.to_string()),
+            },
+            Job::View { project, view } => match Project::from_json(project) {
+                Ok(p) => {
+                    let o = p.active();
+                    let report = grove_core::report::Report::new(&o.rows, &o.options);
+                    Reply::Markup(crate::views::markup(&report, *view))
                 }
                 Err(why) => Reply::Failed(why.to_string()),
             },
@@ -79,6 +114,27 @@ pub fn read_review(bytes: &[u8]) -> Reply {
 
 #[cfg(target_arch = "wasm32")]
 pub use web::{answer, run};
+
+/// The QR code of `text` ([`Job::Qr`]) as SVG, or why there is none, handed to `done`.
+pub fn qr(
+    text: String,
+    module: f64,
+    title: &str,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    let job = Job::Qr {
+        text,
+        module,
+        title: title.to_owned(),
+    };
+    run(job, move |reply| {
+        done(match reply {
+            Reply::Markup(svg) => Ok(svg),
+            Reply::Failed(why) => Err(why),
+            Reply::Review { .. } => Err("the worker answered something else".to_owned()),
+        })
+    });
+}
 
 /// Natively (the page's unit tests) there is no worker: the job is done at once.
 #[cfg(not(target_arch = "wasm32"))]
@@ -113,7 +169,7 @@ mod web {
                     set("title", title);
                     set("project", project);
                 }
-                Reply::Explained(html) => set("explained", html),
+                Reply::Markup(html) => set("markup", html),
                 Reply::Failed(why) => set("failed", why),
             }
             o.into()
@@ -121,15 +177,10 @@ mod web {
 
         fn from_js(v: &JsValue) -> Reply {
             let get = |k: &str| Reflect::get(v, &k.into()).ok().and_then(|v| v.as_string());
-            match (
-                get("title"),
-                get("project"),
-                get("explained"),
-                get("failed"),
-            ) {
+            match (get("title"), get("project"), get("markup"), get("failed")) {
                 (_, _, _, Some(why)) => Reply::Failed(why),
                 (Some(title), Some(project), _, _) => Reply::Review { title, project },
-                (_, _, Some(html), _) => Reply::Explained(html),
+                (_, _, Some(html), _) => Reply::Markup(html),
                 _ => Reply::Failed("the worker's answer was not understood".to_owned()),
             }
         }
@@ -149,6 +200,19 @@ mod web {
                     set("project", &project.into());
                     set("keys", &keys.into());
                 }
+                Job::View { project, view } => {
+                    set("project", &project.into());
+                    set("view", &view.code().into());
+                }
+                Job::Qr {
+                    text,
+                    module,
+                    title,
+                } => {
+                    set("qr", &text.into());
+                    set("module", &(*module).into());
+                    set("title", &title.into());
+                }
             }
             o.into()
         }
@@ -162,6 +226,19 @@ mod web {
             if let Some(bytes) = get("review") {
                 return Some(Job::OpenReview(js_sys::Uint8Array::new(&bytes).to_vec()));
             }
+            if let Some(text) = get("qr") {
+                return Some(Job::Qr {
+                    text: text.as_string()?,
+                    module: get("module")?.as_f64()?,
+                    title: get("title")?.as_string()?,
+                });
+            }
+            if let Some(view) = get("view") {
+                return Some(Job::View {
+                    project: get("project")?.as_string()?,
+                    view: crate::views::View::from_code(&view.as_string()?)?,
+                });
+            }
             Some(Job::Explain {
                 project: get("project")?.as_string()?,
                 keys: get("keys")?.as_string()?,
@@ -169,55 +246,110 @@ mod web {
         }
     }
 
-    /// The page's side: does `job` in a new worker and hands `done` its answer. The
-    /// worker is closed once it has answered.
+    /// What is done with a job's answer.
+    type Done = Box<dyn FnOnce(Reply)>;
+
+    /// The page's worker, started at the first job and kept for the next ones (a view
+    /// is drawn again at every edit), given one job at a time.
+    struct Pool {
+        worker: web_sys::Worker,
+        /// Whether the worker listens yet.
+        ready: bool,
+        /// The answer awaited for the job under way.
+        running: Option<Done>,
+        /// Jobs waiting, in order, with whether each draws a view.
+        queue: std::collections::VecDeque<(bool, JsValue, Done)>,
+    }
+
+    thread_local! {
+        static POOL: std::cell::RefCell<Option<Pool>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// The page's side: does `job` in the page's worker and hands `done` its answer. A
+    /// view waiting to be drawn is replaced by a newer one (only the newest data
+    /// matter), and its `done` dropped unanswered.
     pub fn run(job: Job, done: impl FnOnce(Reply) + 'static) {
-        let worker = match web_sys::Worker::new(&worker_url()) {
-            Ok(w) => w,
-            Err(e) => {
-                let why = e
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .unwrap_or_else(|| "the browser refused it".to_owned());
-                done(Reply::Failed(format!(
-                    "the file reader could not start ({why})"
-                )));
-                return;
+        let view = matches!(job, Job::View { .. });
+        let failed = POOL.with_borrow_mut(|pool| {
+            if pool.is_none() {
+                *pool = start();
             }
-        };
-        let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
-        let finish = {
-            let (worker, done) = (worker.clone(), done.clone());
-            move |reply: Reply| {
-                worker.terminate();
-                if let Some(done) = done.borrow_mut().take() {
-                    done(reply);
-                }
+            let Some(pool) = pool.as_mut() else {
+                return true;
+            };
+            if view {
+                pool.queue.retain(|(v, ..)| !v);
             }
-        };
+            pool.queue.push_back((view, job.to_js(), Box::new(done)));
+            send_next(pool);
+            false
+        });
+        if failed {
+            web_sys::console::warn_1(&"Grove's worker could not start".into());
+        }
+    }
+
+    /// Sends the next job when the worker is free.
+    fn send_next(pool: &mut Pool) {
+        if !pool.ready || pool.running.is_some() {
+            return;
+        }
+        if let Some((_, job, done)) = pool.queue.pop_front() {
+            // A worker that cannot take a message has failed: its error event answers.
+            if let Err(e) = pool.worker.post_message(&job) {
+                web_sys::console::warn_1(&e);
+            }
+            pool.running = Some(done);
+        }
+    }
+
+    fn start() -> Option<Pool> {
+        let worker = web_sys::Worker::new(&worker_url()).ok()?;
         // The worker says when it is ready: a message sent before its WebAssembly runs
         // would find no one listening.
-        let on_message = {
-            let (finish, worker, job) = (finish.clone(), worker.clone(), job.to_js());
+        let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-                if ev.data().as_string().as_deref() == Some(READY) {
-                    if let Err(e) = worker.post_message(&job) {
-                        web_sys::console::warn_1(&e);
-                    }
-                } else {
-                    finish(Reply::from_js(&ev.data()));
+                let ready = ev.data().as_string().as_deref() == Some(READY);
+                // Answered outside the borrow: an answer may ask for the next job.
+                let done = POOL.with_borrow_mut(|pool| {
+                    let pool = pool.as_mut()?;
+                    let done = if ready {
+                        pool.ready = true;
+                        None
+                    } else {
+                        pool.running.take()
+                    };
+                    send_next(pool);
+                    done
+                });
+                if let Some(done) = done {
+                    done(Reply::from_js(&ev.data()));
                 }
-            })
-        };
+            });
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-            finish(Reply::Failed(
-                "the worker stopped (it could not be loaded, or it failed)".to_owned(),
-            ))
+            // A failed worker is dropped with every job given to it; the next job starts
+            // a new one.
+            let pool = POOL.with_borrow_mut(Option::take);
+            if let Some(pool) = pool {
+                pool.worker.terminate();
+                let waiting = pool.queue.into_iter().map(|(_, _, done)| done);
+                for done in pool.running.into_iter().chain(waiting) {
+                    done(Reply::Failed(
+                        "the worker stopped (it could not be loaded, or it failed)".to_owned(),
+                    ));
+                }
+            }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_message.forget();
         on_error.forget();
+        Some(Pool {
+            worker,
+            ready: false,
+            running: None,
+            queue: Default::default(),
+        })
     }
 
     /// What the worker sends once it listens.

@@ -17,6 +17,7 @@ pub mod stage;
 pub mod tables;
 pub mod ui;
 pub mod viewport;
+pub mod views;
 
 pub use ui::App;
 

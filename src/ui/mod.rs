@@ -9,6 +9,7 @@ mod settings;
 mod share;
 mod stage;
 mod tabs;
+mod views;
 
 use crate::history::{Edit, History};
 use crate::project::{Example, Project};
@@ -220,7 +221,7 @@ impl State {
                     Err(why) => self.not_opened(&name, &why.to_string()),
                 },
                 jobs::Reply::Failed(why) => self.not_opened(&name, &why),
-                jobs::Reply::Explained(_) => {}
+                jobs::Reply::Markup(_) => {}
             });
         });
     }
@@ -338,6 +339,7 @@ pub fn App() -> impl IntoView {
     stage::keep(state);
     share::keep(state);
     explain::keep(state);
+    views::keep(state);
     share::open_link(state);
     // A pause in typing (leaving a field) ends the step under way.
     let _blur = window_event_listener(leptos::ev::focusout, move |_| {
@@ -389,6 +391,10 @@ pub fn App() -> impl IntoView {
                 <div class="column output">
                     <section class="panel plot-panel" aria-labelledby="plot-heading">
                         <plot::PlotPanel/>
+                    </section>
+                    <section class="panel views-panel" aria-labelledby="views-heading">
+                        <h2 id="views-heading">"More views"</h2>
+                        <div id="views-host"></div>
                     </section>
                     <section class="panel results-panel" aria-labelledby="results-heading">
                         <results::ResultsPanel/>

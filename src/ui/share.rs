@@ -8,10 +8,10 @@
 use super::State;
 use crate::browser::{self, Deflate};
 use crate::history::History;
+use crate::jobs;
 use crate::project::{Project, ShareScope};
 use crate::ui::plot::PNG_SCALE;
 use grove_core::forest::escape;
-use grove_core::qr::Qr;
 use grove_core::share::{self, MAX_TEXT_BYTES, Shared};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -259,29 +259,32 @@ pub const HOST_ID: &str = "share-host";
 pub fn keep(state: State) {
     let scope = RwSignal::new(ShareScope::Project);
     let made = RwSignal::new(None::<Made>);
+    // The QR code of the link made, drawn by the page's worker.
+    let qr = RwSignal::new(None::<Result<String, String>>);
     Effect::new(move |_| {
         if !state.sharing.get() {
             return;
         }
         let text = state.project.with(|p| p.to_shared(scope.get()).to_text());
         made.set(None);
+        qr.set(None);
         spawn_local(async move {
             let link = browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX)
                 .await
                 .map(|bytes| format!("{}#{}", base_url(), share::fragment(&bytes)));
+            if let Ok(link) = &link {
+                jobs::qr(
+                    link.clone(),
+                    MODULE,
+                    "QR code of the share link",
+                    move |code| qr.set(Some(code)),
+                );
+            }
             made.set(Some(match link {
                 Ok(link) => Made::Link(link),
                 Err(why) => Made::Failed(format!("No link was made: {why}.")),
             }));
         });
-    });
-    let qr = Memo::new(move |_| match made.get() {
-        Some(Made::Link(link)) => Some(
-            Qr::new(&link)
-                .map(|q| q.to_svg(MODULE, "QR code of the share link"))
-                .map_err(|e| e.to_string()),
-        ),
-        _ => None,
     });
     let markup = Memo::new(move |_| {
         let mut html = String::new();
@@ -321,14 +324,12 @@ pub fn keep(state: State) {
             }
         }
         Action::QrPng => {
-            let Some(Made::Link(link)) = made.get_untracked() else {
+            let Some(Ok(svg)) = qr.get_untracked() else {
                 return;
             };
-            let Ok(code) = Qr::new(&link) else {
+            let Some((side, _)) = crate::views::svg_size(&svg) else {
                 return;
             };
-            let side = (code.size() + 2 * grove_core::qr::QUIET_ZONE) as f64 * MODULE;
-            let svg = code.to_svg(MODULE, "QR code of the share link");
             browser::download_png(&svg, side, side, PNG_SCALE, "grove-link-qr.png", move |r| {
                 if let Err(why) = r {
                     state.say(format!("The PNG was not made: {why}."), true);

@@ -13,7 +13,6 @@ use crate::browser::{self, Deflate};
 use crate::project::Project;
 use crate::stage::{self, Reveal, Slide, Stage};
 use grove_core::forest::escape;
-use grove_core::qr::Qr;
 use grove_core::report::Report;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -66,20 +65,20 @@ pub fn keep(state: State) {
             return;
         }
         spawn_local(async move {
-            let made = browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX)
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| {
+            match browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX).await {
+                Ok(bytes) => {
                     let link = format!(
                         "{}#{}",
                         share::base_url(),
                         grove_core::share::fragment(&bytes)
                     );
-                    Qr::new(&link)
-                        .map(|q| q.to_svg(8.0, "QR code of this outcome's share link"))
-                        .map_err(|e| e.to_string())
-                });
-            code.set(Some((outcome, made)));
+                    let title = "QR code of this outcome's share link";
+                    crate::jobs::qr(link, 8.0, title, move |made| {
+                        code.set(Some((outcome, made)))
+                    });
+                }
+                Err(why) => code.set(Some((outcome, Err(why.to_string())))),
+            }
         });
     });
     let markup = Memo::new(move |_| {

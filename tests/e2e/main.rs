@@ -2127,11 +2127,11 @@ async fn a_share_link_opens_without_touching_the_visitors_work() {
         status.starts_with(&format!("{} characters", link.chars().count())),
         "{status}"
     );
-    assert_eq!(
-        page.count("qr").await,
-        1,
-        "the example's link fits a QR code"
-    );
+    // The example's link fits a QR code, which the page's worker draws.
+    eventually("the QR code", || async {
+        (page.count("qr").await == 1).then_some(())
+    })
+    .await;
     let qr_file = page.attr("qr-svg", "href").await.unwrap_or_default();
     assert!(qr_file.starts_with("data:image/svg+xml"));
     page.click("share-outcome").await;
@@ -2147,16 +2147,19 @@ async fn a_share_link_opens_without_touching_the_visitors_work() {
             last.chars().count()
         );
     }
-    let status = page.text("share-status").await;
-    assert!(status.contains("No QR code"), "{status}");
+    // The QR code is made by the page's worker, after the link.
+    let status_with = |words: &'static str| {
+        let page = &page;
+        eventually(words, move || async move {
+            let status = page.text("share-status").await;
+            status.contains(words).then_some(status)
+        })
+    };
+    status_with("No QR code").await;
     assert_eq!(page.count("qr").await, 0);
     page.click("share-project").await;
     share_link(&page, &last).await;
-    let status = page.text("share-status").await;
-    assert!(
-        status.contains("The link of this outcome alone may fit"),
-        "{status}"
-    );
+    status_with("The link of this outcome alone may fit").await;
     page.close().await;
 
     let visitor = Page::open().await;
@@ -2537,6 +2540,87 @@ async fn a_trial_switched_off_stays_greyed_on_the_plot_and_comes_back() {
         page.attr("pooled-summary", "data-k").await.as_deref(),
         Some("13")
     );
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
+
+/// The circles of the L'Abbé plot on the page: their titles and whether filled.
+async fn labbe_circles(page: &Page) -> Vec<(String, bool)> {
+    let v = page
+        .js(
+            "return [...document.querySelectorAll(`[data-testid='view-host'] circle`)]
+               .map(c => [c.querySelector('title').textContent, c.getAttribute('fill') !== 'none']);",
+            vec![],
+        )
+        .await;
+    serde_json::from_value(v).expect("circles")
+}
+
+#[tokio::test]
+async fn the_labbe_plot_draws_every_trial_follows_the_data_and_exports() {
+    let page = Page::open().await;
+    page.js(
+        "window.downloads = [];
+         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };",
+        vec![],
+    )
+    .await;
+    page.click("view-labbe").await;
+    let circles = eventually("the L'Abbé plot", || async {
+        let c = labbe_circles(&page).await;
+        (c.len() == 13).then_some(c)
+    })
+    .await;
+    assert!(
+        circles[0]
+            .0
+            .starts_with("Aronson 1948: 4/123 vs 11/139, weight ")
+    );
+    assert!(circles.iter().all(|c| c.1), "every trial is pooled");
+    let rows = page
+        .js(
+            "return document.querySelectorAll(`[data-testid='labbe-table'] tbody tr`).length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(rows, json!(13), "the data behind the plot");
+    // It follows the data: a trial switched off becomes an open circle.
+    page.click_css("[data-testid='include-row']").await;
+    let circles = eventually("the plot drawn again", || async {
+        let c = labbe_circles(&page).await;
+        (c.len() == 13 && !c[0].1).then_some(c)
+    })
+    .await;
+    assert!(
+        circles[0].0.ends_with("excluded by you"),
+        "{:?}",
+        circles[0]
+    );
+    // Exports: the SVG parses as a standalone document, the PNG is at 300 dpi.
+    page.click("view-export-svg").await;
+    page.click("view-export-png").await;
+    let downloads = eventually("both downloads", || async {
+        let d = page.js("return window.downloads;", vec![]).await;
+        d.as_array().filter(|a| a.len() == 2).cloned()
+    })
+    .await;
+    assert_eq!(downloads[0][0], json!("tuberculosis-labbe.svg"));
+    assert_eq!(downloads[1][0], json!("tuberculosis-labbe.png"));
+    let file = page
+        .js(
+            "const href = window.downloads[0][1];
+             const text = decodeURIComponent(href.slice(href.indexOf(',') + 1));
+             const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+             const png = window.downloads[1][1];
+             return [doc.getElementsByTagName('parsererror').length, doc.querySelectorAll('circle').length,
+                     png.startsWith('data:image/png;base64,')];",
+            vec![],
+        )
+        .await;
+    assert_eq!(file, json!([0, 13, true]));
+    // Pressed again, the view closes.
+    page.click("view-labbe").await;
+    assert_eq!(page.count("view-host").await, 0);
     assert!(page.console_errors().await.is_empty());
     page.close().await;
 }

@@ -189,8 +189,13 @@ pub fn layout(spec: &LabbeSpec, o: &LabbeOptions) -> LabbeLayout {
         .copied()
         .find(|l| *l >= highest * (1.0 - 1e-9))
         .unwrap_or(1.0);
-    let ticks: Vec<f64> = (0..=4).map(|i| max_risk * f64::from(i) / 4.0).collect();
-    let tick_text = |r: f64| format!("{}%", format::significant(r * 100.0, 3));
+    let step = tick_step(max_risk);
+    let steps = (max_risk / step).round() as u32;
+    let ticks: Vec<f64> = (0..=steps).map(|i| step * f64::from(i)).collect();
+    let tick_text = |r: f64| {
+        let percent = format!("{:.1}", r * 100.0);
+        format!("{}%", percent.trim_end_matches('0').trim_end_matches('.'))
+    };
     let left = 12.0 + size * 1.4 + size * 0.6 * 4.0;
     let top = 12.0 + size * 1.6;
     let (x0, y1) = (left, top + o.side);
@@ -226,14 +231,17 @@ pub fn layout(spec: &LabbeSpec, o: &LabbeOptions) -> LabbeLayout {
             Ink::Text,
         ));
         shapes.push(line(x0 - 5.0, y, x0, y, Ink::Text, 1.0));
-        shapes.push(text(
-            x0 - 7.0,
-            y + size * 0.35,
-            tick_text(t),
-            Anchor::End,
-            false,
-            Ink::Text,
-        ));
+        // The corner's 0% is written once, under the horizontal axis.
+        if t > 0.0 {
+            shapes.push(text(
+                x0 - 7.0,
+                y + size * 0.35,
+                tick_text(t),
+                Anchor::End,
+                false,
+                Ink::Text,
+            ));
+        }
     }
     shapes.push(Shape::Polyline {
         points: vec![(x0, top), (x0, y1), (x0 + o.side, y1)],
@@ -391,6 +399,15 @@ pub fn layout(spec: &LabbeSpec, o: &LabbeOptions) -> LabbeLayout {
     }
 }
 
+/// The distance between ticks on an axis from 0 to `max` (one of [`RISK_LIMITS`]): three
+/// to five round steps.
+fn tick_step(max: f64) -> f64 {
+    [0.01, 0.02, 0.05, 0.1, 0.2]
+        .into_iter()
+        .find(|step| max / step <= 5.0 + 1e-9)
+        .unwrap_or(0.2)
+}
+
 /// What a trial's circle says on hover or focus.
 fn trial_title(t: &LabbeTrial) -> String {
     let mut s = format!(
@@ -529,6 +546,27 @@ mod tests {
         assert!(svg.contains("Pooled RR "));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    }
+
+    #[test]
+    fn ticks_are_round_percentages() {
+        let labels = |max: f64| -> Vec<f64> {
+            let step = tick_step(max);
+            (0..=(max / step).round() as u32)
+                .map(|i| (step * f64::from(i) * 1000.0).round() / 10.0)
+                .collect()
+        };
+        assert_eq!(labels(0.05), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(labels(0.1), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(labels(0.3), [0.0, 10.0, 20.0, 30.0]);
+        assert_eq!(labels(1.0), [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+        for max in RISK_LIMITS {
+            let n = max / tick_step(max);
+            assert!(
+                (n - n.round()).abs() < 1e-9 && (3.0 - 1e-9..=5.0 + 1e-9).contains(&n),
+                "{max}"
+            );
+        }
     }
 
     #[test]
