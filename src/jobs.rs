@@ -23,6 +23,16 @@ pub enum Job {
     /// Explain the numbers `keys` (see [`crate::explain_view::markup`]) of the active
     /// outcome of `project` (a project file's JSON).
     Explain { project: String, keys: String },
+    /// Read the text of a share link ([`grove_core::share`]) into a project.
+    ReadLink(String),
+    /// Write the text of a share link of `project` (a project file's JSON): of every
+    /// outcome, or of outcome `outcome` alone.
+    LinkText {
+        /// The project, as its file.
+        project: String,
+        /// The one outcome to share, if only one.
+        outcome: Option<usize>,
+    },
     /// Make the QR code of `text` as SVG, `module` CSS pixels a module, titled `title`
     /// ([`grove_core::qr`]).
     Qr {
@@ -52,8 +62,8 @@ pub enum Reply {
         /// Its outcomes as a project file ([`Project::from_review`]).
         project: String,
     },
-    /// Markup to show: an explanation panel, or a view with its plot.
-    Markup(String),
+    /// Text: markup to show (an explanation, a view, a QR code), or a share link's text.
+    Text(String),
     /// Why the job could not be done.
     Failed(String),
 }
@@ -68,10 +78,27 @@ impl Job {
                     let o = p.active();
                     let report = grove_core::report::Report::new(&o.rows, &o.options);
                     match crate::explain_view::markup(&report, keys) {
-                        Ok(html) => Reply::Markup(html),
+                        Ok(html) => Reply::Text(html),
                         Err(why) => Reply::Failed(why),
                     }
                 }
+                Err(why) => Reply::Failed(why.to_string()),
+            },
+            Job::ReadLink(text) => match grove_core::share::Shared::from_text(text) {
+                Ok(shared) => Reply::Review {
+                    title: String::new(),
+                    project: Project::from_shared(shared).to_json(),
+                },
+                Err(why) => Reply::Failed(why.to_string()),
+            },
+            Job::LinkText { project, outcome } => match Project::from_json(project) {
+                Ok(p) => Reply::Text(
+                    match outcome {
+                        Some(i) => p.outcome_shared(*i),
+                        None => p.to_shared(crate::project::ShareScope::Project),
+                    }
+                    .to_text(),
+                ),
                 Err(why) => Reply::Failed(why.to_string()),
             },
             Job::Qr {
@@ -79,14 +106,14 @@ impl Job {
                 module,
                 title,
             } => match grove_core::qr::Qr::new(text) {
-                Ok(code) => Reply::Markup(code.to_svg(*module, title)),
+                Ok(code) => Reply::Text(code.to_svg(*module, title)),
                 Err(why) => Reply::Failed(why.to_string()),
             },
             Job::View { project, view } => match Project::from_json(project) {
                 Ok(p) => {
                     let o = p.active();
                     let report = grove_core::report::Report::new(&o.rows, &o.options);
-                    Reply::Markup(crate::views::markup(&report, *view))
+                    Reply::Text(crate::views::markup(&report, *view))
                 }
                 Err(why) => Reply::Failed(why.to_string()),
             },
@@ -115,21 +142,12 @@ pub fn read_review(bytes: &[u8]) -> Reply {
 #[cfg(target_arch = "wasm32")]
 pub use web::{answer, run};
 
-/// The QR code of `text` ([`Job::Qr`]) as SVG, or why there is none, handed to `done`.
-pub fn qr(
-    text: String,
-    module: f64,
-    title: &str,
-    done: impl FnOnce(Result<String, String>) + 'static,
-) {
-    let job = Job::Qr {
-        text,
-        module,
-        title: title.to_owned(),
-    };
+/// Does a job whose answer is text ([`Job::Qr`], [`Job::LinkText`]) and hands `done`
+/// the text, or why there is none.
+pub fn text_of(job: Job, done: impl FnOnce(Result<String, String>) + 'static) {
     run(job, move |reply| {
         done(match reply {
-            Reply::Markup(svg) => Ok(svg),
+            Reply::Text(svg) => Ok(svg),
             Reply::Failed(why) => Err(why),
             Reply::Review { .. } => Err("the worker answered something else".to_owned()),
         })
@@ -169,7 +187,7 @@ mod web {
                     set("title", title);
                     set("project", project);
                 }
-                Reply::Markup(html) => set("markup", html),
+                Reply::Text(html) => set("text", html),
                 Reply::Failed(why) => set("failed", why),
             }
             o.into()
@@ -177,10 +195,10 @@ mod web {
 
         fn from_js(v: &JsValue) -> Reply {
             let get = |k: &str| Reflect::get(v, &k.into()).ok().and_then(|v| v.as_string());
-            match (get("title"), get("project"), get("markup"), get("failed")) {
+            match (get("title"), get("project"), get("text"), get("failed")) {
                 (_, _, _, Some(why)) => Reply::Failed(why),
                 (Some(title), Some(project), _, _) => Reply::Review { title, project },
-                (_, _, Some(html), _) => Reply::Markup(html),
+                (_, _, Some(html), _) => Reply::Text(html),
                 _ => Reply::Failed("the worker's answer was not understood".to_owned()),
             }
         }
@@ -204,6 +222,11 @@ mod web {
                     set("project", &project.into());
                     set("view", &view.code().into());
                 }
+                Job::ReadLink(text) => set("link", &text.into()),
+                Job::LinkText { project, outcome } => {
+                    set("project", &project.into());
+                    set("share", &(*outcome).map_or(-1.0, |i| i as f64).into());
+                }
                 Job::Qr {
                     text,
                     module,
@@ -225,6 +248,16 @@ mod web {
             };
             if let Some(bytes) = get("review") {
                 return Some(Job::OpenReview(js_sys::Uint8Array::new(&bytes).to_vec()));
+            }
+            if let Some(text) = get("link") {
+                return Some(Job::ReadLink(text.as_string()?));
+            }
+            if let Some(outcome) = get("share") {
+                let i = outcome.as_f64()?;
+                return Some(Job::LinkText {
+                    project: get("project")?.as_string()?,
+                    outcome: (i >= 0.0).then_some(i as usize),
+                });
             }
             if let Some(text) = get("qr") {
                 return Some(Job::Qr {
@@ -390,6 +423,41 @@ mod tests {
         assert!(added > 0);
         assert_eq!(mine.outcomes.len(), added, "the untouched example gave way");
         assert!(mine.outcomes.iter().all(|o| o.revman.is_some()));
+    }
+
+    #[test]
+    fn a_link_written_and_read_by_the_worker_gives_the_project_back() {
+        let mut p = Project::default();
+        p.active_mut().rows[2].excluded = true;
+        let project = p.to_json();
+        for outcome in [None, Some(0)] {
+            let Reply::Text(text) = (Job::LinkText {
+                project: project.clone(),
+                outcome,
+            })
+            .run() else {
+                panic!("no link text");
+            };
+            let Reply::Review { project, .. } = Job::ReadLink(text).run() else {
+                panic!("the link was not read");
+            };
+            let back = Project::from_json(&project).expect("a project");
+            assert_eq!(back.outcomes[0].rows, p.outcomes[0].rows);
+            assert_eq!(back.outcomes[0].options, p.outcomes[0].options);
+        }
+        let Reply::Failed(why) = Job::ReadLink("grove\t1\nnonsense".to_owned()).run() else {
+            panic!("a damaged link was read");
+        };
+        assert!(why.contains("damaged"), "{why}");
+        let Reply::Text(svg) = (Job::Qr {
+            text: "https://example.org/#grove1.abc".to_owned(),
+            module: 4.0,
+            title: "t".to_owned(),
+        })
+        .run() else {
+            panic!("no QR code");
+        };
+        assert!(svg.starts_with("<svg"));
     }
 
     #[test]

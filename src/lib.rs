@@ -18,6 +18,7 @@ pub mod tables;
 pub mod ui;
 pub mod viewport;
 pub mod views;
+pub mod whatif;
 
 pub use ui::App;
 

@@ -251,25 +251,45 @@ fn select<T: Choice>(
     now: T,
     unused: Option<&str>,
 ) {
+    let entries: Vec<(&str, &str, bool)> = T::CHOICES
+        .iter()
+        .map(|&c| (c.code(), c.label(), c == now))
+        .collect();
+    write_select(
+        out,
+        label,
+        control,
+        &entries,
+        unused.unwrap_or(now.explanation()),
+        unused.is_some(),
+    );
+}
+
+/// [`select`]'s markup, written once for every setting rather than once per type.
+fn write_select(
+    out: &mut String,
+    label: &str,
+    control: Control,
+    entries: &[(&str, &str, bool)],
+    explain: &str,
+    disabled: bool,
+) {
     let id = control.testid();
     let _ = write!(
         out,
         r#"<div class="setting"><label for="setting-{id}">{label}</label><select id="setting-{id}" name="{id}" data-testid="{id}" aria-describedby="setting-{id}-help"{}>"#,
-        if unused.is_some() { " disabled" } else { "" },
+        if disabled { " disabled" } else { "" },
     );
-    for &c in T::CHOICES {
+    for (code, name, selected) in entries {
         let _ = write!(
             out,
-            r#"<option value="{}"{}>{}</option>"#,
-            c.code(),
-            if c == now { " selected" } else { "" },
-            c.label()
+            r#"<option value="{code}"{}>{name}</option>"#,
+            if *selected { " selected" } else { "" },
         );
     }
     let _ = write!(
         out,
-        r#"</select><p class="explain" id="setting-{id}-help">{}</p></div>"#,
-        unused.unwrap_or(now.explanation())
+        r#"</select><p class="explain" id="setting-{id}-help">{explain}</p></div>"#
     );
 }
 

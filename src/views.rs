@@ -42,32 +42,75 @@ impl View {
     }
 }
 
-/// The views panel: a button per view (pressed when shown), and the view `chosen` as
-/// `drawn` ([`markup`], made in the worker) with its exports. Page markup; its buttons
-/// carry `data-action` (`view-CODE`, `view-svg`, `view-png`).
-pub fn panel(chosen: Option<View>, drawn: &str) -> String {
+/// What the views panel shows: a view drawn by the worker, or the what-if sandbox
+/// ([`crate::whatif`]), which the page draws itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// A view of the outcome.
+    View(View),
+    /// The what-if sandbox.
+    WhatIf,
+}
+
+impl Shown {
+    /// Every choice, in the panel's order.
+    pub const ALL: [Shown; 2] = [Shown::View(View::Labbe), Shown::WhatIf];
+
+    /// Code in `data-action` (`view-CODE`) and test ids.
+    pub fn code(self) -> &'static str {
+        match self {
+            Shown::View(v) => v.code(),
+            Shown::WhatIf => "whatif",
+        }
+    }
+
+    /// The choice with this code.
+    pub fn from_code(code: &str) -> Option<Shown> {
+        Shown::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Its name on its button and in its heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shown::View(v) => v.label(),
+            Shown::WhatIf => "What if…",
+        }
+    }
+}
+
+/// The views panel: a button per choice (pressed when shown), and the one `shown` with
+/// its `body` (a view as [`markup`] made it, with its exports; the what-if sandbox's
+/// controls). Page markup; its buttons carry `data-action` (`view-CODE`, `view-svg`,
+/// `view-png`).
+pub fn panel(shown: Option<Shown>, body: &str) -> String {
     let mut out = String::from(r#"<div class="view-choice" role="group" aria-label="Views">"#);
-    for v in View::ALL {
+    for s in Shown::ALL {
         let _ = write!(
             out,
             r#"<button type="button" class="ghost" data-action="view-{0}" data-testid="view-{0}" aria-pressed="{1}">{2}</button>"#,
-            v.code(),
-            chosen == Some(v),
-            v.label()
+            s.code(),
+            shown == Some(s),
+            s.label()
         );
     }
     out.push_str("</div>");
-    if let Some(v) = chosen {
-        let _ = write!(
-            out,
-            r#"<h3>{}</h3><div data-testid="view-host">{}</div><div class="exports" role="group" aria-label="Export the view"><button type="button" data-action="view-svg" data-testid="view-export-svg">SVG</button><button type="button" data-action="view-png" data-testid="view-export-png">PNG (300 dpi)</button></div>"#,
-            v.label(),
-            if drawn.is_empty() {
-                "<p>Drawing…</p>"
-            } else {
-                drawn
-            }
-        );
+    match shown {
+        Some(Shown::View(v)) => {
+            let _ = write!(
+                out,
+                r#"<h3>{}</h3><div data-testid="view-host">{}</div><div class="exports" role="group" aria-label="Export the view"><button type="button" data-action="view-svg" data-testid="view-export-svg">SVG</button><button type="button" data-action="view-png" data-testid="view-export-png">PNG (300 dpi)</button></div>"#,
+                v.label(),
+                if body.is_empty() {
+                    "<p>Drawing…</p>"
+                } else {
+                    body
+                }
+            );
+        }
+        Some(Shown::WhatIf) => {
+            let _ = write!(out, "<h3>What if…</h3>{body}");
+        }
+        None => {}
     }
     out
 }
@@ -163,11 +206,18 @@ mod tests {
     fn the_panel_offers_each_view_and_shows_the_chosen_one() {
         let closed = panel(None, "");
         assert!(closed.contains(r#"data-action="view-labbe""#));
-        assert!(closed.contains(r#"aria-pressed="false""#) && !closed.contains("view-svg"));
-        let drawing = panel(Some(View::Labbe), "");
+        assert!(closed.contains(r#"data-action="view-whatif""#));
+        assert!(!closed.contains(r#"aria-pressed="true""#) && !closed.contains("view-svg"));
+        let labbe = Some(Shown::View(View::Labbe));
+        let drawing = panel(labbe, "");
         assert!(drawing.contains(r#"aria-pressed="true""#) && drawing.contains("Drawing…"));
-        let drawn = panel(Some(View::Labbe), "<svg></svg>");
+        let drawn = panel(labbe, "<svg></svg>");
         assert!(drawn.contains("<svg></svg>") && drawn.contains(r#"data-action="view-png""#));
+        let whatif = panel(Some(Shown::WhatIf), "<p>knobs</p>");
+        assert!(whatif.contains("<p>knobs</p>") && !whatif.contains("view-svg"));
+        for s in Shown::ALL {
+            assert_eq!(Shown::from_code(s.code()), Some(s));
+        }
     }
 
     #[test]

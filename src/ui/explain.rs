@@ -91,7 +91,7 @@ pub fn keep(state: State) {
         panel.set(Some(Panel::Making));
         jobs::run(Job::Explain { project, keys }, move |reply| {
             panel.set(Some(match reply {
-                Reply::Markup(html) => Panel::Shown(html),
+                Reply::Text(html) => Panel::Shown(html),
                 Reply::Failed(why) => Panel::Failed(why),
                 Reply::Review { .. } => {
                     Panel::Failed("the worker answered something else".to_owned())

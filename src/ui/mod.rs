@@ -88,6 +88,9 @@ pub struct State {
     pub visiting: RwSignal<bool>,
     /// Whether the share panel is open.
     pub sharing: RwSignal<bool>,
+    /// The what-if sandbox, while open: the trial it changes and that trial's row as
+    /// typed, which is what is saved until the changes are kept.
+    pub whatif: RwSignal<Option<crate::whatif::WhatIf>>,
 }
 
 impl State {
@@ -142,6 +145,7 @@ impl State {
             history: RwSignal::new(History::default()),
             stage: RwSignal::new(None),
             visiting: RwSignal::new(false),
+            whatif: RwSignal::new(None),
             sharing: RwSignal::new(false),
         }
     }
@@ -221,7 +225,7 @@ impl State {
                     Err(why) => self.not_opened(&name, &why.to_string()),
                 },
                 jobs::Reply::Failed(why) => self.not_opened(&name, &why),
-                jobs::Reply::Markup(_) => {}
+                jobs::Reply::Text(_) => {}
             });
         });
     }
@@ -270,7 +274,13 @@ pub fn App() -> impl IntoView {
         if state.visiting.get_untracked() {
             return;
         }
-        let json = state.project.with_untracked(Project::to_json);
+        // A trial changed in the what-if sandbox is saved as it was typed.
+        let json = state
+            .project
+            .with_untracked(|p| match state.whatif.get_untracked() {
+                Some(w) => w.saved(p).to_json(),
+                None => p.to_json(),
+            });
         if let Err(why) = browser::store(browser::PROJECT_KEY, &json) {
             state.say(format!("Not saved: {why}."), true);
         }

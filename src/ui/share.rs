@@ -8,11 +8,11 @@
 use super::State;
 use crate::browser::{self, Deflate};
 use crate::history::History;
-use crate::jobs;
+use crate::jobs::{self, Job, Reply};
 use crate::project::{Project, ShareScope};
 use crate::ui::plot::PNG_SCALE;
 use grove_core::forest::escape;
-use grove_core::share::{self, MAX_TEXT_BYTES, Shared};
+use grove_core::share::{self, MAX_TEXT_BYTES};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -93,27 +93,37 @@ pub fn open_link(state: State) {
         return;
     }
     spawn_local(async move {
-        let opened = async {
+        let not_opened = move |why: String| {
+            state.say(
+                format!("The link could not be opened: {why}. Your work is unchanged."),
+                true,
+            )
+        };
+        let text = async {
             let compressed = share::compressed(&hash).map_err(|e| e.to_string())?;
             let text = browser::deflate_raw(&compressed, Deflate::Decompress, MAX_TEXT_BYTES)
                 .await
                 .map_err(|e| format!("the link is damaged ({e})"))?;
-            let text = String::from_utf8(text)
-                .map_err(|_| "the link is damaged (not UTF-8)".to_owned())?;
-            Shared::from_text(&text).map_err(|e| e.to_string())
+            String::from_utf8(text).map_err(|_| "the link is damaged (not UTF-8)".to_owned())
         };
-        match opened.await {
-            Ok(shared) => {
-                state.visit(Project::from_shared(shared));
-                if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-                    let _ = p.mark("grove:shared");
+        let text = match text.await {
+            Ok(text) => text,
+            Err(why) => return not_opened(why),
+        };
+        // The page's worker reads the text (it holds the share codec) into a project.
+        jobs::run(Job::ReadLink(text), move |reply| match reply {
+            Reply::Review { project, .. } => match Project::from_json(&project) {
+                Ok(project) => {
+                    state.visit(project);
+                    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                        let _ = p.mark("grove:shared");
+                    }
                 }
-            }
-            Err(why) => state.say(
-                format!("The link could not be opened: {why}. Your work is unchanged."),
-                true,
-            ),
-        }
+                Err(why) => not_opened(why.to_string()),
+            },
+            Reply::Failed(why) => not_opened(why),
+            Reply::Text(_) => not_opened("the worker answered something else".to_owned()),
+        });
     });
 }
 
@@ -265,25 +275,37 @@ pub fn keep(state: State) {
         if !state.sharing.get() {
             return;
         }
-        let text = state.project.with(|p| p.to_shared(scope.get()).to_text());
+        let (project, active) = state.project.with(|p| (p.to_json(), p.active));
+        let outcome = (scope.get() == ShareScope::Outcome).then_some(active);
         made.set(None);
         qr.set(None);
-        spawn_local(async move {
-            let link = browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX)
-                .await
-                .map(|bytes| format!("{}#{}", base_url(), share::fragment(&bytes)));
-            if let Ok(link) = &link {
-                jobs::qr(
-                    link.clone(),
-                    MODULE,
-                    "QR code of the share link",
-                    move |code| qr.set(Some(code)),
-                );
-            }
-            made.set(Some(match link {
-                Ok(link) => Made::Link(link),
-                Err(why) => Made::Failed(format!("No link was made: {why}.")),
-            }));
+        // The link's text is written by the page's worker, which holds the share codec;
+        // the browser compresses it.
+        jobs::text_of(Job::LinkText { project, outcome }, move |text| {
+            let text = match text {
+                Ok(text) => text,
+                Err(why) => {
+                    return made.set(Some(Made::Failed(format!("No link was made: {why}."))));
+                }
+            };
+            spawn_local(async move {
+                let link = browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX)
+                    .await
+                    .map(|bytes| format!("{}#{}", base_url(), share::fragment(&bytes)));
+                if let Ok(link) = &link {
+                    let title = "QR code of the share link".to_owned();
+                    let job = Job::Qr {
+                        text: link.clone(),
+                        module: MODULE,
+                        title,
+                    };
+                    jobs::text_of(job, move |code| qr.set(Some(code)));
+                }
+                made.set(Some(match link {
+                    Ok(link) => Made::Link(link),
+                    Err(why) => Made::Failed(format!("No link was made: {why}.")),
+                }));
+            });
         });
     });
     let markup = Memo::new(move |_| {

@@ -10,6 +10,7 @@ use super::State;
 use super::results::{HeadlineText, undefined_headline};
 use super::share;
 use crate::browser::{self, Deflate};
+use crate::jobs::{self, Job};
 use crate::project::Project;
 use crate::stage::{self, Reveal, Slide, Stage};
 use grove_core::forest::escape;
@@ -59,26 +60,40 @@ pub fn keep(state: State) {
             let outcome = stage::slides(&studies, stage.reveal)
                 .get(stage.slide)
                 .map_or(p.active, |s| s.outcome);
-            (outcome, p.outcome_shared(outcome).to_text())
+            (outcome, p.to_json())
         });
         if code.with_untracked(|c| c.as_ref().map(|c| c.0)) == Some(outcome) {
             return;
         }
-        spawn_local(async move {
-            match browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX).await {
-                Ok(bytes) => {
-                    let link = format!(
-                        "{}#{}",
-                        share::base_url(),
-                        grove_core::share::fragment(&bytes)
-                    );
-                    let title = "QR code of this outcome's share link";
-                    crate::jobs::qr(link, 8.0, title, move |made| {
-                        code.set(Some((outcome, made)))
-                    });
+        // The worker writes the link's text, the browser compresses it, the worker
+        // draws its QR code.
+        let job = Job::LinkText {
+            project: text,
+            outcome: Some(outcome),
+        };
+        jobs::text_of(job, move |text| {
+            let text = match text {
+                Ok(text) => text,
+                Err(why) => return code.set(Some((outcome, Err(why)))),
+            };
+            spawn_local(async move {
+                match browser::deflate_raw(text.as_bytes(), Deflate::Compress, usize::MAX).await {
+                    Ok(bytes) => {
+                        let link = format!(
+                            "{}#{}",
+                            share::base_url(),
+                            grove_core::share::fragment(&bytes)
+                        );
+                        let job = Job::Qr {
+                            text: link,
+                            module: 8.0,
+                            title: "QR code of this outcome's share link".to_owned(),
+                        };
+                        jobs::text_of(job, move |made| code.set(Some((outcome, made))));
+                    }
+                    Err(why) => code.set(Some((outcome, Err(why.to_string())))),
                 }
-                Err(why) => code.set(Some((outcome, Err(why.to_string())))),
-            }
+            });
         });
     });
     let markup = Memo::new(move |_| {

@@ -1,32 +1,42 @@
-//! The views besides the forest plot (the L'Abbé plot): a button per view; the chosen
-//! one is drawn by the page's worker ([`crate::views`]) and drawn again at every change
-//! of the data while it is shown. The panel is markup written into its element, its
-//! buttons answered by one listener; the exports are the file the worker made.
+//! The views besides the forest plot: a button per choice. A view (the L'Abbé plot) is
+//! drawn by the page's worker ([`crate::views`]) and drawn again at every change of the
+//! data while it is shown; its exports are the file the worker made. "What if…" is the
+//! teaching sandbox ([`crate::whatif`]): its sliders change one trial and everything
+//! on the page answers at once.
+//!
+//! The panel is markup written into its element; one listener per event kind (click,
+//! input, change) answers its controls. It is written anew when what it shows changes,
+//! not while a slider moves (which would take the slider from under the pointer).
 
 use super::State;
 use super::plot::{PNG_SCALE, file_stem};
 use crate::browser;
+use crate::history::Edit;
 use crate::jobs::{self, Job, Reply};
 use crate::project::Project;
-use crate::views::{self, View};
+use crate::views::{self, Shown};
+use crate::whatif::{Knob, WhatIf};
 use grove_core::forest::escape;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Id of the element that holds the panel.
 pub const HOST_ID: &str = "views-host";
 
-/// Keeps the views panel in its element and answers its buttons.
+/// Keeps the views panel in its element and answers its controls.
 pub fn keep(state: State) {
-    let chosen = RwSignal::new(None::<View>);
+    let shown = RwSignal::new(None::<Shown>);
     let drawn = RwSignal::new(String::new());
+    // Bumped when the sandbox's controls are to be written anew.
+    let knobs = RwSignal::new(0_u32);
     Effect::new(move |_| {
-        let Some(view) = chosen.get() else {
+        let Some(Shown::View(view)) = shown.get() else {
             return;
         };
         let project = state.project.with(Project::only_active).to_json();
         jobs::run(Job::View { project, view }, move |reply| {
             drawn.set(match reply {
-                Reply::Markup(html) => html,
+                Reply::Text(html) => html,
                 Reply::Failed(why) => {
                     format!(r#"<p class="undefined">Not drawn: {}.</p>"#, escape(&why))
                 }
@@ -35,26 +45,64 @@ pub fn keep(state: State) {
         });
     });
     Effect::new(move |_| {
-        let html = drawn.with(|d| views::panel(chosen.get(), d));
+        knobs.track();
+        let body = match shown.get() {
+            Some(Shown::WhatIf) => state.whatif.with_untracked(|w| match w {
+                Some(w) => state.project.with_untracked(|p| w.markup(p)),
+                None => "<p>There is no valid trial to change.</p>".to_owned(),
+            }),
+            _ => drawn.get(),
+        };
         let host = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.get_element_by_id(HOST_ID));
         if let Some(host) = host {
-            host.set_inner_html(&html);
+            host.set_inner_html(&views::panel(shown.get_untracked(), &body));
         }
     });
+    // Back to the data: the trial's row as typed, as one step.
+    let restore = move || {
+        if let Some(w) = state.whatif.get_untracked()
+            && state.project.with_untracked(|p| w.saved(p) != *p)
+        {
+            state.change(Edit::Step, |p| w.restore(p));
+        }
+    };
     let click = window_event_listener(leptos::ev::click, move |ev| {
         let Some(action) = browser::data_action(&ev) else {
             return;
         };
-        if let Some(view) = action.strip_prefix("view-").and_then(View::from_code) {
-            let shown = chosen.get_untracked() == Some(view);
+        match action.as_str() {
+            "whatif-restore" => {
+                restore();
+                knobs.update(|k| *k += 1);
+                return;
+            }
+            "whatif-keep" => {
+                state.whatif.set(None);
+                shown.set(None);
+                return;
+            }
+            _ => {}
+        }
+        if let Some(choice) = action.strip_prefix("view-").and_then(Shown::from_code) {
+            let again = shown.get_untracked() == Some(choice);
+            if shown.get_untracked() == Some(Shown::WhatIf) {
+                restore();
+                state.whatif.set(None);
+            }
+            if choice == Shown::WhatIf && !again {
+                state
+                    .whatif
+                    .set(state.project.with_untracked(WhatIf::first));
+            }
             drawn.set(String::new());
-            chosen.set((!shown).then_some(view));
+            shown.set((!again).then_some(choice));
             browser::focus_soon(format!("[data-action='{action}']"));
             return;
         }
-        let (Some(view), true) = (chosen.get_untracked(), action.starts_with("view-")) else {
+        let (Some(Shown::View(view)), true) = (shown.get_untracked(), action.starts_with("view-"))
+        else {
             return;
         };
         let Some(svg) = drawn.with_untracked(|html| views::svg_in(html).map(str::to_owned)) else {
@@ -77,5 +125,57 @@ pub fn keep(state: State) {
             });
         }
     });
-    on_cleanup(move || click.remove());
+    // A slider moved (`input`): the trial changes at once (one step of undo for the whole
+    // drag), and the slider's words follow. Let go (`change`), or another trial chosen:
+    // the controls are written anew. One listener for both.
+    let slider = move |ev: web_sys::Event| {
+        let Some((code, value, target)) = whatif_target(&ev) else {
+            return;
+        };
+        if ev.type_() == "change" {
+            if code == "row" {
+                restore();
+                let row = value.parse::<usize>().ok();
+                let next = state
+                    .project
+                    .with_untracked(|p| row.and_then(|r| WhatIf::new(p, r)));
+                state.whatif.set(next);
+            }
+            knobs.update(|k| *k += 1);
+            browser::focus_soon(format!("[data-whatif='{code}']"));
+            return;
+        }
+        let (Some(knob), Some(w)) = (Knob::from_code(&code), state.whatif.get_untracked()) else {
+            return;
+        };
+        let Ok(value) = value.parse::<i64>() else {
+            return;
+        };
+        state.change(Edit::Cell(w.outcome, w.row, "what-if"), |p| {
+            w.apply(p, knob, value)
+        });
+        if let Some(words) = state.project.with_untracked(|p| w.shown(p, knob)) {
+            let _ = target.set_attribute("aria-valuetext", &words);
+            if let Some(output) = target.next_element_sibling() {
+                output.set_text_content(Some(&words));
+            }
+        }
+    };
+    let input = window_event_listener_untyped("input", slider);
+    let change = window_event_listener_untyped("change", slider);
+    on_cleanup(move || {
+        click.remove();
+        input.remove();
+        change.remove();
+    });
+}
+
+/// For an event on a sandbox control: its `data-whatif` code, its value and the element.
+fn whatif_target(ev: &web_sys::Event) -> Option<(String, String, web_sys::Element)> {
+    let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let code = target.get_attribute("data-whatif")?;
+    let value = js_sys::Reflect::get(&target, &"value".into())
+        .ok()?
+        .as_string()?;
+    Some((code, value, target))
 }

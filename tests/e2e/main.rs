@@ -2624,3 +2624,74 @@ async fn the_labbe_plot_draws_every_trial_follows_the_data_and_exports() {
     assert!(page.console_errors().await.is_empty());
     page.close().await;
 }
+
+/// Moves a what-if slider to `value` as a drag does (input events), and lets it go
+/// (change) when `release` says so.
+async fn slide(page: &Page, knob: &str, value: i64, release: bool) {
+    page.js(
+        "const e = document.querySelector(`[data-testid='whatif-${arguments[0]}']`);
+         e.value = String(arguments[1]);
+         e.dispatchEvent(new Event('input', {bubbles: true}));
+         if (arguments[2]) e.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(knob), json!(value), json!(release)],
+    )
+    .await;
+    page.settle().await;
+}
+
+#[tokio::test]
+async fn what_if_changes_one_trial_and_gives_the_data_back() {
+    let page = Page::open().await;
+    let typed = page.summary_number("data-estimate").await;
+    page.click("view-whatif").await;
+    assert_eq!(page.count("whatif").await, 1);
+    let cell =
+        "return document.querySelector(`input[aria-label='Row 1, Experimental events']`).value;";
+    // A zero cell, while dragging: the results answer at once.
+    slide(&page, "e1", 0, false).await;
+    assert_eq!(page.js(cell, vec![]).await, json!("0"));
+    assert_eq!(page.text("whatif-e1-value").await, "0 of 123");
+    let zero = page.summary_number("data-estimate").await;
+    assert_ne!(zero, typed);
+    // A much larger trial weighs more and moves the pooled result further.
+    slide(&page, "size", 5, true).await;
+    assert!(page.text("whatif-size-value").await.contains("× 32"));
+    assert_ne!(page.summary_number("data-estimate").await, zero);
+    // The data as typed are what is saved, whatever the sandbox shows.
+    let stored = eventually("the project saved", || async {
+        let text = page
+            .js("return localStorage.getItem('grove.project');", vec![])
+            .await;
+        text.as_str()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    })
+    .await;
+    assert_eq!(stored["outcomes"][0]["rows"][0]["e1"], json!("4"));
+    // Back to the data.
+    page.click("whatif-restore").await;
+    assert_eq!(page.js(cell, vec![]).await, json!("4"));
+    assert_eq!(page.summary_number("data-estimate").await, typed);
+    // Keeping the numbers keeps them, and undo takes them back.
+    slide(&page, "e1", 0, true).await;
+    page.click("whatif-keep").await;
+    assert_eq!(page.count("whatif").await, 0);
+    assert_eq!(page.summary_number("data-estimate").await, zero);
+    page.click("undo").await;
+    assert_eq!(page.summary_number("data-estimate").await, typed);
+    // The keyboard moves a slider too (the browser's own arrow keys on a range).
+    page.click("view-whatif").await;
+    let slider = page
+        .client
+        .find(fantoccini::Locator::Css("[data-testid='whatif-e2']"))
+        .await
+        .expect("the control slider");
+    slider.send_keys("\u{E012}").await.expect("ArrowLeft");
+    page.settle().await;
+    assert_eq!(
+        page.text("whatif-e2-value").await,
+        "10 of 139",
+        "ArrowLeft: one event fewer"
+    );
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
