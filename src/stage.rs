@@ -253,7 +253,8 @@ pub fn slide_svg(title: &str, headline: [&str; 2], layout: &Layout) -> String {
     let margin = 64.0;
     let top = 250.0;
     let room = (w - 2.0 * margin, h - top - margin / 2.0);
-    let scale = (room.0 / layout.width).min(room.1 / layout.height).min(1.0);
+    // Rounded down to the five decimals written, so that the plot as drawn still fits.
+    let scale = ((room.0 / layout.width).min(room.1 / layout.height).min(1.0) * 1e5).floor() / 1e5;
     let x = (w - layout.width * scale) / 2.0;
     let e = forest::escape;
     format!(

@@ -435,11 +435,9 @@ impl<'a> Builder<'a> {
             x += GAP;
         }
         let mut weights = Vec::new();
-        let excluded_w = if studies().any(|s| s.excluded) {
-            w(EXCLUDED, false)
-        } else {
-            0.0
-        };
+        // Room for "excluded" whether or not a study is switched off, so that switching
+        // one moves no column (and the page rewrites only that row and the weights).
+        let excluded_w = w(EXCLUDED, false);
         for header in &spec.weight_headers {
             x += w(header, true).max(w("100.0%", true)).max(excluded_w);
             weights.push(x);
