@@ -345,7 +345,8 @@ impl Report {
     }
 
     /// Rows left out of the analysis: those with problems and those whose effect cannot
-    /// be estimated.
+    /// be estimated. Rows the user switched off are not listed: the table and the plot
+    /// show them greyed, and the headline counts them ([`Report::set_aside_note`]).
     pub fn exclusions(&self) -> Vec<Exclusion> {
         let mut out = Vec::new();
         for (i, row) in self.rows.iter().enumerate() {
@@ -361,13 +362,6 @@ impl Report {
                     ),
                 });
             }
-        }
-        for a in &self.set_aside {
-            out.push(Exclusion {
-                row: a.row + 1,
-                label: study_label(&a.study),
-                reason: "excluded by you: shown in grey, not pooled".to_owned(),
-            });
         }
         for (s, result) in self.analysis.studies.iter().enumerate() {
             if let Err(why) = &result.effect {

@@ -463,9 +463,7 @@ fn a_trial_switched_off_is_shown_greyed_and_not_pooled() {
         spec.footer
     );
     assert!(off.sentence().expect("pooled").contains("; excluding "));
-    let exclusions = off.exclusions();
-    assert_eq!(exclusions.iter().map(|e| e.row).collect::<Vec<_>>(), [3, 8]);
-    assert!(exclusions[0].reason.starts_with("excluded by you"));
+    assert!(off.exclusions().is_empty(), "switched off is not a problem");
 
     // The CSV keeps every trial, in table order, the switched-off ones without weight.
     let csv = off.csv();

@@ -372,8 +372,13 @@ struct Builder<'a> {
     width: f64,
     y: f64,
     rows: Vec<RowBox>,
-    shapes: Vec<(Layer, Shape)>,
+    /// Each shape with its layer and its band of the plot ([`Builder::band`]).
+    shapes: Vec<(Layer, u8, Shape)>,
     layer: Layer,
+    /// Which part of the plot is being drawn: the header (0), the rows (1), the axis
+    /// (2), the notes under it (3). A group holds one band: an edit that changes the
+    /// pooled rows or the notes does not rewrite the header or the axis with them.
+    band: u8,
     max_weight: f64,
 }
 
@@ -489,6 +494,7 @@ impl<'a> Builder<'a> {
             rows: Vec::new(),
             shapes: Vec::new(),
             layer: Layer::Frame,
+            band: 0,
             max_weight,
         }
     }
@@ -522,6 +528,7 @@ impl<'a> Builder<'a> {
 
     fn build(mut self) -> Layout {
         self.header();
+        self.band = 1;
         let top_of_data = self.y;
         let several =
             self.spec.sections.len() > 1 || self.spec.sections.iter().any(|s| s.heading.is_some());
@@ -538,19 +545,24 @@ impl<'a> Builder<'a> {
             self.prediction(prediction);
         }
         let bottom_of_data = self.y;
+        self.band = 2;
         self.axis_and_labels(top_of_data, bottom_of_data);
         self.y += 4.0;
+        self.band = 3;
         for line in &self.spec.footer {
             self.note(line, false);
         }
         self.y += PAD;
         let title = format!("Forest plot: {}", measure_title(self.spec.measure));
         // Layers in drawing order; within a layer, top to bottom.
-        crate::sort::by_key(&mut self.shapes, |(layer, _)| *layer);
+        crate::sort::by_key(&mut self.shapes, |(layer, band, _)| (*layer, *band));
         let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
-        for (i, (layer, _)) in self.shapes.iter().enumerate() {
+        for (i, (layer, band, _)) in self.shapes.iter().enumerate() {
             match groups.last_mut() {
-                Some(g) if g.len() < GROUP_SIZE && self.shapes[g.start].0 == *layer => {
+                Some(g)
+                    if g.len() < GROUP_SIZE
+                        && (self.shapes[g.start].0, self.shapes[g.start].1) == (*layer, *band) =>
+                {
                     g.end = i + 1
                 }
                 _ => groups.push(i..i + 1),
@@ -562,7 +574,7 @@ impl<'a> Builder<'a> {
             font_size: self.o.font_size,
             axis: self.axis,
             rows: self.rows,
-            shapes: self.shapes.into_iter().map(|(_, shape)| shape).collect(),
+            shapes: self.shapes.into_iter().map(|(_, _, shape)| shape).collect(),
             groups,
             title,
             description: self.spec.description.clone(),
@@ -573,7 +585,7 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, shape: Shape) {
-        self.shapes.push((self.layer, shape));
+        self.shapes.push((self.layer, self.band, shape));
     }
 
     fn baseline(&self) -> f64 {
