@@ -17,9 +17,11 @@ use std::fmt::Write;
 pub const KEY_SEPARATOR: char = '|';
 
 /// The panel for the numbers `keys` (separated by [`KEY_SEPARATOR`]) of `report`'s
-/// analysis, or why they are not explained.
-pub fn markup(report: &Report, keys: &str) -> Result<String, String> {
-    let (all, missing) = explain::explain(report);
+/// analysis (its absolute effects for the control risk typed, a proportion, or the
+/// trials' median), or why they are not explained.
+pub fn markup(report: &Report, control_risk: Option<f64>, keys: &str) -> Result<String, String> {
+    let (mut all, missing) = explain::explain(report);
+    all.extend(explain::absolute(report, control_risk));
     let wanted: Vec<&str> = keys.split(KEY_SEPARATOR).collect();
     let found: Vec<&Derivation> = wanted
         .iter()
@@ -72,6 +74,15 @@ fn block(out: &mut String, d: &Derivation, measure: Measure) {
             r#"<p>As shown, on the ratio scale: exp({}) = <output data-testid="explained-natural">{}</output></p>"#,
             number(d.value),
             format::effect(natural(measure, d.value))
+        );
+    }
+    if d.key == "nnt" && d.value.is_finite() {
+        // A number of people is whole: the page rounds the NNT up (Cochrane Handbook
+        // §15.4.4).
+        let _ = write!(
+            out,
+            r#"<p>As shown, rounded up to whole people: <output data-testid="explained-shown">{}</output></p>"#,
+            d.value.ceil()
         );
     }
     match &d.iterations {
@@ -128,7 +139,7 @@ mod tests {
     #[test]
     fn the_panel_shows_the_numbers_asked_for() {
         let r = report();
-        let html = markup(&r, "random ci lower|random ci upper").expect("explained");
+        let html = markup(&r, None, "random ci lower|random ci upper").expect("explained");
         assert_eq!(html.matches("<section").count(), 2);
         assert!(html.contains("<math display=\"block\">"));
         let fit = r.analysis.random.as_ref().expect("a random-effects fit");
@@ -137,13 +148,13 @@ mod tests {
         let shown = grove_core::format::effect(fit.pooled.ci.lower.exp());
         assert!(html.contains(&format!("explained-natural\">{shown}</output>")));
         // REML's Fisher scoring shows its steps.
-        let tau2 = markup(&r, "tau2").expect("explained");
+        let tau2 = markup(&r, None, "tau2").expect("explained");
         assert!(tau2.contains("Fisher scoring, step by step"), "{tau2}");
         assert!(tau2.contains(&format!(">{}</output>", fit.heterogeneity.tau2)));
     }
 
     #[test]
     fn a_number_not_explained_says_why() {
-        assert!(markup(&report(), "no such number").is_err());
+        assert!(markup(&report(), None, "no such number").is_err());
     }
 }

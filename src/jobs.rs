@@ -77,7 +77,8 @@ impl Job {
                 Ok(p) => {
                     let o = p.active();
                     let report = grove_core::report::Report::new(&o.rows, &o.options);
-                    match crate::explain_view::markup(&report, keys) {
+                    let risk = o.typed_control_risk().ok().flatten();
+                    match crate::explain_view::markup(&report, risk, keys) {
                         Ok(html) => Reply::Text(html),
                         Err(why) => Reply::Failed(why),
                     }

@@ -550,6 +550,22 @@ mod json {
     }
 }
 
+/// A control-group risk per 1000 as typed, as a proportion (see
+/// [`Outcome::typed_control_risk`]).
+///
+/// # Errors
+/// What is typed is not a number between 0 and 1000 (exclusive).
+pub fn control_risk(typed: &str) -> Result<Option<f64>, String> {
+    let typed = typed.trim();
+    match typed.replace(',', ".").parse::<f64>() {
+        _ if typed.is_empty() => Ok(None),
+        Ok(x) if x > 0.0 && x < 1000.0 => Ok(Some(x / 1000.0)),
+        _ => Err(format!(
+            "\u{201c}{typed}\u{201d} is not a risk per 1000 between 0 and 1000; the trials' median is used."
+        )),
+    }
+}
+
 impl Outcome {
     /// An outcome of a RevMan review, named as RevMan names it ("1.2 Mortality"), with
     /// its rows, settings and labels, and RevMan's stored results.
@@ -665,6 +681,16 @@ impl Outcome {
         if self.rows.is_empty() {
             self.rows.push(RawRow::default());
         }
+    }
+
+    /// The control-group risk typed for the absolute effects, as a proportion: `None`
+    /// when nothing is typed (the trials' median is used), or why what is typed is not
+    /// a risk per 1000.
+    ///
+    /// # Errors
+    /// What is typed is not a number between 0 and 1000 (exclusive).
+    pub fn typed_control_risk(&self) -> Result<Option<f64>, String> {
+        control_risk(&self.control_risk)
     }
 
     /// Switches a row off (it stays in the table and on the plot, greyed, and is not

@@ -393,9 +393,11 @@ mod tests {
                 .filter_map(|rest| rest.split('"').next())
                 .collect();
             assert!(keys.len() >= 5 + 2 * 4, "{keys:?}");
-            for k in keys {
+            // And the absolute effects' button beside the pooled result.
+            let absolute = "absolute control|absolute treated|absolute difference|nnt";
+            for k in keys.into_iter().chain([absolute]) {
                 assert!(
-                    crate::explain_view::markup(&r, k).is_ok(),
+                    crate::explain_view::markup(&r, None, k).is_ok(),
                     "{k} not explained ({:?}, {:?})",
                     options.models,
                     options.settings.tau2

@@ -74,6 +74,7 @@ pub fn PlotPanel() -> impl IntoView {
         <h2 id="plot-heading">"Forest plot"</h2>
         <div class="plot-scroll"><ForestSvg/></div>
         <p class="source">{move || source.get()}</p>
+        <p class="hint">"Click a trial's name on the plot to switch it off or on."</p>
         <div class="exports" role="group" aria-label="Export">
             <a class="button" data-testid="export-svg" href="#" on:click=svg_click
                 download=move || format!("{}-forest.svg", stem.get())>"SVG"</a>
@@ -146,7 +147,7 @@ fn ForestSvg() -> impl IntoView {
         window_event_listener(leptos::ev::beforeprint, move |_| follow(true)),
     ];
     on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
-    // A click on a study's name switches it off or on; the pointer says so.
+    // A click on a study's name switches it off or on (the hint under the plot says so).
     let study_at = move |ev: &web_sys::MouseEvent| {
         let svg = plot.get_untracked()?;
         let rect = svg.get_bounding_client_rect();
@@ -160,16 +161,6 @@ fn ForestSvg() -> impl IntoView {
         .on(leptos::ev::click, move |ev| {
             if let Some(row) = study_at(&ev) {
                 state.change(super::Edit::Step, |p| p.active_mut().toggle_row(row));
-            }
-        })
-        .on(leptos::ev::mousemove, move |ev| {
-            if let Some(svg) = plot.get_untracked() {
-                let cursor = if study_at(&ev).is_some() {
-                    "pointer"
-                } else {
-                    ""
-                };
-                let _ = svg.style().set_property("cursor", cursor);
             }
         })
         .attr("data-testid", "forest-plot")

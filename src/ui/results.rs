@@ -158,7 +158,11 @@ fn Meaning() -> impl IntoView {
                     }/>
             </label>
             <p class="hint" id="control-risk-note" data-testid="control-risk-note">{text(|m| m.note.clone())}</p>
-            <p data-testid="meaning-absolute">{text(|m| m.absolute.clone())}</p>
+            <p data-testid="meaning-absolute">{text(|m| m.absolute.clone())}
+                <button type="button" class="ghost small" data-testid="explain-absolute"
+                    data-explain="absolute control|absolute treated|absolute difference|nnt"
+                    hidden=move || shown.with(|m| !m.explained)>"How was this computed?"</button>
+            </p>
         </div>
     }
 }
@@ -173,22 +177,18 @@ struct MeaningView {
     note: String,
     placeholder: String,
     invalid: bool,
+    /// Whether there are absolute effects to explain.
+    explained: bool,
 }
 
 impl MeaningView {
     fn new(report: &grove_core::report::Report, typed: &str) -> MeaningView {
-        let typed = typed.trim();
-        let risk = match typed.replace(',', ".").parse::<f64>() {
-            _ if typed.is_empty() => Ok(None),
-            Ok(x) if x > 0.0 && x < 1000.0 => Ok(Some(x / 1000.0)),
-            _ => Err(format!(
-                "\u{201c}{typed}\u{201d} is not a risk per 1000 between 0 and 1000; the trials' median is used."
-            )),
-        };
+        let risk = crate::project::control_risk(typed);
         let m = interpret::meaning(report, risk.clone().ok().flatten());
         let median = interpret::median_control_risk(&report.studies);
         let per_1000 = |x: f64| format!("{:.0}", 1000.0 * x);
         MeaningView {
+            explained: m.absolute.is_ok(),
             i2: m.i2.unwrap_or_default(),
             prediction: m.prediction.unwrap_or_default(),
             absolute: m

@@ -2695,3 +2695,52 @@ async fn what_if_changes_one_trial_and_gives_the_data_back() {
     assert!(page.console_errors().await.is_empty());
     page.close().await;
 }
+
+/// The absolute effects beside the pooled result explain themselves too: the assumed
+/// control risk, the risk with the intervention, the difference and the number needed to
+/// treat, each equal to the number shown.
+#[tokio::test]
+async fn the_absolute_effects_explain_how_they_were_computed() {
+    let page = Page::open().await;
+    let sentence = page.text("meaning-absolute").await;
+    page.click("explain-absolute").await;
+    let keys = eventually("four derivations", || async {
+        let v = page
+            .js(
+                "return [...document.querySelectorAll(`[data-testid='explain-panel'] section.derivation`)].map(s => s.dataset.key);",
+                vec![],
+            )
+            .await;
+        v.as_array().filter(|a| a.len() == 4).cloned()
+    })
+    .await;
+    assert_eq!(
+        keys,
+        [
+            json!("absolute control"),
+            json!("absolute treated"),
+            json!("absolute difference"),
+            json!("nnt")
+        ]
+    );
+    let values = page
+        .js(
+            "return [...document.querySelectorAll(`[data-testid='explain-panel'] [data-testid='explained-value']`)].map(o => Number(o.textContent));",
+            vec![],
+        )
+        .await;
+    let nnt = values[3].as_f64().expect("the NNT");
+    // A number of people is whole: rounded up, as the panel says.
+    let shown = format!("event: {}", nnt.ceil());
+    assert_eq!(
+        explained(&page, "explained-shown").await,
+        nnt.ceil().to_string()
+    );
+    assert!(sentence.contains(&shown), "{shown} in {sentence}");
+    let control = values[0].as_f64().expect("the control risk");
+    assert!(
+        sentence.contains(&format!("With {} per 1000", control.round())),
+        "{control} in {sentence}"
+    );
+    page.close().await;
+}

@@ -243,7 +243,10 @@ fn analyse(args: &Args, output: Printed) -> Result<(), String> {
         ));
     }
     if output == Printed::Derivations {
-        let (derivations, missing) = grove_core::explain::explain(&report);
+        let (mut derivations, missing) = grove_core::explain::explain(&report);
+        // The absolute effects for the trials' median control risk, as the page shows
+        // them until a risk is typed.
+        derivations.extend(grove_core::explain::absolute(&report, None));
         out!(
             "{}",
             grove_core::explain::to_text(&derivations).trim_end_matches('\n')

@@ -47,6 +47,8 @@ pub enum Expr {
     Sqrt(Box<Expr>),
     /// The natural logarithm.
     Ln(Box<Expr>),
+    /// The exponential, `exp(a)`.
+    Exp(Box<Expr>),
     /// `max(a, b)`.
     Max(Box<Expr>, Box<Expr>),
     /// The sum over the trials, `Σᵢ a`.
@@ -224,6 +226,7 @@ impl Expr {
             Expr::Square(a) => a.eval()?.powi(2),
             Expr::Sqrt(a) => a.eval()?.sqrt(),
             Expr::Ln(a) => a.eval()?.ln(),
+            Expr::Exp(a) => a.eval()?.exp(),
             Expr::Max(a, b) => a.eval()?.max(b.eval()?),
             Expr::Phi(a) => normal_cdf(a.eval()?),
             Expr::ChiSquareTail(df, a) => chi2_sf(a.eval()?, *df),
@@ -253,6 +256,7 @@ impl Expr {
                 | Expr::Sym(..)
                 | Expr::Sqrt(_)
                 | Expr::Ln(_)
+                | Expr::Exp(_)
                 | Expr::Phi(_)
                 | Expr::Max(..)
                 | Expr::Abs(_)
@@ -307,6 +311,11 @@ impl Expr {
             }
             Expr::Ln(a) => {
                 s.push_str("ln(");
+                a.text(s, 0);
+                s.push(')');
+            }
+            Expr::Exp(a) => {
+                s.push_str("exp(");
                 a.text(s, 0);
                 s.push(')');
             }
@@ -404,9 +413,10 @@ impl Expr {
                 a.mathml(s);
                 s.push_str("</msqrt>");
             }
-            Expr::Ln(a) | Expr::Phi(a) | Expr::Abs(a) => {
+            Expr::Ln(a) | Expr::Exp(a) | Expr::Phi(a) | Expr::Abs(a) => {
                 let (open, close) = match self {
                     Expr::Ln(_) => ("<mi>ln</mi><mo>(</mo>", "<mo>)</mo>"),
+                    Expr::Exp(_) => ("<mi>exp</mi><mo>(</mo>", "<mo>)</mo>"),
                     Expr::Phi(_) => ("<mi>Φ</mi><mo>(</mo>", "<mo>)</mo>"),
                     _ => ("<mo>|</mo>", "<mo>|</mo>"),
                 };
@@ -493,7 +503,125 @@ pub fn to_text(derivations: &[Derivation]) -> String {
 
 // ---------------------------------------------------------------------------------------
 
+/// How the absolute effects shown beside the pooled result are made: the assumed risk
+/// with control (`control_risk` as typed, a proportion, or the median of the trials'
+/// control-group risks), the risk with the intervention that the headline result
+/// implies, their difference, and the number needed to treat
+/// ([`crate::absolute::absolute_effects`], whose values these equal to the last bit).
+/// Empty when there are none to show.
+pub fn absolute(report: &Report, control_risk: Option<f64>) -> Vec<Derivation> {
+    let model = report.options.models.primary();
+    let Ok(fit) = report.overall(model) else {
+        return Vec::new();
+    };
+    let measure = report.options.settings.measure;
+    let typed = control_risk.is_some();
+    let Some(acr) = control_risk.or_else(|| crate::interpret::median_control_risk(&report.studies))
+    else {
+        return Vec::new();
+    };
+    let Ok(a) = crate::absolute::absolute_effects(&fit.pooled, measure, acr) else {
+        return Vec::new();
+    };
+    let mu = fit.pooled.estimate;
+    // The risk with the intervention as a proportion (within 0 to 1, or there would be
+    // no absolute effects).
+    let point = crate::absolute::implied_risk(measure, acr, mu);
+    let mut out = Vec::new();
+    push(
+        &mut out,
+        "absolute control".to_owned(),
+        "Assumed risk with control, per 1000".to_owned(),
+        mul(n(1000.0), sym("ACR", None)),
+        mul(n(1000.0), n(acr)),
+        a.control_per_1000,
+        if typed {
+            "The control-group risk you typed, per 1000 people.".to_owned()
+        } else {
+            "The median of the trials' control-group risks (events / participants in each \
+             control arm), per 1000 people."
+                .to_owned()
+        },
+        ABSOLUTE,
+    );
+    let effect = |x: Box<Expr>| Box::new(Expr::Exp(x));
+    let (formula, substituted) = match measure {
+        Measure::RiskRatio => (
+            mul(n(1000.0), mul(sym("ACR", None), effect(sym("μ", None)))),
+            mul(n(1000.0), mul(n(acr), effect(n(mu)))),
+        ),
+        Measure::OddsRatio => {
+            let odds = |or: Box<Expr>, acr: Box<Expr>| {
+                div(
+                    mul(or.clone(), acr.clone()),
+                    add(sub(n(1.0), acr.clone()), mul(or, acr)),
+                )
+            };
+            (
+                mul(n(1000.0), odds(effect(sym("μ", None)), sym("ACR", None))),
+                mul(n(1000.0), odds(effect(n(mu)), n(acr))),
+            )
+        }
+        Measure::RiskDifference => (
+            mul(n(1000.0), add(sym("ACR", None), sym("μ", None))),
+            mul(n(1000.0), add(n(acr), n(mu))),
+        ),
+    };
+    push(
+        &mut out,
+        "absolute treated".to_owned(),
+        "Risk with the intervention, per 1000".to_owned(),
+        formula,
+        substituted,
+        a.treated_per_1000.estimate,
+        format!(
+            "The risk the pooled {} implies for people whose risk without the intervention \
+             is the assumed one.",
+            crate::report::measure_name(measure).to_ascii_lowercase()
+        ),
+        ABSOLUTE,
+    );
+    let risk = |arm: &str| sym("risk", Some(arm));
+    push(
+        &mut out,
+        "absolute difference".to_owned(),
+        "Difference per 1000".to_owned(),
+        mul(n(1000.0), sub(risk("E"), sym("ACR", None))),
+        mul(n(1000.0), sub(n(point), n(acr))),
+        a.difference_per_1000.estimate,
+        "How many more (or, below 0, fewer) people per 1000 have the event with the \
+         intervention."
+            .to_owned(),
+        ABSOLUTE,
+    );
+    let needed = match a.number_needed {
+        crate::absolute::NumberNeeded::OneFewerEvent(x)
+        | crate::absolute::NumberNeeded::OneMoreEvent(x) => x,
+        crate::absolute::NumberNeeded::Infinite => f64::INFINITY,
+    };
+    push(
+        &mut out,
+        "nnt".to_owned(),
+        "Number needed to treat".to_owned(),
+        div(
+            n(1.0),
+            Box::new(Expr::Abs(sub(risk("E"), sym("ACR", None)))),
+        ),
+        div(n(1.0), Box::new(Expr::Abs(sub(n(point), n(acr))))),
+        needed,
+        "How many people must be treated for one of them to have one event fewer (or \
+         more, when the intervention raises the risk) than without it."
+            .to_owned(),
+        NNT,
+    );
+    out
+}
+
 const ESCALC: &str = "metafor escalc(); Cochrane Handbook §6.4.1";
+const ABSOLUTE: &str =
+    "Cochrane Handbook §14.1.5 and §15.4.4; Guyatt et al. (2013), J Clin Epidemiol 66:158–172";
+const NNT: &str =
+    "Laupacis, Sackett & Roberts (1988), N Engl J Med 318:1728–1733; Cochrane Handbook §15.4.4";
 const IV: &str = "inverse-variance method: Borenstein et al. (2009), Introduction to Meta-Analysis, ch. 11; metafor rma(method = \"EE\")";
 const HET: &str =
     "Cochran (1954); Higgins & Thompson (2002), Stat Med 21:1539–1558; Cochrane Handbook §10.10.2";
@@ -1676,6 +1804,64 @@ mod tests {
 
     const BCG: &str = include_str!("../../../src/examples/bcg.tsv");
     const CATHETERS: &str = include_str!("../../../src/examples/catheters.tsv");
+
+    /// The absolute effects' derivations give the numbers shown beside the pooled result,
+    /// to the last bit, for every measure and for a control risk typed or the median.
+    #[test]
+    fn absolute_effects_are_explained_with_the_numbers_shown() {
+        for (text, measure) in [
+            (BCG, Measure::RiskRatio),
+            (BCG, Measure::OddsRatio),
+            (CATHETERS, Measure::RiskDifference),
+        ] {
+            let settings = Settings {
+                measure,
+                ..Settings::default()
+            };
+            let r = report(text, settings);
+            let fit = r.overall(r.options.models.primary()).expect("pooled");
+            for typed in [None, Some(0.2)] {
+                let acr = typed
+                    .or_else(|| crate::interpret::median_control_risk(&r.studies))
+                    .expect("a control risk");
+                let a = crate::absolute::absolute_effects(&fit.pooled, measure, acr)
+                    .expect("absolute effects");
+                let d = absolute(&r, typed);
+                let keys: Vec<&str> = d.iter().map(|x| x.key.as_str()).collect();
+                assert_eq!(
+                    keys,
+                    [
+                        "absolute control",
+                        "absolute treated",
+                        "absolute difference",
+                        "nnt"
+                    ]
+                );
+                let needed = match a.number_needed {
+                    crate::absolute::NumberNeeded::OneFewerEvent(x)
+                    | crate::absolute::NumberNeeded::OneMoreEvent(x) => x,
+                    crate::absolute::NumberNeeded::Infinite => f64::INFINITY,
+                };
+                let shown = [
+                    a.control_per_1000,
+                    a.treated_per_1000.estimate,
+                    a.difference_per_1000.estimate,
+                    needed,
+                ];
+                for (x, want) in d.iter().zip(shown) {
+                    assert_eq!(x.value, want, "{measure:?} {}", x.key);
+                    let v = x.substituted.eval().expect("no symbols left");
+                    assert!(
+                        (v - want).abs() <= 1e-12 * want.abs().max(1.0),
+                        "{measure:?} {}: {v} is not {want}",
+                        x.key
+                    );
+                    assert!(!x.formula.to_mathml().is_empty());
+                }
+            }
+        }
+        assert!(absolute(&report("", Settings::default()), None).is_empty());
+    }
 
     /// Every substituted formula evaluates to its value, and the values are the numbers
     /// the analysis reports.
