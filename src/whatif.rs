@@ -92,10 +92,7 @@ impl WhatIf {
             Knob::ExperimentalEvents => [clamp(value, now.n1()), now.n1(), now.ci(), now.n2()],
             Knob::ControlEvents => [now.ai(), now.n1(), clamp(value, now.n2()), now.n2()],
             Knob::Size => {
-                let factor = 2f64.powi(
-                    value.clamp(i64::from(*SIZE_STEPS.start()), i64::from(*SIZE_STEPS.end()))
-                        as i32,
-                );
+                let factor = size_factor(value);
                 let n = |total: u64| ((total as f64 * factor).round() as u64).max(1);
                 let (n1, n2) = (n(typed.n1()), n(typed.n2()));
                 // Each arm keeps the risk it has now.
@@ -142,7 +139,12 @@ impl WhatIf {
     fn size_step(&self, now: &Table) -> i64 {
         let typed = table(&self.original).map_or(1, |t| t.n1() + t.n2());
         let ratio = (now.n1() + now.n2()) as f64 / typed as f64;
-        ratio.log2().round() as i64
+        // The step whose factor is nearest on the log scale: the first whose factor
+        // reaches the geometric middle between it and the next.
+        SIZE_STEPS
+            .map(i64::from)
+            .find(|&s| ratio < size_factor(s) * std::f64::consts::SQRT_2)
+            .unwrap_or(i64::from(*SIZE_STEPS.end()))
     }
 
     /// What a knob's slider says of the row as it is now: "4 of 123", "524
@@ -171,7 +173,7 @@ impl WhatIf {
             return r#"<p class="undefined">This trial has no valid counts now.</p>"#.to_owned();
         };
         let mut out = String::from(
-            r#"<div class="whatif" data-testid="whatif"><p class="hint">Change one trial and watch the pooled result, the weights and heterogeneity answer. These are not your data: <strong>Back to the data</strong> puts the trial's numbers back, as does closing this view.</p><label class="inline">Trial <select data-whatif="row" data-testid="whatif-row">"#,
+            r#"<div class="whatif" data-testid="whatif"><p class="hint">Change one trial and watch the results answer. These are not your data: <strong>Back to the data</strong>, or closing this view, puts them back.</p><label class="inline">Trial <select data-whatif="row" data-testid="whatif-row">"#,
         );
         for (r, raw) in outcome.rows.iter().enumerate() {
             if table(raw).is_some() {
@@ -222,6 +224,12 @@ impl WhatIf {
         out.push_str(r#"<div class="exports"><button type="button" data-action="whatif-restore" data-testid="whatif-restore">Back to the data</button><button type="button" class="ghost" data-action="whatif-keep" data-testid="whatif-keep">Keep these numbers</button></div></div>"#);
         out
     }
+}
+
+/// 2^`step`, the step held to [`SIZE_STEPS`].
+fn size_factor(step: i64) -> f64 {
+    let s = step.clamp(i64::from(*SIZE_STEPS.start()), i64::from(*SIZE_STEPS.end()));
+    (1_u64 << (s + 2)) as f64 / 4.0
 }
 
 /// "1/4", "1/2", "1", "2", … "32".
@@ -297,6 +305,12 @@ mod tests {
             Some(t0.n1() * 32)
         );
         assert_eq!(size_text(-2), "1/4");
+        // Every step reads back as itself.
+        for step in SIZE_STEPS.map(i64::from) {
+            w.apply(&mut p, Knob::Size, step);
+            let now = table(&p.active().rows[1]).expect("valid");
+            assert_eq!(w.size_step(&now), step);
+        }
     }
 
     #[test]

@@ -44,8 +44,7 @@ fn Headline() -> impl IntoView {
             data-ci-upper=move || headline.get().ok().and_then(|h| full(h.ci_upper))
             data-i2=move || headline.get().ok().and_then(|h| full(h.i2))
             data-tau2=move || headline.get().ok().and_then(|h| full(h.tau2))
-            data-k=move || headline.get().ok().map(|h| h.k.to_string())
-            data-excluded=move || headline.get().ok().map(|h| h.set_aside.to_string())>
+            data-k=move || headline.get().ok().map(|h| h.k.to_string())>
             {move || match headline.get().map(|h| HeadlineText::new(&h, measure.get(), p_style.get())) {
                 Ok(h) => view! {
                     <p class="big">
@@ -189,7 +188,13 @@ impl MeaningView {
         let per_1000 = |x: f64| format!("{:.0}", 1000.0 * x);
         MeaningView {
             explained: m.absolute.is_ok(),
-            i2: m.i2.unwrap_or_default(),
+            // The cautions follow what I² means.
+            i2: m
+                .i2
+                .into_iter()
+                .chain(m.cautions)
+                .collect::<Vec<_>>()
+                .join(" "),
             prediction: m.prediction.unwrap_or_default(),
             absolute: m
                 .absolute

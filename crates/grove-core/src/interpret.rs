@@ -24,6 +24,41 @@ pub struct Meaning {
     pub control_risk: Option<f64>,
     /// The pooled effect in people per 1000 and the NNT, or why not.
     pub absolute: Result<String, String>,
+    /// Cautions a reader should have in mind ([`cautions`]).
+    pub cautions: Vec<String>,
+}
+
+/// Fewer trials than this, and the Handbook advises against tests for funnel-plot
+/// asymmetry (§13.3.5.4), and heterogeneity is estimated with little precision.
+pub const FEW_TRIALS: usize = 10;
+
+/// I² from which the Handbook's band "may represent substantial heterogeneity" begins.
+pub const SUBSTANTIAL_I2: f64 = 50.0;
+
+/// What a reader of the headline result should keep in mind, each with its source:
+/// fewer than [`FEW_TRIALS`] trials, and I² of [`SUBSTANTIAL_I2`]% or more.
+pub fn cautions(report: &Report) -> Vec<String> {
+    let Ok(fit) = report.overall(report.options.models.primary()) else {
+        return Vec::new();
+    };
+    let k = fit.pooled.k;
+    let mut out = Vec::new();
+    if k < FEW_TRIALS {
+        out.push(format!(
+            "Caution: fewer than {FEW_TRIALS} trials ({k}): heterogeneity is \
+             estimated imprecisely, and small-study tests are not advised (Cochrane \
+             Handbook §10.10.2, §13.3.5.4)."
+        ));
+    }
+    if k > 1 && fit.heterogeneity.i2 >= SUBSTANTIAL_I2 {
+        out.push(
+            "Caution: substantial heterogeneity. One pooled number may hide effects that \
+             differ between trials: see the prediction interval and what the trials differ \
+             in (Cochrane Handbook §10.10.3)."
+                .to_owned(),
+        );
+    }
+    out
 }
 
 /// The meaning of `report`'s headline result, with `control_risk` (a proportion) or, when
@@ -60,6 +95,7 @@ pub fn meaning(report: &Report, control_risk: Option<f64>) -> Meaning {
         prediction,
         control_risk,
         absolute,
+        cautions: cautions(report),
     }
 }
 
@@ -357,5 +393,32 @@ mod tests {
         assert!(s.contains("through no effect"), "{s}");
         assert!(prediction_sentence(0.14, 1.64, 1.0).contains("includes no effect"));
         assert!(prediction_sentence(0.3, 0.8, 1.0).contains("wholly below"));
+    }
+
+    #[test]
+    fn cautions_for_few_trials_and_substantial_heterogeneity() {
+        let row = |e1: u64, e2: u64| crate::parse::RawRow {
+            e1: e1.to_string(),
+            n1: "100".into(),
+            e2: e2.to_string(),
+            n2: "100".into(),
+            ..Default::default()
+        };
+        let options = crate::report::ReportOptions::default();
+        // Three similar trials: few, not heterogeneous.
+        let few = Report::new(&[row(10, 20), row(11, 21), row(9, 19)], &options);
+        let c = cautions(&few);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert!(c[0].contains("fewer than 10 trials (3)") && c[0].contains("§13.3.5.4"));
+        // Twelve trials pointing both ways: many, heterogeneous.
+        let rows: Vec<_> = (0..12)
+            .map(|i| if i % 2 == 0 { row(5, 40) } else { row(40, 5) })
+            .collect();
+        let wide = Report::new(&rows, &options);
+        let c = cautions(&wide);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert!(c[0].starts_with("Caution: substantial") && c[0].contains("§10.10.3"));
+        assert_eq!(meaning(&wide, None).cautions, c);
+        assert!(cautions(&Report::new(&[], &options)).is_empty());
     }
 }
