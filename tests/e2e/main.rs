@@ -1828,8 +1828,7 @@ async fn the_numbers_say_what_they_mean() {
     // 13 trials with I² of 92%: the caution on heterogeneity, not the one on few trials.
     let cautions = text("meaning-i2").await;
     assert!(
-        cautions.contains("Caution: substantial heterogeneity")
-            && !cautions.contains("fewer than 10"),
+        cautions.contains("Caution: I² of 50% or more") && !cautions.contains("fewer than 10"),
         "{cautions}"
     );
     let absolute = text("meaning-absolute").await;
@@ -1922,7 +1921,7 @@ async fn the_numbers_say_what_they_mean() {
     let cautions = text("meaning-i2").await;
     assert!(
         cautions.contains("Caution: fewer than 10 trials (3)")
-            && !cautions.contains("Caution: substantial"),
+            && !cautions.contains("Caution: I² of 50%"),
         "{cautions}"
     );
     assert!(page.console_errors().await.is_empty());

@@ -52,7 +52,7 @@ pub fn cautions(report: &Report) -> Vec<String> {
     }
     if k > 1 && fit.heterogeneity.i2 >= SUBSTANTIAL_I2 {
         out.push(
-            "Caution: substantial heterogeneity. One pooled number may hide effects that \
+            "Caution: I² of 50% or more. One pooled number may hide effects that \
              differ between trials: see the prediction interval and what the trials differ \
              in (Cochrane Handbook §10.10.3)."
                 .to_owned(),
@@ -417,7 +417,7 @@ mod tests {
         let wide = Report::new(&rows, &options);
         let c = cautions(&wide);
         assert_eq!(c.len(), 1, "{c:?}");
-        assert!(c[0].starts_with("Caution: substantial") && c[0].contains("§10.10.3"));
+        assert!(c[0].starts_with("Caution: I² of 50%") && c[0].contains("§10.10.3"));
         assert_eq!(meaning(&wide, None).cautions, c);
         assert!(cautions(&Report::new(&[], &options)).is_empty());
     }
