@@ -133,9 +133,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         if let Ok(fit) = &a.common {
             peto(&mut out, report, fit);
         }
-        missing.push(NotExplained(
-            "random effects after Peto's method are not explained yet".to_owned(),
-        ));
+        random_after(&mut out, &mut missing, a, &studies, "Peto's method");
         return (out, missing);
     }
     let tables: Vec<crate::table::Table> = report.studies.iter().map(|s| s.table).collect();
@@ -174,9 +172,13 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
                 heterogeneity(&mut out, &w, &y, fit.pooled.estimate, studies.len());
             }
         }
-        missing.push(NotExplained(
-            "random effects after Mantel-Haenszel pooling are not explained yet".to_owned(),
-        ));
+        random_after(
+            &mut out,
+            &mut missing,
+            a,
+            &studies,
+            "Mantel-Haenszel pooling",
+        );
         return (out, missing);
     }
     if studies.is_empty() {
@@ -1559,6 +1561,34 @@ fn heterogeneity(out: &mut Vec<Derivation>, w: &[f64], y: &[f64], mu: f64, k: us
     );
 }
 
+/// Random effects after Peto's method or Mantel-Haenszel pooling (`name`). With
+/// metafor's conventions they are an inverse-variance fit of the trials' own estimates
+/// (Peto's log odds ratios, or the measure's `yi`) with the chosen estimator, as
+/// metafor's `rma()`: the same derivations as after inverse variance. RevMan 5 takes
+/// tau² from the Peto or Mantel-Haenszel Chi² instead, which is not explained yet.
+fn random_after(
+    out: &mut Vec<Derivation>,
+    missing: &mut Vec<NotExplained>,
+    a: &Analysis,
+    studies: &[(usize, f64, f64)],
+    name: &str,
+) {
+    match (&a.random, a.settings.convention) {
+        (Ok(fit), Convention::Metafor) => random(
+            out,
+            missing,
+            a,
+            studies,
+            fit.heterogeneity.tau2,
+            studies.len(),
+        ),
+        (Ok(_), Convention::RevMan5) => missing.push(NotExplained(format!(
+            "random effects after {name} by RevMan 5's rules are not explained yet"
+        ))),
+        (Err(_), _) => {}
+    }
+}
+
 fn random(
     out: &mut Vec<Derivation>,
     missing: &mut Vec<NotExplained>,
@@ -1973,17 +2003,25 @@ mod tests {
             }
             cases.push((text, Measure::OddsRatio, Method::Peto));
         }
-        for (text, measure, method) in cases {
+        let estimators = [
+            Tau2Estimator::RestrictedMaximumLikelihood,
+            Tau2Estimator::DerSimonianLaird,
+        ];
+        let cases = cases
+            .into_iter()
+            .flat_map(|c| estimators.map(|tau2| (c, tau2)));
+        for ((text, measure, method), tau2) in cases {
             let r = report(
                 text,
                 Settings {
                     measure,
                     method,
+                    tau2,
                     ..Settings::default()
                 },
             );
             let (d, missing) = explain(&r);
-            assert_eq!(missing.len(), 1, "random effects only: {missing:?}");
+            assert!(missing.is_empty(), "{missing:?}");
             for x in &d {
                 let v = x.substituted.eval().expect("no symbols left");
                 assert!(
@@ -2016,6 +2054,15 @@ mod tests {
                 close("Q", common.heterogeneity.q);
                 close("I2", common.heterogeneity.i2);
             }
+            // Random effects after them: an inverse-variance fit of the trials' own
+            // estimates with the chosen estimator (REML or DL), as metafor's rma().
+            let random = r.analysis.random.as_ref().expect("random fit");
+            close("tau2", random.heterogeneity.tau2);
+            close("random estimate", random.pooled.estimate);
+            close("random se", random.pooled.se);
+            close("random ci lower", random.pooled.ci.lower);
+            close("random ci upper", random.pooled.ci.upper);
+            close("random p", random.pooled.p);
         }
     }
 
@@ -2138,7 +2185,9 @@ mod tests {
         let r = report(
             BCG,
             Settings {
-                method: Method::MantelHaenszel,
+                method: Method::Peto,
+                measure: Measure::OddsRatio,
+                convention: Convention::RevMan5,
                 ..Settings::default()
             },
         );
@@ -2146,7 +2195,9 @@ mod tests {
             explain(&r)
                 .1
                 .iter()
-                .any(|m| m.0.contains("after Mantel-Haenszel"))
+                .any(|m| m.0.contains("after Peto's method by RevMan 5's rules")),
+            "{:?}",
+            explain(&r).1
         );
         let r = report(
             BCG,
