@@ -488,12 +488,7 @@ impl Report {
             let _ = write!(s, "; I² = {}", format::whole_percent(h.i2));
         }
         if !self.set_aside.is_empty() {
-            let names: Vec<String> = self
-                .set_aside
-                .iter()
-                .map(|a| study_label(&a.study))
-                .collect();
-            let _ = write!(s, "; excluding {}", names.join(", "));
+            let _ = write!(s, "; excluding {}", self.set_aside_names());
         }
         s.push(')');
         Ok(s)
@@ -725,15 +720,10 @@ impl Report {
     pub fn set_aside_note(&self) -> Option<String> {
         let n = self.set_aside.len();
         (n > 0).then(|| {
-            let names: Vec<String> = self
-                .set_aside
-                .iter()
-                .map(|a| study_label(&a.study))
-                .collect();
             format!(
                 "{n} {} excluded by you ({})",
                 if n == 1 { "trial" } else { "trials" },
-                names.join(", ")
+                self.set_aside_names()
             )
         })
     }
@@ -753,6 +743,16 @@ impl Report {
             excluded: false,
             row: self.row_of_study[s],
         }
+    }
+
+    /// The labels of the trials switched off, in table order, separated by commas.
+    fn set_aside_names(&self) -> String {
+        let names: Vec<String> = self
+            .set_aside
+            .iter()
+            .map(|a| study_label(&a.study))
+            .collect();
+        names.join(", ")
     }
 
     /// A set-aside study's row: greyed, no weight.
