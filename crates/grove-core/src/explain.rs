@@ -137,10 +137,14 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         return (out, missing);
     }
     let tables: Vec<crate::table::Table> = report.studies.iter().map(|s| s.table).collect();
-    let any_zero = crate::effect::any_zero_in_set(
-        &tables,
-        crate::effect::DoubleZeroPolicy::for_measure(s.measure),
-    );
+    // Which studies count for `to="if0all"` follows the double-zero policy the
+    // per-study estimates were made with: Mantel-Haenszel's own (metafor drops them).
+    let double_zero = if s.method == Method::MantelHaenszel {
+        crate::mh::double_zero_policy(s.measure, s.convention)
+    } else {
+        crate::effect::DoubleZeroPolicy::for_measure(s.measure)
+    };
+    let any_zero = crate::effect::any_zero_in_set(&tables, double_zero);
     let raw_rd = s.measure == Measure::RiskDifference && s.convention == Convention::RevMan5;
     for (row, study) in report.studies.iter().enumerate() {
         if let Some(&(_, yi, vi)) = studies.iter().find(|(i, _, _)| *i == row) {

@@ -202,17 +202,23 @@ pub fn study_effects(
     measure: Measure,
     settings: &Settings,
 ) -> Vec<Result<EffectSize, NotEstimable>> {
-    let double_zero = match settings.convention {
-        Convention::Metafor => DoubleZeroPolicy::Drop,
-        Convention::RevMan5 => DoubleZeroPolicy::for_measure(measure),
-    };
     effect_sizes_with(
         tables,
         measure,
         settings.correction,
-        double_zero,
+        double_zero_policy(measure, settings.convention),
         settings.convention,
     )
+}
+
+/// How the per-study estimates behind Mantel-Haenszel treat double zeros: dropped with
+/// metafor's conventions (`escalc(drop00=TRUE)` in `rma.mh`), as for the measure with
+/// RevMan 5's. It also decides which studies count for `to="if0all"`.
+pub fn double_zero_policy(measure: Measure, convention: Convention) -> DoubleZeroPolicy {
+    match convention {
+        Convention::Metafor => DoubleZeroPolicy::Drop,
+        Convention::RevMan5 => DoubleZeroPolicy::for_measure(measure),
+    }
 }
 
 /// Cochran's Q of the estimable studies around a given pooled estimate, with I² and H²
