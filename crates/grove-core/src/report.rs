@@ -558,10 +558,6 @@ impl Report {
             }
         };
         let mut footer = Vec::new();
-        footer.extend(
-            self.set_aside_note()
-                .map(|n| format!("{n}: shown in grey, not pooled")),
-        );
         let overall_fit = |model| self.overall(model).cloned();
         footer.extend(self.heterogeneity_line(&overall_fit(o.models.primary())));
         for &model in models {
@@ -585,6 +581,7 @@ impl Report {
             overall_events,
             prediction,
             footer,
+            set_aside: self.set_aside_note(),
             description: self.description(),
         }
     }

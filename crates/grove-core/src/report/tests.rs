@@ -457,11 +457,8 @@ fn a_trial_switched_off_is_shown_greyed_and_not_pooled() {
     }
     let note = off.set_aside_note().expect("a note");
     assert!(note.starts_with("2 trials excluded by you ("), "{note}");
-    assert!(
-        spec.footer.iter().any(|l| l.starts_with(&note)),
-        "{:?}",
-        spec.footer
-    );
+    assert_eq!(spec.set_aside.as_ref(), Some(&note));
+    assert!(spec.footer.iter().all(|l| !l.contains("excluded")));
     assert!(off.sentence().expect("pooled").contains("; excluding "));
     assert!(off.exclusions().is_empty(), "switched off is not a problem");
 
@@ -493,6 +490,12 @@ fn a_trial_switched_off_is_shown_greyed_and_not_pooled() {
     assert_eq!(layout.study_at(10.0, layout.height + 50.0), None);
     assert!(svg.contains(crate::forest::Ink::Excluded.hex()));
     assert!(Report::new(&rows, &options).set_aside_note().is_none());
+    // The note sits beside the axis: switching trials off leaves the plot's size as it
+    // was, so the page need not lay out the whole plot again.
+    assert!(svg.contains(&note), "{svg}");
+    assert!(svg.contains(crate::forest::SET_ASIDE_SHOWN));
+    let whole = crate::forest::layout(&all, &crate::forest::PlotOptions::default());
+    assert_eq!((layout.width, layout.height), (whole.width, whole.height));
 }
 
 /// A subgroup whose trials are all switched off is still shown, with nothing pooled,

@@ -109,6 +109,11 @@ pub struct ForestSpec {
     pub prediction: Option<Result<Estimate, String>>,
     /// Footer lines: heterogeneity, overall effect, subgroup differences.
     pub footer: Vec<String>,
+    /// The trials the user switched off ("2 trials excluded by you (…)"), or `None`.
+    /// Drawn beside the axis, left of it, where it fits, so that switching a trial off
+    /// or on leaves the plot's size as it was (a new size makes the browser lay out
+    /// every text of the plot again); where it does not fit, as the first footer line.
+    pub set_aside: Option<String>,
     /// A sentence for screen readers.
     pub description: String,
 }
@@ -380,6 +385,28 @@ struct Builder<'a> {
     /// pooled rows or the notes does not rewrite the header or the axis with them.
     band: u8,
     max_weight: f64,
+    /// Where the note on the trials switched off goes.
+    set_aside: NotePlace,
+}
+
+/// Where the note on the trials switched off ([`ForestSpec::set_aside`]) is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotePlace {
+    /// No trial is switched off.
+    None,
+    /// In the two rows of the axis labels, left of the axis: the note, then
+    /// [`SET_ASIDE_SHOWN`].
+    BesideAxis,
+    /// As the first footer line.
+    Footer,
+}
+
+/// What the plot says of the trials switched off, after the note naming them.
+pub const SET_ASIDE_SHOWN: &str = "shown in grey, not pooled";
+
+/// The note on the trials switched off as one footer line.
+fn set_aside_line(note: &str) -> String {
+    format!("{note}: {SET_ASIDE_SHOWN}")
 }
 
 impl<'a> Builder<'a> {
@@ -460,19 +487,45 @@ impl<'a> Builder<'a> {
         x += GAP;
         let graph_x0 = x + 6.0;
         let right_label = graph_x0 + o.graph_width / 2.0 + 6.0 + w(&spec.favours[1], false);
+        let limit = o.axis_limit.filter(|l| l.is_finite() && *l > 0.0);
+        let axis = Self::axis(spec, limit, graph_x0, o.graph_width);
+        let set_aside = match &spec.set_aside {
+            None => NotePlace::None,
+            Some(note) => {
+                // Left of the tick labels in their row, and of the left "favours" label in
+                // the row under it.
+                let ticks_left = axis
+                    .ticks
+                    .iter()
+                    .map(|&t| axis.clamped(t) - w(&axis.label(t), false) / 2.0)
+                    .fold(graph_x0, f64::min);
+                let favours_left = axis.clamped(axis.null) - 6.0 - w(&spec.favours[0], false);
+                let fits = |text: &str, right: f64| PAD + w(text, false) + GAP <= right;
+                if fits(note, ticks_left) && fits(SET_ASIDE_SHOWN, favours_left.min(graph_x0)) {
+                    NotePlace::BesideAxis
+                } else {
+                    NotePlace::Footer
+                }
+            }
+        };
+        let in_footer = spec
+            .set_aside
+            .iter()
+            .filter(|_| set_aside == NotePlace::Footer)
+            .map(|n| set_aside_line(n));
         let footer = spec
             .footer
             .iter()
-            .chain(spec.sections.iter().flat_map(|s| s.notes.iter()))
-            .map(|l| PAD + 8.0 + w(l, false))
+            .cloned()
+            .chain(in_footer)
+            .chain(spec.sections.iter().flat_map(|s| s.notes.iter().cloned()))
+            .map(|l| PAD + 8.0 + w(&l, false))
             .fold(0.0, f64::max);
         let width = (graph_x0 + o.graph_width + 6.0)
             .max(right_label)
             .max(footer)
             + PAD;
 
-        let limit = o.axis_limit.filter(|l| l.is_finite() && *l > 0.0);
-        let axis = Self::axis(spec, limit, graph_x0, o.graph_width);
         let max_weight = studies()
             .filter_map(|s| s.marker_weight)
             .filter(|w| w.is_finite() && *w > 0.0)
@@ -496,6 +549,7 @@ impl<'a> Builder<'a> {
             layer: Layer::Frame,
             band: 0,
             max_weight,
+            set_aside,
         }
     }
 
@@ -549,6 +603,9 @@ impl<'a> Builder<'a> {
         self.axis_and_labels(top_of_data, bottom_of_data);
         self.y += 4.0;
         self.band = 3;
+        if let (NotePlace::Footer, Some(note)) = (self.set_aside, &self.spec.set_aside) {
+            self.note(&set_aside_line(note), false);
+        }
         for line in &self.spec.footer {
             self.note(line, false);
         }
@@ -996,10 +1053,26 @@ impl<'a> Builder<'a> {
             let label = axis.label(*t);
             self.text(x, &label, Anchor::Middle, false, Ink::Text);
         }
+        let beside = match (self.set_aside, &self.spec.set_aside) {
+            (NotePlace::BesideAxis, Some(note)) => Some(note.as_str()),
+            _ => None,
+        };
+        if let Some(note) = beside {
+            self.text(self.cols.study, note, Anchor::Start, false, Ink::Muted);
+        }
         self.row(RowKind::Note, Marker::None, [false; 2]);
         let [left, right] = &self.spec.favours;
         self.text(null_x - 6.0, left, Anchor::End, false, Ink::Text);
         self.text(null_x + 6.0, right, Anchor::Start, false, Ink::Text);
+        if beside.is_some() {
+            self.text(
+                self.cols.study,
+                SET_ASIDE_SHOWN,
+                Anchor::Start,
+                false,
+                Ink::Muted,
+            );
+        }
         self.row(RowKind::Note, Marker::None, [false; 2]);
     }
 }

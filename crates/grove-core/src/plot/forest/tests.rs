@@ -51,6 +51,7 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
         footer: vec![
             "Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%".to_owned(),
         ],
+        set_aside: None,
         description: "13 trials".to_owned(),
     }
 }
@@ -438,4 +439,86 @@ fn group_extents_hold_their_shapes_and_row_groups_are_local() {
         "{short} of {} groups are short",
         extents.len()
     );
+}
+
+/// The extent `[left, right]` of a text shape.
+fn text_span(shape: &Shape, size: f64) -> Option<(f64, f64, f64, String)> {
+    match shape {
+        Shape::Text {
+            x,
+            y,
+            text,
+            anchor,
+            bold,
+            ..
+        } => {
+            let w = crate::plot::text::width(text, size, *bold);
+            let left = match anchor {
+                Anchor::Start => *x,
+                Anchor::Middle => x - w / 2.0,
+                Anchor::End => x - w,
+            };
+            Some((left, left + w, *y, text.clone()))
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn trials_switched_off_are_noted_beside_the_axis_without_resizing_the_plot() {
+    let studies: Vec<StudyRow> = (0..5)
+        .map(|i| study(&format!("Study {i}"), 0.5, 0.2, 2.0, 1.0))
+        .collect();
+    let o = PlotOptions::default();
+    let plain = layout(&spec(studies.clone()), &o);
+    let mut off = spec(studies.clone());
+    off.set_aside = Some("1 trial excluded by you (Study 2)".to_owned());
+    let noted = layout(&off, &o);
+    assert_eq!((noted.width, noted.height), (plain.width, plain.height));
+    let texts: Vec<_> = noted
+        .shapes
+        .iter()
+        .filter_map(|s| text_span(s, o.font_size))
+        .collect();
+    let note = texts
+        .iter()
+        .find(|t| t.3.starts_with("1 trial excluded"))
+        .expect("the note");
+    let shown = texts
+        .iter()
+        .find(|t| t.3 == SET_ASIDE_SHOWN)
+        .expect("what it means");
+    // Nothing else on their rows reaches into them.
+    for t in [note, shown] {
+        for other in texts
+            .iter()
+            .filter(|o| (o.2 - t.2).abs() < 1.0 && o.3 != t.3)
+        {
+            assert!(other.0 > t.1, "{:?} overlaps {:?}", other, t);
+        }
+    }
+    // A note too long to fit there becomes the first footer line, and the plot grows.
+    off.set_aside = Some(format!(
+        "5 trials excluded by you ({})",
+        vec!["A study with a long name, 1999"; 5].join(", ")
+    ));
+    let long = layout(&off, &o);
+    assert!(long.height > plain.height);
+    let svg = long.to_svg();
+    assert!(svg.contains(&format!("1999): {SET_ASIDE_SHOWN}")), "{svg}");
+    let (note_y, heterogeneity_y) = (
+        long.shapes
+            .iter()
+            .filter_map(|s| text_span(s, o.font_size))
+            .find(|t| t.3.starts_with("5 trials"))
+            .expect("note")
+            .2,
+        long.shapes
+            .iter()
+            .filter_map(|s| text_span(s, o.font_size))
+            .find(|t| t.3.starts_with("Heterogeneity"))
+            .expect("footer")
+            .2,
+    );
+    assert!(note_y < heterogeneity_y, "first footer line");
 }
