@@ -500,7 +500,7 @@ fn trials_switched_off_are_noted_beside_the_axis_without_resizing_the_plot() {
     // A note too long to fit there becomes the first footer line, and the plot grows.
     off.set_aside = Some(format!(
         "5 trials excluded by you ({})",
-        vec!["A study with a long name, 1999"; 5].join(", ")
+        ["A study with a long name, 1999"; 5].join(", ")
     ));
     let long = layout(&off, &o);
     assert!(long.height > plain.height);
