@@ -19,6 +19,11 @@ Content-Security-Policy.
    after a deploy gets the new version, and from the cache when there is none. A new
    deploy is a new sw.js, which replaces the old cache. Pages opened from disk (file://)
    have no service worker and need none.
+4. Style sheet. Comments and the spaces CSS does not need are dropped from the style
+   sheet (a quarter of its compressed size), and its integrity hash in index.html is
+   made again. Only spaces next to { } ; , and after a property's colon go: the sheet
+   has no strings or url() whose spaces matter, and a colon in a selector (a
+   pseudo-class) keeps the space before it.
 """
 
 LOCK = "default-src 'none'; img-src 'self' data:; manifest-src 'self'; worker-src 'self'"
@@ -69,6 +74,7 @@ self.addEventListener('fetch', (event) => {
 });
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -80,6 +86,27 @@ if not staging:
     sys.exit("post-build: TRUNK_STAGING_DIR is not set (run through trunk)")
 index = os.path.join(staging, "index.html")
 html = open(index, encoding="utf-8").read()
+
+def compact_css(css):
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"\s+", " ", css)
+    css = re.sub(r"\s*([{};,])\s*", r"\1", css)
+    css = re.sub(r"([{;][-a-z]+):\s+", r"\1:", css)
+    return css.replace(";}", "}").strip() + "\n"
+
+
+for sheet in re.findall(r'<link rel="stylesheet" href="\./([^"]+\.css)"[^>]*>', html):
+    path = os.path.join(staging, sheet)
+    css = compact_css(open(path, encoding="utf-8").read())
+    open(path, "w", encoding="utf-8").write(css)
+    digest = base64.b64encode(hashlib.sha384(css.encode()).digest()).decode()
+    html, n = re.subn(
+        r'(<link rel="stylesheet" href="\./%s" integrity=")sha384-[^"]*"' % re.escape(sheet),
+        lambda m: '%ssha384-%s"' % (m.group(1), digest),
+        html,
+    )
+    if n != 1:
+        sys.exit("post-build: the style sheet's integrity hash was not found")
 
 pattern = re.compile(r'<script type="module"(?: nonce="[^"]*")?>(.*?)</script>', re.S)
 match = pattern.search(html)
