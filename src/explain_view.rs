@@ -101,8 +101,12 @@ fn block(out: &mut String, d: &Derivation, measure: Measure) {
             }
             out.push_str("</tbody></table>");
         }
-        Iterations::RootSearch(steps) => {
-            out.push_str(r#"<table class="numbers"><caption>Root search, every τ² tried</caption><thead><tr><th scope="col">Try</th><th scope="col">τ²</th><th scope="col">Q(τ²) − (k − 1)</th></tr></thead><tbody>"#);
+        Iterations::RootSearch { steps, target } => {
+            let _ = write!(
+                out,
+                r#"<table class="numbers"><caption>Root search, every τ² tried</caption><thead><tr><th scope="col">Try</th><th scope="col">τ²</th><th scope="col">Q(τ²) − ({})</th></tr></thead><tbody>"#,
+                escape(target)
+            );
             for (i, s) in steps.iter().enumerate() {
                 let _ = write!(
                     out,

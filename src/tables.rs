@@ -5,7 +5,7 @@
 
 use grove_core::forest::escape;
 use grove_core::format;
-use grove_core::report::{self, ModelView, Report, natural};
+use grove_core::report::{self, ModelView, Report, Totals, natural};
 use grove_core::review::agreement::Agreement;
 use grove_core::rma::{Interval, Model, Undefined};
 use grove_core::{Measure, Tau2Estimator};
@@ -26,11 +26,6 @@ fn ci_text(ci: Option<Interval>, f: fn(f64) -> String) -> String {
         Some(i) => format!(" (95% CI {} to {})", f(i.lower), f(i.upper)),
         None => String::new(),
     }
-}
-
-fn row(out: &mut String, header: &str, cells: &[String]) {
-    let keyed: Vec<(String, String)> = cells.iter().map(|c| (c.clone(), String::new())).collect();
-    explained_row(out, header, &keyed);
 }
 
 /// A row whose cells (text, keys) are buttons opening how their numbers were computed
@@ -57,6 +52,18 @@ fn explained_row(out: &mut String, header: &str, cells: &[(String, String)]) {
 fn limits(prefix: &str) -> String {
     let sep = crate::explain_view::KEY_SEPARATOR;
     format!("{prefix} lower{sep}{prefix} upper")
+}
+
+/// The key of a number and, when it has an interval, of its limits.
+fn with_limits(key: &str, ci: Option<Interval>) -> String {
+    match ci {
+        Some(_) => format!(
+            "{key}{}{}",
+            crate::explain_view::KEY_SEPARATOR,
+            limits(&format!("{key} ci"))
+        ),
+        None => key.to_owned(),
+    }
 }
 
 fn undefined_row(out: &mut String, header: &str, span: usize, why: &str) {
@@ -146,10 +153,14 @@ pub fn heterogeneity(r: &Report) -> String {
             &format!("tau² ({estimator})"),
             &[(
                 format::tau2(h.tau2) + &ci_text(h.tau2_ci, format::tau2),
-                "tau2".to_owned(),
+                with_limits("tau2", h.tau2_ci),
             )],
         );
-        row(&mut out, "tau", &[format::tau2(h.tau2.max(0.0).sqrt())]);
+        explained_row(
+            &mut out,
+            "tau",
+            &[(format::tau2(h.tau2.max(0.0).sqrt()), "tau".to_owned())],
+        );
     }
     let sep = crate::explain_view::KEY_SEPARATOR;
     explained_row(
@@ -166,14 +177,17 @@ pub fn heterogeneity(r: &Report) -> String {
     explained_row(
         &mut out,
         "I²",
-        &[(pct(h.i2) + &ci_text(h.i2_ci, pct), format!("{of_model}I2"))],
+        &[(
+            pct(h.i2) + &ci_text(h.i2_ci, pct),
+            with_limits(&format!("{of_model}I2"), h.i2_ci),
+        )],
     );
     explained_row(
         &mut out,
         "H²",
         &[(
             format::stat(h.h2) + &ci_text(h.h2_ci, format::stat),
-            format!("{of_model}H2"),
+            with_limits(&format!("{of_model}H2"), h.h2_ci),
         )],
     );
     if random {
@@ -206,10 +220,22 @@ pub fn studies(r: &Report) -> String {
         r#"<table class="numbers"><thead><tr><th scope="col">Study</th><th scope="col">Estimate</th><th scope="col">95% CI</th><th scope="col">Weight (common)</th><th scope="col">Weight (random)</th></tr></thead><tbody>"#,
     );
     let weight = |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
+    // Inverse-variance weights of the overall analysis are explained (as shares).
+    let weights_explained = r.options.totals == Totals::Overall
+        && r.options.settings.method == grove_core::Method::InverseVariance;
     for (s, result) in r.analysis.studies.iter().enumerate() {
         // The keys of the trial's own derivations (`grove_core::explain`), by its place
         // among the studies analysed.
         let key = |what: &str| format!("study {} {what}", s + 1);
+        let weight_cell = |model: Model, name: &str| {
+            let w = r.study_weight(s, model);
+            let keys = if weights_explained && w.is_some() {
+                key(&format!("weight {name}"))
+            } else {
+                String::new()
+            };
+            (weight(w), keys)
+        };
         let (estimate, ci) = match (&result.effect, r.study_effect(s)) {
             (Ok(_), Ok(e)) => (
                 (format::effect(e.value), key("yi")),
@@ -230,8 +256,8 @@ pub fn studies(r: &Report) -> String {
             &[
                 estimate,
                 ci,
-                (weight(r.study_weight(s, Model::Common)), String::new()),
-                (weight(r.study_weight(s, Model::Random)), String::new()),
+                weight_cell(Model::Common, "common"),
+                weight_cell(Model::Random, "random"),
             ],
         );
     }
@@ -384,6 +410,12 @@ mod tests {
                 settings.push(o);
             }
         }
+        for method in [grove_core::Method::MantelHaenszel, grove_core::Method::Peto] {
+            let mut o = ReportOptions::default();
+            o.settings.method = method;
+            o.settings.measure = grove_core::Measure::OddsRatio;
+            settings.push(o);
+        }
         for options in settings {
             let r = Report::new(&rows, &options);
             let html = pooled(&r) + &heterogeneity(&r) + &studies(&r);
@@ -395,7 +427,11 @@ mod tests {
             assert!(keys.len() >= 5 + 2 * 4, "{keys:?}");
             // And the absolute effects' button beside the pooled result.
             let absolute = "absolute control|absolute treated|absolute difference|nnt";
-            for k in keys.into_iter().chain([absolute]) {
+            let each = keys
+                .into_iter()
+                .chain([absolute])
+                .flat_map(|k| k.split(crate::explain_view::KEY_SEPARATOR));
+            for k in each {
                 assert!(
                     crate::explain_view::markup(&r, None, k).is_ok(),
                     "{k} not explained ({:?}, {:?})",

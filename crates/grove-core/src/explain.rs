@@ -7,18 +7,19 @@
 //! Every substituted formula evaluates ([`Expr::eval`]) to the number the analysis
 //! reports, and the tests check it for every derivation.
 //!
-//! Explained so far: each trial's effect size, variance, weights and confidence
-//! interval; the inverse-variance common-effect estimate, its standard error, Wald
-//! interval, z and p; Cochran's Q, its p value, I² and H²; DerSimonian and Laird's τ²;
-//! the random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t,
-//! p, I² and H² for the τ² of any estimator; both prediction intervals; Mantel-Haenszel
-//! pooling (metafor's rules) for each measure with Q around its estimate, and Peto's
-//! method; the test for subgroup differences (Q and p); τ² by every estimator, the
-//! iterative ones with every step they took (Fisher scoring for ML, REML and EB, the
-//! root search for Paule-Mandel). Not yet: Mantel-Haenszel by RevMan 5's
-//! rules, random effects after Mantel-Haenszel or Peto, each subgroup's own results, and
-//! absolute effects; [`explain`] says which of these an analysis uses
-//! instead of leaving them out silently.
+//! Explained so far: each trial's effect size, variance, weights (and their shares of
+//! the total) and confidence interval; the inverse-variance common-effect estimate, its
+//! standard error, Wald interval, z and p; Cochran's Q, its p value, I² and H²; τ² by
+//! every estimator, the iterative ones with every step they took (Fisher scoring for
+//! ML, REML and EB, the root search for Paule-Mandel), τ, and the Q-profile interval of
+//! τ² with the I² and H² it implies (every τ² its root searches tried); the
+//! random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t, p,
+//! I² and H²; both prediction intervals; Mantel-Haenszel pooling (metafor's rules) for
+//! each measure with Q around its estimate, Peto's method with its own Q and the trials'
+//! Peto estimates, and random effects after either; the test for subgroup differences
+//! (Q and p); absolute effects ([`absolute`]). Not yet: Mantel-Haenszel and random
+//! effects after it or Peto by RevMan 5's rules, and each subgroup's own results;
+//! [`explain`] says which of these an analysis uses instead of leaving them out silently.
 
 use crate::analysis::Analysis;
 use crate::dist::{chi2_sf, normal_cdf, normal_quantile, t_quantile, t_two_sided_p};
@@ -93,8 +94,12 @@ pub enum Iterations {
     /// Fisher scoring (ML, REML, EB): each step from its tau²; the last one is the
     /// substituted formula.
     Scoring(Vec<crate::rma::ScoringStep>),
-    /// The root search of Paule-Mandel: every tau² it tried and Q − (k − 1) there.
-    RootSearch(Vec<crate::rma::RootStep>),
+    /// A root search (Paule-Mandel's τ², a Q-profile bound): every tau² it tried and,
+    /// there, how far the generalised Q was above its `target` ("k − 1", "χ² = 21.34").
+    RootSearch {
+        steps: Vec<crate::rma::RootStep>,
+        target: String,
+    },
 }
 
 impl Iterations {
@@ -103,7 +108,7 @@ impl Iterations {
         match self {
             Iterations::None => 0,
             Iterations::Scoring(s) => s.len(),
-            Iterations::RootSearch(s) => s.len(),
+            Iterations::RootSearch { steps, .. } => steps.len(),
         }
     }
 
@@ -130,6 +135,16 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         .filter_map(|r| r.effect.as_ref().ok().map(|e| (r.index, e.yi, e.vi)))
         .collect();
     if s.method == Method::Peto {
+        let tables: Vec<crate::table::Table> = report.studies.iter().map(|s| s.table).collect();
+        let any_zero = tables
+            .iter()
+            .any(|t| t.has_zero_cell() && !t.is_double_zero());
+        for (row, study) in report.studies.iter().enumerate() {
+            if let Some(&(_, yi, vi)) = studies.iter().find(|(i, _, _)| *i == row) {
+                let add_cells = s.correction.added_to(&study.table, any_zero);
+                peto_study(&mut out, row + 1, study, add_cells, yi, vi);
+            }
+        }
         if let Ok(fit) = &a.common {
             peto(&mut out, report, fit);
         }
@@ -195,6 +210,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
     let mu = swy / sw;
     let se = (1.0 / sw).sqrt();
     pooled(&mut out, "common", "common effect", mu, se, swy, sw);
+    percent_weights(&mut out, "common", &studies, &w);
     let k = studies.len();
     if k > 1 {
         heterogeneity(&mut out, &w, &y, mu, k);
@@ -488,11 +504,11 @@ pub fn to_text(derivations: &[Derivation]) -> String {
                     );
                 }
             }
-            Iterations::RootSearch(steps) => {
+            Iterations::RootSearch { steps, target } => {
                 for (i, step) in steps.iter().enumerate() {
                     let _ = writeln!(
                         s,
-                        "    try {}: τ² = {}, Q − (k − 1) = {}",
+                        "    try {}: τ² = {}, Q − ({target}) = {}",
                         i + 1,
                         number(step.tau2),
                         number(step.excess)
@@ -639,6 +655,7 @@ const SUBGROUPS: &str =
     "Borenstein et al. (2009), Introduction to Meta-Analysis, ch. 19; Cochrane Handbook §10.11.3.1";
 const PM: &str =
     "Paule & Mandel (1982), J Res Natl Bur Stand 87:377–385; metafor rma(method = \"PM\")";
+const QP: &str = "Q-profile method: Viechtbauer (2007), Stat Med 26:37–52; Cochrane Handbook §10.10.4; metafor confint(type = \"QP\")";
 const RE: &str = "random-effects model: Borenstein et al. (2009), ch. 12; metafor rma()";
 const HK: &str = "Hartung & Knapp (2001), Stat Med 20:3875–3889; metafor rma(test = \"knha\")";
 const PI: &str = "Higgins, Thompson & Spiegelhalter (2009), J R Stat Soc A 172:137–159; Cochrane Handbook §10.10.4.3; metafor predict()";
@@ -703,6 +720,39 @@ fn push(
         reference,
         iterations: Iterations::None,
     });
+}
+
+/// A trial's Wald interval from its `yi` and `vi` (metafor `escalc()` then
+/// `summary()`: `yi ± z √vi`).
+fn study_ci(out: &mut Vec<Derivation>, number_in_table: usize, name: &str, yi: f64, vi: f64) {
+    let key = |what: &str| format!("study {number_in_table} {what}");
+    let z = normal_quantile(0.975);
+    push(
+        out,
+        key("ci lower"),
+        format!("{name}: lower 95% limit"),
+        sub(
+            sym("y", Some("i")),
+            mul(n(z), Box::new(Expr::Sqrt(sym("v", Some("i"))))),
+        ),
+        sub(n(yi), mul(n(z), Box::new(Expr::Sqrt(n(vi))))),
+        yi - z * vi.sqrt(),
+        "The trial's effect is compatible with values down to here.".to_owned(),
+        ESCALC,
+    );
+    push(
+        out,
+        key("ci upper"),
+        format!("{name}: upper 95% limit"),
+        add(
+            sym("y", Some("i")),
+            mul(n(z), Box::new(Expr::Sqrt(sym("v", Some("i"))))),
+        ),
+        add(n(yi), mul(n(z), Box::new(Expr::Sqrt(n(vi))))),
+        yi + z * vi.sqrt(),
+        "…and up to here.".to_owned(),
+        ESCALC,
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -832,33 +882,7 @@ fn per_study(
         "How uncertain the trial's effect is: the smaller, the more the trial weighs.".to_owned(),
         ESCALC,
     );
-    let z = normal_quantile(0.975);
-    push(
-        out,
-        key("ci lower"),
-        format!("{name}: lower 95% limit"),
-        sub(
-            sym("y", Some("i")),
-            mul(n(z), Box::new(Expr::Sqrt(sym("v", Some("i"))))),
-        ),
-        sub(n(yi), mul(n(z), Box::new(Expr::Sqrt(n(vi))))),
-        yi - z * vi.sqrt(),
-        "The trial's effect is compatible with values down to here.".to_owned(),
-        ESCALC,
-    );
-    push(
-        out,
-        key("ci upper"),
-        format!("{name}: upper 95% limit"),
-        add(
-            sym("y", Some("i")),
-            mul(n(z), Box::new(Expr::Sqrt(sym("v", Some("i"))))),
-        ),
-        add(n(yi), mul(n(z), Box::new(Expr::Sqrt(n(vi))))),
-        yi + z * vi.sqrt(),
-        "…and up to here.".to_owned(),
-        ESCALC,
-    );
+    study_ci(out, number_in_table, name, yi, vi);
     push(
         out,
         key("w common"),
@@ -1179,6 +1203,61 @@ fn mantel_haenszel(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma:
 }
 
 /// Peto's one-step odds ratio, per `peto.rs`.
+/// A trial's own Peto log odds ratio (metafor `escalc(measure = "PETO")`): `yᵢ = (Oᵢ −
+/// Eᵢ)/Vᵢ`, `vᵢ = 1/Vᵢ`, on the counts with `add_cells` added for a zero cell.
+fn peto_study(
+    out: &mut Vec<Derivation>,
+    number_in_table: usize,
+    study: &crate::table::Study,
+    add_cells: f64,
+    yi: f64,
+    vi: f64,
+) {
+    let t = &study.table;
+    let [a, b, c, d] = [t.ai(), t.bi(), t.ci(), t.di()].map(|x| x as f64 + add_cells);
+    let (n1, n2) = (a + b, c + d);
+    let ni = n1 + n2;
+    let e = (a + c) * n1 / ni;
+    let v = (a + c) * (b + d) * (n1 / ni) * (n2 / ni) / (ni - 1.0);
+    let key = |what: &str| format!("study {number_in_table} {what}");
+    let name = &study.name;
+    let corrected = if add_cells > 0.0 {
+        format!(
+            " ({} added to each cell for the zero cell)",
+            number(add_cells)
+        )
+    } else {
+        String::new()
+    };
+    push(
+        out,
+        key("yi"),
+        format!("{name}: Peto log odds ratio"),
+        div(
+            sub(sym("O", Some("i")), sym("E", Some("i"))),
+            sym("V", Some("i")),
+        ),
+        div(sub(n(a), n(e)), n(v)),
+        yi,
+        format!(
+            "Observed minus expected events in the experimental arm, per unit of their hypergeometric variance; Eᵢ = n₁(a + c)/N = {}, Vᵢ = (a + c)(b + d) n₁ n₂ / (N² (N − 1)){corrected}.",
+            number(e)
+        ),
+        PETO,
+    );
+    push(
+        out,
+        key("vi"),
+        format!("{name}: its variance"),
+        div(n(1.0), sym("V", Some("i"))),
+        div(n(1.0), n(v)),
+        vi,
+        "The inverse of the hypergeometric variance.".to_owned(),
+        PETO,
+    );
+    study_ci(out, number_in_table, name, yi, vi);
+}
+
 fn peto(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma::Fit) {
     let parts: Vec<(f64, f64)> = report
         .studies
@@ -1246,6 +1325,49 @@ fn peto(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma::Fit) {
         fit.pooled.se,
         PETO,
     );
+    // Heterogeneity over the tables with Vᵢ > 0, on the degrees of freedom of the trials
+    // with an estimate of their own (metafor rma.peto).
+    let h = &fit.heterogeneity;
+    let positive: Vec<(f64, f64)> = parts.into_iter().filter(|p| p.1 > 0.0).collect();
+    if h.df == 0 || positive.len() < 2 {
+        return;
+    }
+    let (pos_oe, pos_v): (f64, f64) = (
+        positive.iter().map(|p| p.0).sum(),
+        positive.iter().map(|p| p.1).sum(),
+    );
+    let terms: Vec<f64> = positive.iter().map(|(oe, v)| oe * oe / v).collect();
+    let spread: f64 = terms.iter().sum();
+    let q = (spread - pos_oe * pos_oe / pos_v).max(0.0);
+    push(
+        out,
+        "Q".to_owned(),
+        "Cochran's Q (Peto)".to_owned(),
+        Box::new(Expr::Max(
+            n(0.0),
+            sub(
+                Box::new(Expr::Sum(div(
+                    Box::new(Expr::Square(sub(sym("O", Some("i")), sym("E", Some("i"))))),
+                    sym("V", Some("i")),
+                ))),
+                div(
+                    Box::new(Expr::Square(Box::new(Expr::Sum(sub(
+                        sym("O", Some("i")),
+                        sym("E", Some("i")),
+                    ))))),
+                    Box::new(Expr::Sum(sym("V", Some("i")))),
+                ),
+            ),
+        )),
+        Box::new(Expr::Max(
+            n(0.0),
+            sub(sum_of(terms, spread), div(Box::new(Expr::Square(n(pos_oe))), n(pos_v))),
+        )),
+        q,
+        "The spread of the trials' own Peto estimates around the pooled one, over the trials with Vᵢ > 0; about its degrees of freedom when they differ by chance alone.".to_owned(),
+        PETO,
+    );
+    from_q(out, q, h.df as f64);
 }
 
 /// The test for subgroup differences: Q across the subgroups' estimates, weighted by
@@ -1512,7 +1634,10 @@ fn tau2_other(
                 PM,
             );
             if let Some(d) = out.last_mut() {
-                d.iterations = Iterations::RootSearch(steps);
+                d.iterations = Iterations::RootSearch {
+                    steps,
+                    target: "k − 1".to_owned(),
+                };
             }
         }
         Tau2Estimator::DerSimonianLaird => {}
@@ -1534,6 +1659,11 @@ fn heterogeneity(out: &mut Vec<Derivation>, w: &[f64], y: &[f64], mu: f64, k: us
         Box::new(Expr::Sum(mul(sym("w", Some("i")), Box::new(Expr::Square(sub(sym("y", Some("i")), sym("μ", None))))))),
         terms, q,
         "The weighted spread of the trials around the common estimate; about its degrees of freedom (k − 1) when the trials differ by chance alone.".to_owned(), HET);
+    from_q(out, q, df);
+}
+
+/// What Cochran's `q` on `df` degrees of freedom gives: its p value, I² and H².
+fn from_q(out: &mut Vec<Derivation>, q: f64, df: f64) {
     push(
         out,
         "Q p".to_owned(),
@@ -1593,6 +1723,144 @@ fn random_after(
     }
 }
 
+/// Each trial's weight as the share of the total shown in the tables and on the plot:
+/// `100 wᵢ / Σ w` with the `model`'s weights `w` (`wᵢ*` for random effects).
+fn percent_weights(
+    out: &mut Vec<Derivation>,
+    model: &str,
+    studies: &[(usize, f64, f64)],
+    w: &[f64],
+) {
+    let sw: f64 = w.iter().sum();
+    let symbol = if model == "random" { "w*" } else { "w" };
+    for (&(row, ..), &wi) in studies.iter().zip(w) {
+        push(
+            out,
+            format!("study {} weight {model}", row + 1),
+            format!(
+                "Weight ({model} effect{}), % of the total",
+                if model == "random" { "s" } else { "" }
+            ),
+            mul(
+                n(100.0),
+                div(
+                    sym(symbol, Some("i")),
+                    Box::new(Expr::Sum(sym(symbol, Some("i")))),
+                ),
+            ),
+            mul(n(100.0), div(n(wi), n(sw))),
+            100.0 * wi / sw,
+            "The trial's share of the total weight: how much it counts in the pooled estimate."
+                .to_owned(),
+            if model == "random" { RE } else { IV },
+        );
+    }
+}
+
+/// The Q-profile interval of τ² and the I² and H² it implies (`s2`: the typical
+/// within-trial variance), as metafor's `confint()` finds them.
+fn q_profile(
+    out: &mut Vec<Derivation>,
+    missing: &mut Vec<NotExplained>,
+    a: &Analysis,
+    studies: &[(usize, f64, f64)],
+    tau2: f64,
+    s2: f64,
+) {
+    let Some(reported) = a.random.as_ref().ok().and_then(|f| f.heterogeneity.tau2_ci) else {
+        return;
+    };
+    let y: Vec<f64> = studies.iter().map(|s| s.1).collect();
+    let v: Vec<f64> = studies.iter().map(|s| s.2).collect();
+    let mut trace = crate::rma::QProfileTrace::default();
+    if crate::rma::tau2_interval_traced(&y, &v, tau2, &mut trace) != Some(reported) {
+        missing.push(NotExplained(
+            "the Q-profile interval of τ² could not be retraced".to_owned(),
+        ));
+        return;
+    }
+    let df = (studies.len() - 1) as f64;
+    let bounds = [
+        ("lower", "Lower", reported.lower, "97.5th", "smallest"),
+        ("upper", "Upper", reported.upper, "2.5th", "largest"),
+    ];
+    // `key` is the bound's name in lower case, `title` with a capital.
+    for (i, (key, title, t, percentile, which)) in bounds.into_iter().enumerate() {
+        let critical = trace.critical[i];
+        let steps = std::mem::take(&mut trace.steps[i]);
+        let q_at = |t: f64| {
+            let w: Vec<f64> = v.iter().map(|v| 1.0 / (v + t)).collect();
+            crate::rma::weighted_rss(&y, &w)
+        };
+        let how = if !steps.is_empty() {
+            format!(
+                "The {which} τ² the data do not reject at the 5% level: the τ² at which the generalised Q, Σ(yᵢ − μ̂)²/(vᵢ + τ²), equals the {percentile} percentile of χ² on k − 1 = {df} df, {}. Found by R's uniroot (Brent's method) on [{}, {}]; every τ² it tried is listed.",
+                number(critical),
+                number(trace.range[0]),
+                number(trace.range[1]),
+            )
+        } else if t == trace.range[0] {
+            format!(
+                "At τ² = {} the generalised Q is already {}, below the {percentile} percentile of χ² on k − 1 = {df} df ({}), so the limit is the lower end of the search range.",
+                number(t),
+                number(q_at(t)),
+                number(critical),
+            )
+        } else {
+            format!(
+                "At τ² = {} the generalised Q is still {}, above the {percentile} percentile of χ² on k − 1 = {df} df ({}), so the limit is reported as the upper end of the search range (metafor: \"> {}\").",
+                number(t),
+                number(q_at(t)),
+                number(critical),
+                number(t),
+            )
+        };
+        push(
+            out,
+            format!("tau2 ci {key}"),
+            format!("{title} 95% limit of τ² (Q-profile)"),
+            Box::new(Expr::Sym("τ²", Some(key.to_owned()))),
+            n(t),
+            t,
+            how,
+            QP,
+        );
+        if let Some(d) = out.last_mut() {
+            d.iterations = Iterations::RootSearch {
+                steps,
+                target: format!("χ² = {}", number(critical)),
+            };
+        }
+        let tau2_bound = || Box::new(Expr::Sym("τ²", Some(key.to_owned())));
+        push(
+            out,
+            format!("random I2 ci {key}"),
+            format!("{title} 95% limit of I² (%)"),
+            mul(
+                n(100.0),
+                div(tau2_bound(), add(tau2_bound(), sym("s²", None))),
+            ),
+            mul(n(100.0), div(n(t), add(n(t), n(s2)))),
+            100.0 * t / (t + s2),
+            format!(
+                "The {key} limit of τ² as a share of the total variance, with the typical within-trial variance s² = {} as for I² itself.",
+                number(s2),
+            ),
+            QP,
+        );
+        push(
+            out,
+            format!("random H2 ci {key}"),
+            format!("{title} 95% limit of H²"),
+            div(add(tau2_bound(), sym("s²", None)), sym("s²", None)),
+            div(add(n(t), n(s2)), n(s2)),
+            (t + s2) / s2,
+            format!("The {key} limit of τ² as a ratio of total to within-trial variance."),
+            QP,
+        );
+    }
+}
+
 fn random(
     out: &mut Vec<Derivation>,
     missing: &mut Vec<NotExplained>,
@@ -1623,6 +1891,9 @@ fn random(
             div(n(1.0), add(sym("v", Some("i")), Box::new(Expr::Square(sym("τ", None))))),
             div(n(1.0), add(n(vi), n(tau2))), w,
             "Under random effects each trial also carries the variance between trials, so weights are more even.".to_owned(), RE);
+    }
+    if a.settings.method == Method::InverseVariance {
+        percent_weights(out, "random", studies, &ws);
     }
     let sw: f64 = ws.iter().sum();
     let swy: f64 = ws.iter().zip(studies).map(|(w, s)| w * s.1).sum();
@@ -1678,6 +1949,17 @@ fn random(
                 .to_owned(),
             HET,
         );
+        push(
+            out,
+            "tau".to_owned(),
+            "τ, the standard deviation of the true effects".to_owned(),
+            Box::new(Expr::Sqrt(Box::new(Expr::Square(sym("τ", None))))),
+            Box::new(Expr::Sqrt(n(tau2))),
+            tau2.sqrt(),
+            "The spread of the trials' true effects in the units of the analysis scale: about 95% of them lie within ±2τ of the mean effect (when they are normally distributed).".to_owned(),
+            RE,
+        );
+        q_profile(out, missing, a, studies, tau2, s2);
     }
     let crit = if s.ci == CiMethod::HartungKnapp && k > 1 {
         let df = (k - 1) as f64;
@@ -1961,6 +2243,25 @@ mod tests {
             close("tau2", random.heterogeneity.tau2);
             close("random I2", random.heterogeneity.i2);
             close("random H2", random.heterogeneity.h2);
+            close("tau", random.heterogeneity.tau2.sqrt());
+            for (s, result) in a.studies.iter().enumerate() {
+                if let Some(w) = result.weight_common {
+                    close(&format!("study {} weight common", s + 1), w);
+                }
+                if let Some(w) = result.weight_random {
+                    close(&format!("study {} weight random", s + 1), w);
+                }
+            }
+            let h = &random.heterogeneity;
+            for (ci, name) in [
+                (h.tau2_ci, "tau2"),
+                (h.i2_ci, "random I2"),
+                (h.h2_ci, "random H2"),
+            ] {
+                let ci = ci.expect("a Q-profile interval");
+                close(&format!("{name} ci lower"), ci.lower);
+                close(&format!("{name} ci upper"), ci.upper);
+            }
             close("random estimate", random.pooled.estimate);
             close("random se", random.pooled.se);
             close("random ci lower", random.pooled.ci.lower);
@@ -2054,9 +2355,20 @@ mod tests {
             close("common se", common.pooled.se);
             close("common ci upper", common.pooled.ci.upper);
             close("common p", common.pooled.p);
-            if method == Method::MantelHaenszel {
-                close("Q", common.heterogeneity.q);
-                close("I2", common.heterogeneity.i2);
+            close("Q", common.heterogeneity.q);
+            close("Q p", common.heterogeneity.q_p);
+            close("I2", common.heterogeneity.i2);
+            close("H2", common.heterogeneity.h2);
+            for s in &r.analysis.studies {
+                if let Ok(e) = &s.effect {
+                    close(&format!("study {} yi", s.index + 1), e.yi);
+                    close(&format!("study {} vi", s.index + 1), e.vi);
+                    let z = normal_quantile(0.975);
+                    close(
+                        &format!("study {} ci lower", s.index + 1),
+                        e.yi - z * e.vi.sqrt(),
+                    );
+                }
             }
             // Random effects after them: an inverse-variance fit of the trials' own
             // estimates with the chosen estimator (REML or DL), as metafor's rma().
@@ -2145,7 +2457,7 @@ mod tests {
                             assert_eq!(pair[0].tau2 + pair[0].step, pair[1].tau2, "steps chain");
                         }
                     }
-                    Iterations::RootSearch(steps) => {
+                    Iterations::RootSearch { steps, .. } => {
                         assert_eq!(estimator, Tau2Estimator::PauleMandel);
                         let last = steps.last().expect("steps");
                         if tau2 > 0.0 {
@@ -2176,6 +2488,30 @@ mod tests {
                             | Tau2Estimator::EmpiricalBayes
                             | Tau2Estimator::PauleMandel
                     )),
+                }
+                // The Q-profile limits around this τ²: the reported ones, each found
+                // where the generalised Q meets its critical value (or at an end of the
+                // search range, tried nowhere).
+                let h = &r.analysis.random.as_ref().expect("fit").heterogeneity;
+                let ci = h.tau2_ci.expect("a Q-profile interval");
+                for (key, want) in [("tau2 ci lower", ci.lower), ("tau2 ci upper", ci.upper)] {
+                    let x = d.iter().find(|x| x.key == key).expect(key);
+                    assert_eq!(x.value, want, "{estimator:?} {key}");
+                    match &x.iterations {
+                        Iterations::RootSearch { steps, target } if !steps.is_empty() => {
+                            assert!(target.starts_with("χ² = "));
+                            let last = steps.last().expect("a step");
+                            assert!(last.excess.abs() < 0.05, "{estimator:?} {key}: {last:?}");
+                        }
+                        _ => assert!(
+                            x.meaning.contains("end of the search range"),
+                            "{}",
+                            x.meaning
+                        ),
+                    }
+                }
+                for name in ["random I2", "random H2"] {
+                    assert!(d.iter().any(|x| x.key == format!("{name} ci lower")));
                 }
             }
         }

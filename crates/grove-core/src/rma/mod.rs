@@ -22,6 +22,8 @@ mod qprofile;
 pub(crate) mod root;
 mod tau2;
 
+pub use qprofile::QProfileTrace;
+pub(crate) use qprofile::tau2_interval_traced;
 pub use tau2::{RootStep, ScoringStep};
 pub(crate) use tau2::{paule_mandel_traced, scoring_traced};
 
