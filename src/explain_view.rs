@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 /// Separates the keys in a `data-explain` attribute: one cell may show several numbers
 /// (a confidence interval is two).
-pub const KEY_SEPARATOR: char = '|';
+pub use grove_core::explain::KEY_SEPARATOR;
 
 /// The panel for the numbers `keys` (separated by [`KEY_SEPARATOR`]) of `report`'s
 /// analysis (its absolute effects for the control risk typed, a proportion, or the

@@ -4,8 +4,8 @@
 //! text is escaped.
 
 use grove_core::forest::escape;
-use grove_core::format;
-use grove_core::report::{self, ModelView, Report, Totals, natural};
+use grove_core::format::{self, PStyle};
+use grove_core::report::{self, ModelView, Report, natural};
 use grove_core::review::agreement::Agreement;
 use grove_core::rma::{Interval, Model, Undefined};
 use grove_core::{Measure, Tau2Estimator};
@@ -75,6 +75,77 @@ fn undefined_row(out: &mut String, header: &str, span: usize, why: &str) {
     );
 }
 
+/// The pooled result's words, as the results panel and the presentation view show them:
+/// "RR" "0.49" " (95% CI 0.34 to 0.70)" and "Random effects; P < 0.0001; 13 trials".
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadlineText {
+    pub measure: &'static str,
+    pub estimate: String,
+    pub ci: String,
+    pub sub: String,
+}
+
+impl HeadlineText {
+    pub fn new(h: &report::Headline, measure: Measure, p_style: PStyle) -> HeadlineText {
+        HeadlineText {
+            measure: report::abbreviation(measure),
+            estimate: format::effect(h.estimate),
+            ci: format!(
+                " (95% CI {} to {})",
+                format::effect(h.ci_lower),
+                format::effect(h.ci_upper)
+            ),
+            sub: format!(
+                "{}; {}; {} trial{}{}",
+                report::model_name(h.model),
+                format::p_value_in(p_style, h.p),
+                h.k,
+                if h.k == 1 { "" } else { "s" },
+                match h.set_aside {
+                    0 => String::new(),
+                    n => format!(", {n} excluded by you"),
+                }
+            ),
+        }
+    }
+}
+
+/// What is shown in place of a pooled result that does not exist.
+pub fn undefined_headline(why: &impl std::fmt::Display) -> String {
+    format!("No pooled estimate: {why}.")
+}
+
+/// The headline result (`pooled-summary`): the estimate and its interval, a button
+/// opening how they were computed, and its numbers at full precision in `data-*`
+/// attributes; or why there is none.
+pub fn headline(r: &Report) -> String {
+    let h = match r.headline() {
+        Ok(h) => h,
+        Err(why) => {
+            return format!(
+                r#"<div class="headline" data-testid="pooled-summary"><p class="undefined">{}</p></div>"#,
+                escape(&undefined_headline(&why))
+            );
+        }
+    };
+    let t = HeadlineText::new(&h, r.options.settings.measure, r.p_style());
+    format!(
+        r#"<div class="headline" data-testid="pooled-summary" data-model="{}" data-estimate="{}" data-ci-lower="{}" data-ci-upper="{}" data-i2="{}" data-tau2="{}" data-k="{}"><p class="big"><button type="button" class="explain" data-explain="{}" title="How was this computed?"><span class="measure">{} </span><strong>{}</strong><span class="ci">{}</span></button></p><p class="sub">{}</p></div>"#,
+        report::model_name(h.model),
+        h.estimate,
+        h.ci_lower,
+        h.ci_upper,
+        h.i2,
+        h.tau2,
+        h.k,
+        escape(&grove_core::explain::pooled_keys(h.model)),
+        t.measure,
+        escape(&t.estimate),
+        escape(&t.ci),
+        escape(&t.sub),
+    )
+}
+
 /// The pooled estimate of each model shown: estimate, CI, test, P.
 pub fn pooled(r: &Report) -> String {
     let m = r.options.settings.measure;
@@ -85,10 +156,7 @@ pub fn pooled(r: &Report) -> String {
         let name = report::model_name(model);
         match r.overall(model) {
             Ok(f) => {
-                let key = match model {
-                    Model::Common => "common",
-                    Model::Random => "random",
-                };
+                let key = grove_core::explain::model_key(model);
                 let (stat, stat_key) = match f.pooled.df {
                     Some(df) => (
                         format!("t = {} (df {df})", format::stat(f.pooled.stat)),
@@ -220,17 +288,15 @@ pub fn studies(r: &Report) -> String {
         r#"<table class="numbers"><thead><tr><th scope="col">Study</th><th scope="col">Estimate</th><th scope="col">95% CI</th><th scope="col">Weight (common)</th><th scope="col">Weight (random)</th></tr></thead><tbody>"#,
     );
     let weight = |x: Option<f64>| x.map(format::percent).unwrap_or_else(|| "–".to_owned());
-    // Inverse-variance weights of the overall analysis are explained (as shares).
-    let weights_explained = r.options.totals == Totals::Overall
-        && r.options.settings.method == grove_core::Method::InverseVariance;
+    let weights_explained = grove_core::explain::weights_explained(r);
     for (s, result) in r.analysis.studies.iter().enumerate() {
         // The keys of the trial's own derivations (`grove_core::explain`), by its place
         // among the studies analysed.
         let key = |what: &str| format!("study {} {what}", s + 1);
-        let weight_cell = |model: Model, name: &str| {
+        let weight_cell = |model: Model| {
             let w = r.study_weight(s, model);
             let keys = if weights_explained && w.is_some() {
-                key(&format!("weight {name}"))
+                key(&format!("weight {}", grove_core::explain::model_key(model)))
             } else {
                 String::new()
             };
@@ -256,8 +322,8 @@ pub fn studies(r: &Report) -> String {
             &[
                 estimate,
                 ci,
-                weight_cell(Model::Common, "common"),
-                weight_cell(Model::Random, "random"),
+                weight_cell(Model::Common),
+                weight_cell(Model::Random),
             ],
         );
     }
@@ -372,6 +438,29 @@ mod tests {
         let one = report("Aronson\t4\t123\t11\t139", common);
         assert!(heterogeneity(&one).contains("not applicable"));
         assert!(!pooled(&one).contains("NaN"));
+    }
+
+    /// The headline holds the result at full precision for scripts and a button that
+    /// explains it; without a result, why.
+    #[test]
+    fn the_headline_explains_itself() {
+        let rows = grove_core::parse::parse("A\t4\t123\t11\t139\nB\t6\t306\t29\t303\n").raw_rows();
+        let r = Report::new(&rows, &grove_core::report::ReportOptions::default());
+        let h = r.headline().expect("a result");
+        let html = headline(&r);
+        assert!(
+            html.contains(&format!(r#"data-estimate="{}""#, h.estimate)),
+            "{html}"
+        );
+        assert!(html.contains(&format!(r#"data-k="{}""#, h.k)));
+        assert!(html.contains(r#"data-explain="random estimate|random ci lower|random ci upper""#));
+        assert!(crate::explain_view::markup(&r, None, "random estimate").is_ok());
+        let none = Report::new(&[], &grove_core::report::ReportOptions::default());
+        let html = headline(&none);
+        assert!(
+            html.contains("No pooled estimate") && !html.contains("data-estimate"),
+            "{html}"
+        );
     }
 
     #[test]

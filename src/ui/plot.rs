@@ -74,7 +74,7 @@ pub fn PlotPanel() -> impl IntoView {
         <h2 id="plot-heading">"Forest plot"</h2>
         <div class="plot-scroll"><ForestSvg/></div>
         <p class="source">{move || source.get()}</p>
-        <p class="hint">"Click a trial's name on the plot to switch it off or on."</p>
+        <p class="hint">"Click a trial's name on the plot to switch it off or on, and a row's numbers to see how they were computed."</p>
         <div class="exports" role="group" aria-label="Export">
             <a class="button" data-testid="export-svg" href="#" on:click=svg_click
                 download=move || format!("{}-forest.svg", stem.get())>"SVG"</a>
@@ -147,22 +147,31 @@ fn ForestSvg() -> impl IntoView {
         window_event_listener(leptos::ev::beforeprint, move |_| follow(true)),
     ];
     on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
-    // A click on a study's name switches it off or on (the hint under the plot says so).
-    let study_at = move |ev: &web_sys::MouseEvent| {
-        let svg = plot.get_untracked()?;
+    // A click on a study's name switches it off or on; on a row's numbers, it shows how
+    // they were computed (the hint under the plot says so). For the latter the plot
+    // carries the row's keys in `data-explain` while the click bubbles on to the
+    // explanations' listener (`super::explain`), as a number of the tables does.
+    let click = move |ev: leptos::ev::MouseEvent| {
+        let Some(svg) = plot.get_untracked() else {
+            return;
+        };
         let rect = svg.get_bounding_client_rect();
         let scale = rect.width() / layout.with_untracked(|l| l.width);
         let x = (f64::from(ev.client_x()) - rect.left()) / scale;
         let y = (f64::from(ev.client_y()) - rect.top()) / scale;
-        layout.with_untracked(|l| l.study_at(x, y))
+        let (row, keys) =
+            layout.with_untracked(|l| (l.study_at(x, y), l.explain_at(x, y).map(str::to_owned)));
+        let _ = match keys {
+            Some(keys) => svg.set_attribute("data-explain", &keys),
+            None => svg.remove_attribute("data-explain"),
+        };
+        if let Some(row) = row {
+            state.change(super::Edit::Step, |p| p.active_mut().toggle_row(row));
+        }
     };
     svg::svg()
         .node_ref(plot)
-        .on(leptos::ev::click, move |ev| {
-            if let Some(row) = study_at(&ev) {
-                state.change(super::Edit::Step, |p| p.active_mut().toggle_row(row));
-            }
-        })
+        .on(leptos::ev::click, click)
         .attr("data-testid", "forest-plot")
         .attr("version", "1.1")
         .attr("width", root_attr("width"))

@@ -5,10 +5,7 @@
 use super::State;
 use crate::history::Edit;
 use crate::{browser, tables};
-use grove_core::format::{self, PStyle};
 use grove_core::interpret;
-use grove_core::report;
-use grove_core::settings::Measure;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -29,75 +26,12 @@ pub fn ResultsPanel() -> impl IntoView {
     }
 }
 
+/// The headline result, written by [`tables::headline`].
 #[component]
 fn Headline() -> impl IntoView {
     let state = expect_context::<State>();
-    let headline = Memo::new(move |_| state.report.with(|r| r.headline()));
-    let measure = Memo::new(move |_| state.report.with(|r| r.options.settings.measure));
-    let p_style = Memo::new(move |_| state.report.with(|r| r.p_style()));
-    let full = |x: f64| Some(format!("{x}"));
-    view! {
-        <div class="headline" data-testid="pooled-summary"
-            data-model=move || headline.get().ok().map(|h| report::model_name(h.model))
-            data-estimate=move || headline.get().ok().and_then(|h| full(h.estimate))
-            data-ci-lower=move || headline.get().ok().and_then(|h| full(h.ci_lower))
-            data-ci-upper=move || headline.get().ok().and_then(|h| full(h.ci_upper))
-            data-i2=move || headline.get().ok().and_then(|h| full(h.i2))
-            data-tau2=move || headline.get().ok().and_then(|h| full(h.tau2))
-            data-k=move || headline.get().ok().map(|h| h.k.to_string())>
-            {move || match headline.get().map(|h| HeadlineText::new(&h, measure.get(), p_style.get())) {
-                Ok(h) => view! {
-                    <p class="big">
-                        <span class="measure">{h.measure}" "</span>
-                        <strong>{h.estimate}</strong>
-                        <span class="ci">{h.ci}</span>
-                    </p>
-                    <p class="sub">{h.sub}</p>
-                }.into_any(),
-                Err(why) => view! { <p class="undefined">{undefined_headline(&why)}</p> }.into_any(),
-            }}
-        </div>
-    }
-}
-
-/// The pooled result's words, as the results panel and the presentation view show them:
-/// "RR" "0.49" " (95% CI 0.34 to 0.70)" and "Random effects; P < 0.0001; 13 trials".
-#[derive(Debug, Clone, PartialEq)]
-pub struct HeadlineText {
-    pub measure: &'static str,
-    pub estimate: String,
-    pub ci: String,
-    pub sub: String,
-}
-
-impl HeadlineText {
-    pub fn new(h: &report::Headline, measure: Measure, p_style: PStyle) -> HeadlineText {
-        HeadlineText {
-            measure: report::abbreviation(measure),
-            estimate: format::effect(h.estimate),
-            ci: format!(
-                " (95% CI {} to {})",
-                format::effect(h.ci_lower),
-                format::effect(h.ci_upper)
-            ),
-            sub: format!(
-                "{}; {}; {} trial{}{}",
-                report::model_name(h.model),
-                format::p_value_in(p_style, h.p),
-                h.k,
-                if h.k == 1 { "" } else { "s" },
-                match h.set_aside {
-                    0 => String::new(),
-                    n => format!(", {n} excluded by you"),
-                }
-            ),
-        }
-    }
-}
-
-/// What is shown in place of a pooled result that does not exist.
-pub fn undefined_headline(why: &impl std::fmt::Display) -> String {
-    format!("No pooled estimate: {why}.")
+    let html = Memo::new(move |_| state.report.with(tables::headline));
+    view! { <div inner_html=move || html.get()></div> }
 }
 
 /// For an outcome from a RevMan review: whether Grove reproduces the numbers RevMan

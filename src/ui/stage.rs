@@ -7,12 +7,12 @@
 //! components' worth of Leptos views would cost the page more than the whole view does.
 
 use super::State;
-use super::results::{HeadlineText, undefined_headline};
 use super::share;
 use crate::browser::{self, Deflate};
 use crate::jobs::{self, Job};
 use crate::project::Project;
 use crate::stage::{self, Reveal, Slide, Stage};
+use crate::tables::{HeadlineText, undefined_headline};
 use grove_core::forest::escape;
 use grove_core::report::Report;
 use leptos::prelude::*;

@@ -2387,7 +2387,7 @@ async fn a_number_explains_how_it_was_computed() {
         .attr("pooled-summary", "data-tau2")
         .await
         .expect("tau²");
-    page.click_css("button.explain[data-explain='tau2']").await;
+    page.click_css("button.explain[data-explain^='tau2']").await;
     let value = explained(&page, "explained-value").await;
     let shown: f64 = value.parse().expect("a number");
     let reported: f64 = tau2.parse().expect("a number");
@@ -2407,6 +2407,68 @@ async fn a_number_explains_how_it_was_computed() {
             > Some(1)
     );
     page.screenshot("explain-tau2").await;
+    // I², with its Q-profile interval.
+    let i2 = page.summary_number("data-i2").await;
+    page.click_css("button.explain[data-explain^='random I2']")
+        .await;
+    eventually("I² explained", || async {
+        let v = explained(&page, "explained-value").await;
+        let v: f64 = v.parse().expect("a number");
+        ((v - i2).abs() <= 1e-12 * i2).then_some(())
+    })
+    .await;
+    let panel = page.text("explain-panel").await;
+    assert!(panel.contains("Lower 95% limit of I²"), "{panel}");
+    // The headline: its estimate, as on the page.
+    let headline = page
+        .js(
+            "return document.querySelector(`[data-testid='pooled-summary'] strong`).textContent;",
+            vec![],
+        )
+        .await;
+    page.click_css("[data-testid='pooled-summary'] button.explain")
+        .await;
+    eventually("the headline explained", || async {
+        let natural = explained(&page, "explained-natural").await;
+        (json!(natural) == headline).then_some(())
+    })
+    .await;
+    // A trial's numbers on the forest plot: a click on its estimate.
+    page.js(
+        "const svg = document.querySelector(`[data-testid='forest-plot']`);
+         const t = [...svg.querySelectorAll('text')].find(t => t.textContent.startsWith('0.20 [0.09, 0.49]'));
+         const r = t.getBoundingClientRect();
+         t.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: r.x + r.width / 2, clientY: r.y + r.height / 2}));",
+        vec![],
+    )
+    .await;
+    eventually("the trial explained from the plot", || async {
+        let v = page
+            .js(
+                "const o = document.querySelector(`[data-testid='explain-panel'] [data-testid='explained-natural']`); const h = document.querySelector(`[data-testid='explain-panel'] h4`); return o && h && h.textContent.includes('Ferguson') ? o.textContent : null;",
+                vec![],
+            )
+            .await;
+        (v == json!("0.20")).then_some(())
+    })
+    .await;
+    let panel = page.text("explain-panel").await;
+    assert!(
+        panel.contains("weight (random effects), % of the total"),
+        "{panel}"
+    );
+    // DerSimonian-Laird's τ², in closed form.
+    choose(&page, &[("tau2", "DL")]).await;
+    let dl = page.summary_number("data-tau2").await;
+    page.click_css("button.explain[data-explain^='tau2']").await;
+    eventually("DL's τ² explained", || async {
+        let v = explained(&page, "explained-value").await;
+        let v: f64 = v.parse().expect("a number");
+        let panel = page.text("explain-panel").await;
+        ((v - dl).abs() <= 1e-12 * dl && panel.contains("DerSimonian-Laird")).then_some(())
+    })
+    .await;
+    choose(&page, &[("tau2", "REML")]).await;
     // The pooled estimate, reached from the keyboard: shown as on the page.
     let estimate = page
         .client

@@ -27,6 +27,48 @@ use crate::report::Report;
 use crate::settings::{CiMethod, Convention, Measure, Method, Tau2Estimator};
 use std::fmt::Write;
 
+/// Separates the keys of several numbers (a confidence interval is two), as the page
+/// names them on what a reader clicks.
+pub const KEY_SEPARATOR: char = '|';
+
+/// The keys of analysed trial `s`'s numbers as the tables and the plot show them: its
+/// estimate and interval, and its weights (as shares) where they are explained: with
+/// inverse-variance weights of the overall analysis.
+pub fn study_keys(report: &Report, s: usize) -> String {
+    let sep = KEY_SEPARATOR;
+    let n = s + 1;
+    let mut keys = format!("study {n} yi{sep}study {n} ci lower{sep}study {n} ci upper");
+    if weights_explained(report) {
+        for &model in report.options.models.models() {
+            if report.study_weight(s, model).is_some() {
+                let _ = write!(keys, "{sep}study {n} weight {}", model_key(model));
+            }
+        }
+    }
+    keys
+}
+
+/// Whether the trials' weights, as shares, are explained: inverse-variance weights of
+/// the overall analysis (not each subgroup's own).
+pub fn weights_explained(report: &Report) -> bool {
+    report.options.totals == crate::report::Totals::Overall
+        && report.analysis.settings.method == Method::InverseVariance
+}
+
+/// The keys of a pooled estimate and its interval under `model`.
+pub fn pooled_keys(model: crate::rma::Model) -> String {
+    let (m, sep) = (model_key(model), KEY_SEPARATOR);
+    format!("{m} estimate{sep}{m} ci lower{sep}{m} ci upper")
+}
+
+/// How the keys name a model: "common" or "random".
+pub fn model_key(model: crate::rma::Model) -> &'static str {
+    match model {
+        crate::rma::Model::Common => "common",
+        crate::rma::Model::Random => "random",
+    }
+}
+
 /// A formula: symbols, numbers and the operations between them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -129,6 +171,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
     let s = &a.settings;
     let mut out = Vec::new();
     let mut missing = Vec::new();
+    let names: Vec<&str> = report.studies.iter().map(|s| s.name.as_str()).collect();
     let studies: Vec<(usize, f64, f64)> = a
         .studies
         .iter()
@@ -148,7 +191,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         if let Ok(fit) = &a.common {
             peto(&mut out, report, fit);
         }
-        random_after(&mut out, &mut missing, a, &studies, "Peto's method");
+        random_after(&mut out, &mut missing, a, &studies, &names, "Peto's method");
         return (out, missing);
     }
     let tables: Vec<crate::table::Table> = report.studies.iter().map(|s| s.table).collect();
@@ -196,6 +239,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
             &mut missing,
             a,
             &studies,
+            &names,
             "Mantel-Haenszel pooling",
         );
         return (out, missing);
@@ -210,7 +254,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
     let mu = swy / sw;
     let se = (1.0 / sw).sqrt();
     pooled(&mut out, "common", "common effect", mu, se, swy, sw);
-    percent_weights(&mut out, "common", &studies, &w);
+    percent_weights(&mut out, "common", &studies, &names, &w);
     let k = studies.len();
     if k > 1 {
         heterogeneity(&mut out, &w, &y, mu, k);
@@ -221,6 +265,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
             &mut missing,
             a,
             &studies,
+            &names,
             fit.heterogeneity.tau2,
             k,
         );
@@ -1705,6 +1750,7 @@ fn random_after(
     missing: &mut Vec<NotExplained>,
     a: &Analysis,
     studies: &[(usize, f64, f64)],
+    names: &[&str],
     name: &str,
 ) {
     match (&a.random, a.settings.convention) {
@@ -1713,6 +1759,7 @@ fn random_after(
             missing,
             a,
             studies,
+            names,
             fit.heterogeneity.tau2,
             studies.len(),
         ),
@@ -1729,6 +1776,7 @@ fn percent_weights(
     out: &mut Vec<Derivation>,
     model: &str,
     studies: &[(usize, f64, f64)],
+    names: &[&str],
     w: &[f64],
 ) {
     let sw: f64 = w.iter().sum();
@@ -1738,7 +1786,8 @@ fn percent_weights(
             out,
             format!("study {} weight {model}", row + 1),
             format!(
-                "Weight ({model} effect{}), % of the total",
+                "{}: weight ({model} effect{}), % of the total",
+                names.get(row).copied().unwrap_or_default(),
                 if model == "random" { "s" } else { "" }
             ),
             mul(
@@ -1866,6 +1915,7 @@ fn random(
     missing: &mut Vec<NotExplained>,
     a: &Analysis,
     studies: &[(usize, f64, f64)],
+    names: &[&str],
     tau2: f64,
     k: usize,
 ) {
@@ -1893,7 +1943,7 @@ fn random(
             "Under random effects each trial also carries the variance between trials, so weights are more even.".to_owned(), RE);
     }
     if a.settings.method == Method::InverseVariance {
-        percent_weights(out, "random", studies, &ws);
+        percent_weights(out, "random", studies, names, &ws);
     }
     let sw: f64 = ws.iter().sum();
     let swy: f64 = ws.iter().zip(studies).map(|(w, s)| w * s.1).sum();
@@ -2120,6 +2170,54 @@ mod tests {
 
     const BCG: &str = include_str!("../../../src/examples/bcg.tsv");
     const CATHETERS: &str = include_str!("../../../src/examples/catheters.tsv");
+
+    /// A click on a row's numbers on the forest plot names that row's explanations: each
+    /// trial's estimate, interval and weights, the overall pooled rows; a trial switched
+    /// off, its name and the axis name none.
+    #[test]
+    fn the_forest_plot_names_the_explanations_of_its_rows() {
+        let mut rows = parse::parse(BCG).raw_rows();
+        rows[2].excluded = true;
+        let r = Report::new(&rows, &ReportOptions::default());
+        let (d, _) = explain(&r);
+        let layout = crate::forest::layout(&r.forest(), &crate::forest::PlotOptions::default());
+        let x = (layout.labels_right + layout.axis.x0) / 2.0;
+        let mut studies = 0;
+        let mut pooled = Vec::new();
+        for row in &layout.rows {
+            let keys = layout.explain_at(x, row.y);
+            match row.kind {
+                crate::forest::RowKind::Study if row.table_row == Some(2) => {
+                    assert_eq!(keys, None, "switched off")
+                }
+                crate::forest::RowKind::Study => {
+                    let keys = keys.expect("a trial's numbers");
+                    for key in keys.split(KEY_SEPARATOR) {
+                        assert!(d.iter().any(|x| x.key == key), "{key}");
+                    }
+                    let models = r.options.models.models().len();
+                    assert_eq!(keys.matches("weight").count(), models, "{keys}");
+                    assert_eq!(layout.explain_at(5.0, row.y), None, "the name toggles");
+                    studies += 1;
+                }
+                crate::forest::RowKind::Pooled => pooled.push(keys.expect("pooled")),
+                _ => assert_eq!(keys, None, "{:?}", row.kind),
+            }
+        }
+        assert_eq!(studies, 12);
+        assert_eq!(pooled, [pooled_keys(crate::rma::Model::Random)]);
+        let estimate = d
+            .iter()
+            .find(|x| x.key == "random estimate")
+            .expect("explained");
+        assert_eq!(
+            estimate.value,
+            r.analysis.random.as_ref().expect("fit").pooled.estimate
+        );
+        // Past the graph, nothing.
+        let last = layout.rows.last().expect("rows");
+        assert_eq!(layout.explain_at(layout.width + 1.0, last.y), None);
+    }
 
     /// The absolute effects' derivations give the numbers shown beside the pooled result,
     /// to the last bit, for every measure and for a control risk typed or the median.

@@ -739,6 +739,7 @@ impl Report {
             effect: self.study_effect(s),
             excluded: false,
             row: self.row_of_study[s],
+            explain: crate::explain::study_keys(self, s),
         }
     }
 
@@ -767,6 +768,7 @@ impl Report {
             },
             excluded: true,
             row: a.row,
+            explain: String::new(),
         }
     }
 
@@ -861,6 +863,12 @@ impl Report {
                             upper: natural(m, f.pooled.ci.upper),
                         })
                         .map_err(|_| "Not estimable".to_owned()),
+                    // Each subgroup's own results are not explained.
+                    explain: if group.is_none() {
+                        crate::explain::pooled_keys(model)
+                    } else {
+                        String::new()
+                    },
                 }
             })
             .collect()

@@ -51,6 +51,9 @@ pub struct StudyRow {
     /// Its row in the data table (0-based), which a click on its label names
     /// ([`Layout::study_at`]).
     pub row: usize,
+    /// The keys of its numbers' explanations ([`crate::explain::study_keys`]), which a
+    /// click on its numbers names ([`Layout::explain_at`]); empty when none.
+    pub explain: String,
 }
 
 /// The weight column of a study the user switched off.
@@ -67,6 +70,9 @@ pub struct PooledRow {
     pub weights: Vec<Option<f64>>,
     /// The estimate, or why there is none.
     pub effect: Result<Estimate, String>,
+    /// The keys of its numbers' explanations ([`crate::explain::pooled_keys`]); empty
+    /// when none.
+    pub explain: String,
 }
 
 /// A block of studies: the whole analysis, or one subgroup.
@@ -248,6 +254,8 @@ pub struct RowBox {
     pub arrows: [bool; 2],
     /// For a study, its row in the data table ([`StudyRow::row`]).
     pub table_row: Option<usize>,
+    /// The keys of the explanations of the row's numbers (empty: none).
+    pub explain: String,
 }
 
 /// Shapes of one kind, drawn together: the frame (headers, pooled rows, axis, notes)
@@ -324,6 +332,19 @@ impl Layout {
         let i = self.rows.partition_point(|r| r.y + half <= y);
         let r = self.rows.get(i)?;
         (r.y - half <= y).then_some(r.table_row).flatten()
+    }
+
+    /// The keys of the explanations of the numbers in the row at `(x, y)` (plot pixels)
+    /// right of the labels, up to the end of the graph: a click there shows how that
+    /// row's estimate, interval and weights were computed.
+    pub fn explain_at(&self, x: f64, y: f64) -> Option<&str> {
+        if !(self.labels_right..=self.axis.x0 + self.axis.width).contains(&x) {
+            return None;
+        }
+        let half = self.row_height / 2.0;
+        let i = self.rows.partition_point(|r| r.y + half <= y);
+        let r = self.rows.get(i)?;
+        (r.y - half <= y && !r.explain.is_empty()).then_some(r.explain.as_str())
     }
 }
 
@@ -689,6 +710,7 @@ impl<'a> Builder<'a> {
             marker,
             arrows,
             table_row: None,
+            explain: String::new(),
         });
         self.y += self.o.row_height;
     }
@@ -866,6 +888,7 @@ impl<'a> Builder<'a> {
         self.row(RowKind::Study, marker, arrows);
         if let Some(r) = self.rows.last_mut() {
             r.table_row = Some(s.row);
+            r.explain.clone_from(&s.explain);
         }
     }
 
@@ -977,6 +1000,9 @@ impl<'a> Builder<'a> {
             _ => Marker::None,
         };
         self.row(RowKind::Pooled, marker, [false; 2]);
+        if let Some(r) = self.rows.last_mut() {
+            r.explain.clone_from(&p.explain);
+        }
     }
 
     fn prediction(&mut self, p: &Result<Estimate, String>) {

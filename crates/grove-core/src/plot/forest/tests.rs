@@ -15,6 +15,7 @@ fn study(label: &str, value: f64, lower: f64, upper: f64, weight: f64) -> StudyR
         }),
         excluded: false,
         row: 0,
+        explain: String::new(),
     }
 }
 
@@ -37,6 +38,7 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
                     lower: 0.34,
                     upper: 0.70,
                 }),
+                explain: String::new(),
             }],
             total_events: Some([10, 20]),
             notes: vec![],
