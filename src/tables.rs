@@ -500,10 +500,14 @@ mod tests {
             }
         }
         for method in [grove_core::Method::MantelHaenszel, grove_core::Method::Peto] {
-            let mut o = ReportOptions::default();
-            o.settings.method = method;
-            o.settings.measure = grove_core::Measure::OddsRatio;
-            settings.push(o);
+            for convention in grove_core::Convention::ALL {
+                let mut o = ReportOptions::default();
+                o.settings.method = method;
+                o.settings.measure = grove_core::Measure::OddsRatio;
+                o.settings.convention = convention;
+                o.settings.tau2 = Tau2Estimator::DerSimonianLaird;
+                settings.push(o);
+            }
         }
         for options in settings {
             let r = Report::new(&rows, &options);

@@ -149,15 +149,7 @@ pub(crate) fn pool(tables: &[Table], settings: &Settings) -> Pooling {
                     random: Err(why),
                 };
             }
-            // RevMan 5 computes Peto's per-study estimates from the raw counts, which
-            // need no correction (`CD009865StatsDataOnly.rm5`).
-            let correction = match settings.convention {
-                Convention::Metafor => settings.correction,
-                Convention::RevMan5 => ZeroCellCorrection {
-                    scope: crate::settings::CorrectionScope::None,
-                    ..settings.correction
-                },
-            };
+            let correction = peto_correction(settings);
             (
                 peto::study_effects(tables, correction),
                 peto_with(tables, correction),
@@ -176,6 +168,19 @@ pub(crate) fn pool(tables: &[Table], settings: &Settings) -> Pooling {
         effects,
         common,
         random,
+    }
+}
+
+/// The zero-cell correction of the trials' own Peto estimates: the one chosen with
+/// metafor's conventions; none with RevMan 5's, which computes them from the raw counts
+/// (they need no correction; `CD009865StatsDataOnly.rm5`).
+pub(crate) fn peto_correction(settings: &Settings) -> ZeroCellCorrection {
+    match settings.convention {
+        Convention::Metafor => settings.correction,
+        Convention::RevMan5 => ZeroCellCorrection {
+            scope: crate::settings::CorrectionScope::None,
+            ..settings.correction
+        },
     }
 }
 

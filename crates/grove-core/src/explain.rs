@@ -14,12 +14,14 @@
 //! ML, REML and EB, the root search for Paule-Mandel), τ, and the Q-profile interval of
 //! τ² with the I² and H² it implies (every τ² its root searches tried); the
 //! random-effects estimate, standard error, interval (Wald or Hartung-Knapp), z or t, p,
-//! I² and H²; both prediction intervals; Mantel-Haenszel pooling (metafor's rules) for
-//! each measure with Q around its estimate, Peto's method with its own Q and the trials'
-//! Peto estimates, and random effects after either; the test for subgroup differences
-//! (Q and p); absolute effects ([`absolute`]). Not yet: Mantel-Haenszel and random
-//! effects after it or Peto by RevMan 5's rules, and each subgroup's own results;
-//! [`explain`] says which of these an analysis uses instead of leaving them out silently.
+//! I² and H²; both prediction intervals; Mantel-Haenszel pooling for each measure with Q
+//! around its estimate, Peto's method with its own Q and the trials' Peto estimates, and
+//! random effects after either, by metafor's rules and by RevMan 5's (corrected counts in
+//! the sums of a ratio, Greenland & Robins' variance of the risk difference, one trial's
+//! own estimate, DerSimonian-Laird's τ² from the method's own Q); the test for subgroup
+//! differences (Q and p); absolute effects ([`absolute`]). Not yet: each subgroup's own
+//! results, which the page therefore does not offer to explain. When a derivation cannot
+//! be retraced to the reported number, [`explain`] says so instead of showing it.
 
 use crate::analysis::Analysis;
 use crate::dist::{chi2_sf, normal_cdf, normal_quantile, t_quantile, t_two_sided_p};
@@ -182,9 +184,10 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         let any_zero = tables
             .iter()
             .any(|t| t.has_zero_cell() && !t.is_double_zero());
+        let correction = crate::analysis::peto_correction(s);
         for (row, study) in report.studies.iter().enumerate() {
             if let Some(&(_, yi, vi)) = studies.iter().find(|(i, _, _)| *i == row) {
-                let add_cells = s.correction.added_to(&study.table, any_zero);
+                let add_cells = correction.added_to(&study.table, any_zero);
                 peto_study(&mut out, row + 1, study, add_cells, yi, vi);
             }
         }
@@ -220,12 +223,6 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
         }
     }
     if s.method == Method::MantelHaenszel {
-        if s.convention == Convention::RevMan5 {
-            missing.push(NotExplained(
-                "Mantel-Haenszel pooling by RevMan 5's rules is not explained yet".to_owned(),
-            ));
-            return (out, missing);
-        }
         if let Ok(fit) = &a.common {
             mantel_haenszel(&mut out, report, fit);
             let w: Vec<f64> = studies.iter().map(|s| 1.0 / s.2).collect();
@@ -268,6 +265,7 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
             &names,
             fit.heterogeneity.tau2,
             k,
+            Tau2From::Estimator,
         );
     }
     if let Some(groups) = &a.subgroups {
@@ -694,6 +692,8 @@ const HET: &str =
     "Cochran (1954); Higgins & Thompson (2002), Stat Med 21:1539–1558; Cochrane Handbook §10.10.2";
 const DL: &str =
     "DerSimonian & Laird (1986), Control Clin Trials 7:177–188; metafor rma(method = \"DL\")";
+const REVMAN_RANDOM: &str = "DerSimonian & Laird (1986); Deeks & Higgins (2010), Statistical algorithms in Review Manager 5";
+const MH_REVMAN: &str = "Mantel & Haenszel (1959); Greenland & Robins (1985); Deeks & Higgins (2010), Statistical algorithms in Review Manager 5";
 const MH: &str = "Mantel & Haenszel (1959); variances: Greenland & Robins (1985), Robins, Breslow & Greenland (1986), Sato, Greenland & Robins (1989); metafor rma.mh()";
 const PETO: &str = "Yusuf et al. (1985), Prog Cardiovasc Dis 27:335–371; metafor rma.peto()";
 const SUBGROUPS: &str =
@@ -1055,17 +1055,41 @@ fn sum_of(terms: Vec<f64>, value: f64) -> Box<Expr> {
 
 /// Mantel-Haenszel pooling (metafor convention: raw counts), per `mh.rs`.
 fn mantel_haenszel(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma::Fit) {
-    let measure = report.analysis.settings.measure;
-    let cells: Vec<[f64; 4]> = report
-        .studies
-        .iter()
-        .map(|s| {
-            let t = &s.table;
-            [t.ai() as f64, t.bi() as f64, t.ci() as f64, t.di() as f64]
-        })
-        .collect();
+    let settings = &report.analysis.settings;
+    let measure = settings.measure;
+    let revman = settings.convention == Convention::RevMan5;
+    let tables: Vec<crate::table::Table> = report.studies.iter().map(|s| s.table).collect();
+    // The counts in the sums: raw, or with RevMan 5's rules for a ratio corrected where
+    // the zero-cell correction applies (double zeros left out).
+    let cells = crate::mh::sum_cells(&tables, measure, settings);
     let mu = fit.pooled.estimate;
     let se = fit.pooled.se;
+    if revman && tables.len() == 1 {
+        // RevMan 5: one trial's pooled result is its own estimate.
+        push(
+            out,
+            "common estimate".to_owned(),
+            "Pooled estimate (Mantel-Haenszel, one trial)".to_owned(),
+            sym("y", Some("1")),
+            n(mu),
+            mu,
+            "With a single trial, RevMan 5 reports that trial's own estimate as the pooled one."
+                .to_owned(),
+            MH_REVMAN,
+        );
+        push(
+            out,
+            "common se".to_owned(),
+            "Its standard error (one trial)".to_owned(),
+            Box::new(Expr::Sqrt(sym("v", Some("1")))),
+            n(se),
+            se,
+            "The trial's own standard error.".to_owned(),
+            MH_REVMAN,
+        );
+        wald(out, "common", "Mantel-Haenszel", mu, se, MH_REVMAN);
+        return;
+    }
     let title = "Pooled estimate (Mantel-Haenszel)".to_owned();
     let meaning =
         "A weighted average of the trials' 2×2 tables, robust when events are few.".to_owned();
@@ -1102,7 +1126,12 @@ fn mantel_haenszel(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma:
                 Box::new(Expr::Sum(sym("R", Some("i")))),
                 sum_of(r_terms, r),
                 r,
-                "The numerator of the Mantel-Haenszel ratio, summed over the trials.".to_owned(),
+                if revman {
+                    "The numerator of the Mantel-Haenszel ratio, summed over the trials; by RevMan 5's rules with the zero-cell correction in the trials it applies to, and without the trials with no events in either arm."
+                } else {
+                    "The numerator of the Mantel-Haenszel ratio, summed over the trials."
+                }
+                .to_owned(),
                 MH,
             );
             push(
@@ -1238,10 +1267,28 @@ fn mantel_haenszel(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma:
                 meaning,
                 MH,
             );
-            push(out, "common se".to_owned(), "Its standard error (Mantel-Haenszel, Sato, Greenland & Robins)".to_owned(),
-                Box::new(Expr::Sqrt(div(add(mul(sym("RD", None), sym("A", None)), div(sym("B", None), n(2.0))), Box::new(Expr::Square(sym("W", None)))))),
-                Box::new(Expr::Sqrt(div(add(mul(n(beta), n(big_a)), div(n(big_b), n(2.0))), Box::new(Expr::Square(n(den)))))), se,
-                "Sato, Greenland & Robins' variance (A and B are sums over the trials, W = Σ n₁n₂/N).".to_owned(), MH);
+            if revman {
+                // Greenland & Robins (1985) on the corrected cells of the trials with a
+                // zero cell, as RevMan 5 computes it.
+                let terms: Vec<f64> = crate::mh::corrected_cells(&tables, settings)
+                    .into_iter()
+                    .map(|[a, b, c, d]| {
+                        let (n1, n2) = (a + b, c + d);
+                        let ni = n1 + n2;
+                        (a * b * n2.powi(3) + c * d * n1.powi(3)) / (n1 * n2 * ni * ni)
+                    })
+                    .collect();
+                let v: f64 = terms.iter().sum();
+                push(out, "common se".to_owned(), "Its standard error (Mantel-Haenszel, Greenland & Robins)".to_owned(),
+                    div(Box::new(Expr::Sqrt(Box::new(Expr::Sum(sym("V", Some("i")))))), sym("W", None)),
+                    div(Box::new(Expr::Sqrt(sum_of(terms, v))), n(den)), se,
+                    "Greenland & Robins' variance, as RevMan 5 computes it: Vᵢ = (a b n₂³ + c d n₁³)/(n₁ n₂ N²) on the counts with the zero-cell correction where it applies, W = Σ n₁n₂/N on the raw counts.".to_owned(), MH_REVMAN);
+            } else {
+                push(out, "common se".to_owned(), "Its standard error (Mantel-Haenszel, Sato, Greenland & Robins)".to_owned(),
+                    Box::new(Expr::Sqrt(div(add(mul(sym("RD", None), sym("A", None)), div(sym("B", None), n(2.0))), Box::new(Expr::Square(sym("W", None)))))),
+                    Box::new(Expr::Sqrt(div(add(mul(n(beta), n(big_a)), div(n(big_b), n(2.0))), Box::new(Expr::Square(n(den)))))), se,
+                    "Sato, Greenland & Robins' variance (A and B are sums over the trials, W = Σ n₁n₂/N).".to_owned(), MH);
+            }
         }
     }
     wald(out, "common", "Mantel-Haenszel", mu, se, MH);
@@ -1753,21 +1800,77 @@ fn random_after(
     names: &[&str],
     name: &str,
 ) {
-    match (&a.random, a.settings.convention) {
-        (Ok(fit), Convention::Metafor) => random(
+    let Ok(fit) = &a.random else {
+        return;
+    };
+    let tau2 = fit.heterogeneity.tau2;
+    let k = studies.len();
+    let from_q = a.settings.convention == Convention::RevMan5
+        && a.settings.tau2 == Tau2Estimator::DerSimonianLaird;
+    match (&a.common, from_q) {
+        (Ok(common), true) => {
+            // RevMan 5: DerSimonian-Laird's τ² from the method's own Q (crate::analysis).
+            if k > 1 {
+                let w: Vec<f64> = studies.iter().map(|s| 1.0 / s.2).collect();
+                let sw: f64 = w.iter().sum();
+                let sw2: f64 = w.iter().map(|w| w * w).sum();
+                let (q, df) = (common.heterogeneity.q, common.heterogeneity.df as f64);
+                push(
+                    out,
+                    "tau2".to_owned(),
+                    format!(
+                        "τ², the variance of the true effects (DerSimonian-Laird from the Q of {name})"
+                    ),
+                    Box::new(Expr::Max(
+                        n(0.0),
+                        div(
+                            sub(sym("Q", None), sym("df", None)),
+                            sub(
+                                Box::new(Expr::Sum(sym("w", Some("i")))),
+                                div(
+                                    Box::new(Expr::Sum(Box::new(Expr::Square(sym(
+                                        "w",
+                                        Some("i"),
+                                    ))))),
+                                    Box::new(Expr::Sum(sym("w", Some("i")))),
+                                ),
+                            ),
+                        ),
+                    )),
+                    Box::new(Expr::Max(
+                        n(0.0),
+                        div(sub(n(q), n(df)), sub(n(sw), div(n(sw2), n(sw)))),
+                    )),
+                    tau2,
+                    format!(
+                        "How much the trials' true effects vary. RevMan 5 takes DerSimonian and Laird's formula with the heterogeneity statistic of {name} (its Chi², Q = {}, around the pooled estimate of that method) and the trials' inverse-variance weights wᵢ = 1/vᵢ.",
+                        number(q)
+                    ),
+                    REVMAN_RANDOM,
+                );
+            }
+            random(out, missing, a, studies, names, tau2, k, Tau2From::Shown);
+        }
+        (Err(_), true) => {}
+        (_, false) => random(
             out,
             missing,
             a,
             studies,
             names,
-            fit.heterogeneity.tau2,
-            studies.len(),
+            tau2,
+            k,
+            Tau2From::Estimator,
         ),
-        (Ok(_), Convention::RevMan5) => missing.push(NotExplained(format!(
-            "random effects after {name} by RevMan 5's rules are not explained yet"
-        ))),
-        (Err(_), _) => {}
     }
+}
+
+/// Whether [`random`] derives τ² itself (with the chosen estimator) or it is derived
+/// already (RevMan 5's τ² from the Mantel-Haenszel or Peto Q).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tau2From {
+    Estimator,
+    Shown,
 }
 
 /// Each trial's weight as the share of the total shown in the tables and on the plot:
@@ -1910,6 +2013,7 @@ fn q_profile(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn random(
     out: &mut Vec<Derivation>,
     missing: &mut Vec<NotExplained>,
@@ -1918,9 +2022,11 @@ fn random(
     names: &[&str],
     tau2: f64,
     k: usize,
+    tau2_from: Tau2From,
 ) {
     let s = &a.settings;
-    if k > 1 && s.tau2 == Tau2Estimator::DerSimonianLaird {
+    let derive_tau2 = tau2_from == Tau2From::Estimator && k > 1;
+    if derive_tau2 && s.tau2 == Tau2Estimator::DerSimonianLaird {
         let w: Vec<f64> = studies.iter().map(|s| 1.0 / s.2).collect();
         let y: Vec<f64> = studies.iter().map(|s| s.1).collect();
         let sw: f64 = w.iter().sum();
@@ -1932,7 +2038,7 @@ fn random(
             Box::new(Expr::Max(n(0.0), div(sub(sym("Q", None), sym("df", None)), sub(Box::new(Expr::Sum(sym("w", Some("i")))), div(Box::new(Expr::Sum(Box::new(Expr::Square(sym("w", Some("i")))))), Box::new(Expr::Sum(sym("w", Some("i"))))))))),
             Box::new(Expr::Max(n(0.0), div(sub(n(q), n(df)), sub(n(sw), div(n(sw2), n(sw)))))), tau2,
             "How much the trials' true effects vary: the spread beyond chance, on the analysis scale.".to_owned(), DL);
-    } else if k > 1 {
+    } else if derive_tau2 {
         tau2_other(out, missing, s.tau2, studies, tau2);
     }
     let ws: Vec<f64> = studies.iter().map(|s| 1.0 / (s.2 + tau2)).collect();
@@ -2410,16 +2516,19 @@ mod tests {
             Tau2Estimator::RestrictedMaximumLikelihood,
             Tau2Estimator::DerSimonianLaird,
         ];
-        let cases = cases
-            .into_iter()
-            .flat_map(|c| estimators.map(|tau2| (c, tau2)));
-        for ((text, measure, method), tau2) in cases {
+        let cases = cases.into_iter().flat_map(|c| {
+            estimators.into_iter().flat_map(move |tau2| {
+                [Convention::Metafor, Convention::RevMan5].map(|convention| (c, tau2, convention))
+            })
+        });
+        for ((text, measure, method), tau2, convention) in cases {
             let r = report(
                 text,
                 Settings {
                     measure,
                     method,
                     tau2,
+                    convention,
                     ..Settings::default()
                 },
             );
@@ -2507,6 +2616,45 @@ mod tests {
                 .find(|x| x.key == format!("subgroups {model} p"))
                 .expect("p");
             assert!((p.value - test.p).abs() <= 1e-12);
+        }
+    }
+
+    /// RevMan 5 reports one trial's own estimate as the Mantel-Haenszel result.
+    #[test]
+    fn one_trial_by_revman_5s_rules_is_its_own_estimate() {
+        for measure in [
+            Measure::RiskRatio,
+            Measure::OddsRatio,
+            Measure::RiskDifference,
+        ] {
+            let r = report(
+                "A\t3\t40\t0\t41\n",
+                Settings {
+                    measure,
+                    method: Method::MantelHaenszel,
+                    convention: Convention::RevMan5,
+                    ..Settings::default()
+                },
+            );
+            let (d, missing) = explain(&r);
+            assert!(missing.is_empty(), "{missing:?}");
+            let fit = r.analysis.common.as_ref().expect("a result");
+            for (key, want) in [
+                ("common estimate", fit.pooled.estimate),
+                ("common se", fit.pooled.se),
+                ("common ci lower", fit.pooled.ci.lower),
+            ] {
+                let x = d.iter().find(|x| x.key == key).expect(key);
+                assert!(
+                    (x.value - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                    "{measure:?} {key}"
+                );
+            }
+            let own = d
+                .iter()
+                .find(|x| x.key == "study 1 yi")
+                .expect("the trial's own");
+            assert_eq!(own.value, fit.pooled.estimate, "{measure:?}");
         }
     }
 
@@ -2613,47 +2761,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn what_is_not_explained_is_said() {
-        let r = report(BCG, Settings::default());
-        assert!(explain(&r).1.is_empty(), "REML, the default, is explained");
-
-        let r = report(
-            BCG,
-            Settings {
-                method: Method::Peto,
-                measure: Measure::OddsRatio,
-                convention: Convention::RevMan5,
-                ..Settings::default()
-            },
-        );
-        assert!(
-            explain(&r)
-                .1
-                .iter()
-                .any(|m| m.0.contains("after Peto's method by RevMan 5's rules")),
-            "{:?}",
-            explain(&r).1
-        );
-        let r = report(
-            BCG,
-            Settings {
-                method: Method::MantelHaenszel,
-                convention: Convention::RevMan5,
-                ..Settings::default()
-            },
-        );
-        let (d, missing) = explain(&r);
-        assert!(
-            missing.iter().any(|m| m.0.contains("RevMan 5")),
-            "{missing:?}"
-        );
-        assert!(
-            d.iter().all(|x| !x.key.starts_with("common")),
-            "no pooled result explained wrongly"
-        );
     }
 
     #[test]

@@ -80,13 +80,7 @@ pub fn mantel_haenszel(
             prediction: None,
         });
     }
-    let any_zero = tables
-        .iter()
-        .any(|t| t.has_zero_cell() && !t.is_double_zero());
-    let cells: Vec<[f64; 4]> = tables
-        .iter()
-        .map(|t| counts(t, measure, settings, any_zero))
-        .collect();
+    let cells = sum_cells(tables, measure, settings);
 
     let (beta, se, raw_weights) = match measure {
         Measure::OddsRatio => {
@@ -154,10 +148,9 @@ pub fn mantel_haenszel(
             let se = if revman {
                 // Greenland & Robins (1985), on the corrected cells of studies with a
                 // zero cell: sum((ai*bi*n2i^3 + ci*di*n1i^3)/(n1i*n2i*Ni^2)) / W^2
-                let v: f64 = tables
-                    .iter()
-                    .map(|t| {
-                        let [ai, bi, ci, di] = corrected(t, settings, any_zero);
+                let v: f64 = corrected_cells(tables, settings)
+                    .into_iter()
+                    .map(|[ai, bi, ci, di]| {
                         let (n1, n2) = (ai + bi, ci + di);
                         let ni = n1 + n2;
                         (ai * bi * n2.powi(3) + ci * di * n1.powi(3)) / (n1 * n2 * ni * ni)
@@ -245,6 +238,34 @@ pub(crate) fn percent(w: &[f64]) -> Vec<f64> {
     w.iter()
         .map(|x| if total > 0.0 { 100.0 * x / total } else { 0.0 })
         .collect()
+}
+
+/// The counts `[ai, bi, ci, di]` of each table that enter the MH sums: the raw counts,
+/// or with RevMan 5's conventions for a ratio the corrected ones (double zeros left out
+/// as zeros); see the module documentation.
+pub(crate) fn sum_cells(tables: &[Table], measure: Measure, settings: &Settings) -> Vec<[f64; 4]> {
+    let any_zero = any_zero(tables);
+    tables
+        .iter()
+        .map(|t| counts(t, measure, settings, any_zero))
+        .collect()
+}
+
+/// The cells of each table with the zero-cell correction where it applies: what RevMan 5's
+/// variance of the risk difference uses (Greenland & Robins 1985).
+pub(crate) fn corrected_cells(tables: &[Table], settings: &Settings) -> Vec<[f64; 4]> {
+    let any_zero = any_zero(tables);
+    tables
+        .iter()
+        .map(|t| corrected(t, settings, any_zero))
+        .collect()
+}
+
+/// Whether any table has a zero cell and is not a double zero (`to="if0all"`).
+fn any_zero(tables: &[Table]) -> bool {
+    tables
+        .iter()
+        .any(|t| t.has_zero_cell() && !t.is_double_zero())
 }
 
 /// The counts `[ai, bi, ci, di]` that enter the MH sums.
