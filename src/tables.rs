@@ -520,8 +520,23 @@ mod tests {
             assert!(keys.len() >= 5 + 2 * 4, "{keys:?}");
             // And the absolute effects' button beside the pooled result.
             let absolute = "absolute control|absolute treated|absolute difference|nnt";
+            // And what the forest plot offers: its rows' and footer lines' numbers.
+            let spec = r.forest();
+            let plotted: Vec<String> = spec
+                .footer
+                .iter()
+                .map(|l| l.explain.clone())
+                .chain(spec.sections.iter().flat_map(|sec| {
+                    sec.studies
+                        .iter()
+                        .map(|st| st.explain.clone())
+                        .chain(sec.pooled.iter().map(|p| p.explain.clone()))
+                }))
+                .filter(|k| !k.is_empty())
+                .collect();
             let each = keys
                 .into_iter()
+                .chain(plotted.iter().map(String::as_str))
                 .chain([absolute])
                 .flat_map(|k| k.split(crate::explain_view::KEY_SEPARATOR));
             for k in each {

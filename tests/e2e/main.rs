@@ -2457,6 +2457,21 @@ async fn a_number_explains_how_it_was_computed() {
         panel.contains("weight (random effects), % of the total"),
         "{panel}"
     );
+    // A footer line of the plot: heterogeneity.
+    page.js(
+        "const svg = document.querySelector(`[data-testid='forest-plot']`);
+         const t = [...svg.querySelectorAll('text')].find(t => t.textContent.startsWith('Heterogeneity:'));
+         const r = t.getBoundingClientRect();
+         t.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: r.x + 20, clientY: r.y + r.height / 2}));",
+        vec![],
+    )
+    .await;
+    eventually("heterogeneity explained from the plot", || async {
+        let panel = page.text("explain-panel").await;
+        (panel.contains("Cochran's Q") && panel.contains("I² (%) of the random-effects model"))
+            .then_some(())
+    })
+    .await;
     // DerSimonian-Laird's τ², in closed form.
     choose(&page, &[("tau2", "DL")]).await;
     let dl = page.summary_number("data-tau2").await;

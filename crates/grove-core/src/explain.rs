@@ -57,6 +57,34 @@ pub fn weights_explained(report: &Report) -> bool {
         && report.analysis.settings.method == Method::InverseVariance
 }
 
+/// The keys of the heterogeneity line under the plot for `model`: τ² (random effects),
+/// Q, its p value and I²; empty with one trial.
+pub fn heterogeneity_keys(report: &Report, model: crate::rma::Model) -> String {
+    let several = report.overall(model).is_ok_and(|f| f.pooled.k > 1);
+    let sep = KEY_SEPARATOR;
+    match model {
+        _ if !several => String::new(),
+        crate::rma::Model::Random => format!("tau2{sep}Q{sep}Q p{sep}random I2"),
+        crate::rma::Model::Common => format!("Q{sep}Q p{sep}I2"),
+    }
+}
+
+/// The keys of the test for the overall effect under `model`: z (or t) and p.
+pub fn overall_test_keys(report: &Report, model: crate::rma::Model) -> String {
+    let m = model_key(model);
+    let stat = match report.overall(model).map(|f| f.pooled.df) {
+        Ok(Some(_)) => "t",
+        _ => "z",
+    };
+    format!("{m} {stat}{KEY_SEPARATOR}{m} p")
+}
+
+/// The keys of the test for subgroup differences under `model`: Q, p and I².
+pub fn subgroup_test_keys(model: crate::rma::Model) -> String {
+    let (m, sep) = (model_key(model), KEY_SEPARATOR);
+    format!("subgroups {m} Q{sep}subgroups {m} p{sep}subgroups {m} I2")
+}
+
 /// The keys of a pooled estimate and its interval under `model`.
 pub fn pooled_keys(model: crate::rma::Model) -> String {
     let (m, sep) = (model_key(model), KEY_SEPARATOR);
@@ -1519,6 +1547,30 @@ fn subgroup_test(
         "The chance of subgroup estimates this far apart, or further, if the subgroups shared one effect.".to_owned(),
         SUBGROUPS,
     );
+    push(
+        out,
+        format!("subgroups {model} I2"),
+        format!("I² between subgroups ({model} effect, %)"),
+        Box::new(Expr::Max(
+            n(0.0),
+            mul(
+                n(100.0),
+                div(sub(sym("Q", None), sym("df", None)), sym("Q", None)),
+            ),
+        )),
+        Box::new(Expr::Max(
+            n(0.0),
+            mul(n(100.0), div(sub(n(q), n(df)), n(q))),
+        )),
+        if q > 0.0 {
+            (100.0 * (1.0 - df / q)).max(0.0)
+        } else {
+            0.0
+        },
+        "The share of the spread of the subgroups' estimates that chance alone does not explain."
+            .to_owned(),
+        SUBGROUPS,
+    );
 }
 
 /// τ² by the estimators other than DerSimonian-Laird, per `rma/tau2.rs` (metafor 3.8).
@@ -2290,6 +2342,7 @@ mod tests {
         let x = (layout.labels_right + layout.axis.x0) / 2.0;
         let mut studies = 0;
         let mut pooled = Vec::new();
+        let mut notes = Vec::new();
         for row in &layout.rows {
             let keys = layout.explain_at(x, row.y);
             match row.kind {
@@ -2307,8 +2360,22 @@ mod tests {
                     studies += 1;
                 }
                 crate::forest::RowKind::Pooled => pooled.push(keys.expect("pooled")),
+                crate::forest::RowKind::Note => {
+                    // Footer lines, from their first letter on.
+                    if let Some(keys) = layout.explain_at(12.0, row.y) {
+                        notes.push(keys.to_owned());
+                    }
+                }
                 _ => assert_eq!(keys, None, "{:?}", row.kind),
             }
+        }
+        assert_eq!(
+            notes.len(),
+            2,
+            "heterogeneity and the overall test: {notes:?}"
+        );
+        for key in notes.iter().flat_map(|k| k.split(KEY_SEPARATOR)) {
+            assert!(d.iter().any(|x| x.key == key), "{key}");
         }
         assert_eq!(studies, 12);
         assert_eq!(pooled, [pooled_keys(crate::rma::Model::Random)]);
@@ -2320,9 +2387,48 @@ mod tests {
             estimate.value,
             r.analysis.random.as_ref().expect("fit").pooled.estimate
         );
-        // Past the graph, nothing.
+        // Past the plot, nothing.
         let last = layout.rows.last().expect("rows");
         assert_eq!(layout.explain_at(layout.width + 1.0, last.y), None);
+
+        // With subgroups, the test for subgroup differences, for either model.
+        let text = include_str!("../../../src/examples/azithromycin.tsv");
+        for models in [
+            crate::report::ModelView::Common,
+            crate::report::ModelView::Random,
+        ] {
+            let r = Report::new(
+                &parse::parse(text).raw_rows(),
+                &ReportOptions {
+                    models,
+                    ..ReportOptions::default()
+                },
+            );
+            let (d, _) = explain(&r);
+            let spec = r.forest();
+            let line = spec
+                .footer
+                .iter()
+                .find(|l| l.text.starts_with("Test for subgroup differences"))
+                .expect("the test");
+            let keys: Vec<&str> = line.explain.split(KEY_SEPARATOR).collect();
+            assert_eq!(keys.len(), 3);
+            let test = r.analysis.subgroups.as_ref().expect("subgroups");
+            let test = match models {
+                crate::report::ModelView::Common => &test.test_common,
+                _ => &test.test_random,
+            };
+            let test = test.as_ref().expect("a test");
+            for (key, want) in keys.into_iter().zip([test.q, test.p, test.i2]) {
+                let x = d.iter().find(|x| x.key == key).expect(key);
+                assert!((x.value - want).abs() <= 1e-12 * (1.0 + want), "{key}");
+            }
+            for l in &spec.footer {
+                for key in l.explain.split(KEY_SEPARATOR).filter(|k| !k.is_empty()) {
+                    assert!(d.iter().any(|x| x.key == key), "{models:?} {key}");
+                }
+            }
+        }
     }
 
     /// The absolute effects' derivations give the numbers shown beside the pooled result,

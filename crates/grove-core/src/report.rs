@@ -7,7 +7,7 @@
 
 use crate::analysis::{Analysis, analyze};
 use crate::effect::EffectSize;
-use crate::forest::{Estimate, ForestSpec, PooledRow, Section, StudyRow};
+use crate::forest::{Estimate, FooterLine, ForestSpec, PooledRow, Section, StudyRow};
 use crate::format;
 use crate::parse::{Column, Diagnostic, Evidence, RawRow};
 use crate::rma::{Fit, Model, Undefined};
@@ -559,14 +559,22 @@ impl Report {
         };
         let mut footer = Vec::new();
         let overall_fit = |model| self.overall(model).cloned();
-        footer.extend(self.heterogeneity_line(&overall_fit(o.models.primary())));
+        let primary = o.models.primary();
+        let line = |text: String, explain: String| FooterLine { text, explain };
+        footer.extend(
+            self.heterogeneity_line(&overall_fit(primary))
+                .map(|t| line(t, crate::explain::heterogeneity_keys(self, primary))),
+        );
         for &model in models {
-            footer.extend(self.overall_effect_line(&overall_fit(model), model, models.len() > 1));
+            footer.extend(
+                self.overall_effect_line(&overall_fit(model), model, models.len() > 1)
+                    .map(|t| line(t, crate::explain::overall_test_keys(self, model))),
+            );
         }
         if o.totals != Totals::None
-            && let Some(line) = self.subgroup_test_line()
+            && let Some(text) = self.subgroup_test_line()
         {
-            footer.push(line);
+            footer.push(line(text, crate::explain::subgroup_test_keys(primary)));
         }
         let prediction = (o.prediction && shows_overall && models.contains(&Model::Random))
             .then(|| self.prediction());

@@ -164,7 +164,7 @@ fn subgroups_make_sections_with_subtotals_and_a_test() {
     assert!(
         spec.footer
             .iter()
-            .any(|l| l.starts_with("Test for subgroup differences: Chi² = "))
+            .any(|l| l.text.starts_with("Test for subgroup differences: Chi² = "))
     );
     let shown: usize = spec.sections.iter().map(|s| s.studies.len()).sum();
     assert_eq!(shown, 13);
@@ -244,7 +244,7 @@ fn footer_and_sentence_show_the_same_i2_for_every_estimator_and_model() {
             };
             let report = Report::new(&without_subgroups(bcg_rows()), &options);
             let h = report.headline().expect("pooled");
-            let footer = report.forest().footer.join("\n");
+            let footer = footer_text(&report);
             let sentence = report.sentence().expect("sentence");
             let expected = format::whole_percent(h.i2);
             let expected = expected.trim_end_matches('%');
@@ -294,7 +294,7 @@ fn revman_mode_writes_p_values_as_revman_does_throughout_the_plot() {
         ..ReportOptions::default()
     };
     let report = Report::new(&bcg_rows(), &options);
-    let footer = report.forest().footer.join("\n");
+    let footer = footer_text(&report);
     for p in footer.split("(P ").skip(1) {
         let p = &p[..p.find(')').expect("closing parenthesis")];
         let ok = p == "< 0.00001"
@@ -332,7 +332,11 @@ fn subtotals_only_shows_no_overall_result_and_weights_within_subgroups() {
     assert!(spec.overall.is_empty() && spec.overall_events.is_none());
     assert!(spec.prediction.is_none());
     assert_eq!(spec.footer.len(), 1, "{:?}", spec.footer);
-    assert!(spec.footer[0].starts_with("Test for subgroup differences"));
+    assert!(
+        spec.footer[0]
+            .text
+            .starts_with("Test for subgroup differences")
+    );
     for section in &spec.sections {
         let sum: f64 = section.studies.iter().filter_map(|s| s.weights[0]).sum();
         assert!((sum - 100.0).abs() < 1e-9, "{sum}");
@@ -458,7 +462,7 @@ fn a_trial_switched_off_is_shown_greyed_and_not_pooled() {
     let note = off.set_aside_note().expect("a note");
     assert!(note.starts_with("2 trials excluded by you ("), "{note}");
     assert_eq!(spec.set_aside.as_ref(), Some(&note));
-    assert!(spec.footer.iter().all(|l| !l.contains("excluded")));
+    assert!(spec.footer.iter().all(|l| !l.text.contains("excluded")));
     assert!(off.sentence().expect("pooled").contains("; excluding "));
     assert!(off.exclusions().is_empty(), "switched off is not a problem");
 
@@ -546,4 +550,10 @@ fn the_toggle_is_stored_only_when_set() {
     let text = serde_json::to_string(&off).expect("json");
     assert!(text.contains(r#""excluded":true"#));
     assert_eq!(serde_json::from_str::<RawRow>(&text).expect("reads"), off);
+}
+
+/// The plot's footer lines, one per line.
+fn footer_text(report: &Report) -> String {
+    let lines: Vec<String> = report.forest().footer.into_iter().map(|l| l.text).collect();
+    lines.join("\n")
 }

@@ -75,6 +75,16 @@ pub struct PooledRow {
     pub explain: String,
 }
 
+/// A line under the plot, with the keys of the explanations of its numbers
+/// ([`Layout::explain_at`]; empty when none).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FooterLine {
+    /// "Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%".
+    pub text: String,
+    /// Its numbers' keys (`crate::explain`).
+    pub explain: String,
+}
+
 /// A block of studies: the whole analysis, or one subgroup.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Section {
@@ -114,7 +124,7 @@ pub struct ForestSpec {
     /// Prediction interval for a new study, shown under the pooled rows.
     pub prediction: Option<Result<Estimate, String>>,
     /// Footer lines: heterogeneity, overall effect, subgroup differences.
-    pub footer: Vec<String>,
+    pub footer: Vec<FooterLine>,
     /// The trials the user switched off ("2 trials excluded by you (…)"), or `None`.
     /// Drawn beside the axis, left of it, where it fits, so that switching a trial off
     /// or on leaves the plot's size as it was (a new size makes the browser lay out
@@ -334,17 +344,23 @@ impl Layout {
         (r.y - half <= y).then_some(r.table_row).flatten()
     }
 
-    /// The keys of the explanations of the numbers in the row at `(x, y)` (plot pixels)
-    /// right of the labels, up to the end of the graph: a click there shows how that
-    /// row's estimate, interval and weights were computed.
+    /// The keys of the explanations of the numbers in the row at `(x, y)` (plot pixels):
+    /// right of the labels for a trial or a diamond (its estimate, interval and
+    /// weights), anywhere along a footer line (heterogeneity, the test for the overall
+    /// effect, the test for subgroup differences). A click there shows how they were
+    /// computed.
     pub fn explain_at(&self, x: f64, y: f64) -> Option<&str> {
-        if !(self.labels_right..=self.axis.x0 + self.axis.width).contains(&x) {
-            return None;
-        }
         let half = self.row_height / 2.0;
         let i = self.rows.partition_point(|r| r.y + half <= y);
         let r = self.rows.get(i)?;
-        (r.y - half <= y && !r.explain.is_empty()).then_some(r.explain.as_str())
+        // A footer line's numbers are anywhere along it; a row's, right of its label.
+        let from = if r.kind == RowKind::Note {
+            0.0
+        } else {
+            self.labels_right
+        };
+        let across = (from..=self.width).contains(&x);
+        (across && r.y - half <= y && !r.explain.is_empty()).then_some(r.explain.as_str())
     }
 }
 
@@ -537,7 +553,7 @@ impl<'a> Builder<'a> {
         let footer = spec
             .footer
             .iter()
-            .cloned()
+            .map(|l| l.text.clone())
             .chain(in_footer)
             .chain(spec.sections.iter().flat_map(|s| s.notes.iter().cloned()))
             .map(|l| PAD + 8.0 + w(&l, false))
@@ -628,7 +644,10 @@ impl<'a> Builder<'a> {
             self.note(&set_aside_line(note), false);
         }
         for line in &self.spec.footer {
-            self.note(line, false);
+            self.note(&line.text, false);
+            if let Some(r) = self.rows.last_mut() {
+                r.explain.clone_from(&line.explain);
+            }
         }
         self.y += PAD;
         let title = format!("Forest plot: {}", measure_title(self.spec.measure));

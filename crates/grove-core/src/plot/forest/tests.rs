@@ -50,9 +50,11 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
             lower: 0.14,
             upper: 1.77,
         })),
-        footer: vec![
-            "Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%".to_owned(),
-        ],
+        footer: vec![FooterLine {
+            text: "Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%"
+                .to_owned(),
+            explain: String::new(),
+        }],
         set_aside: None,
         description: "13 trials".to_owned(),
     }
