@@ -76,7 +76,7 @@ fn block(out: &mut String, d: &Derivation, measure: Measure) {
             format::effect(natural(measure, d.value))
         );
     }
-    if d.key == "nnt" && d.value.is_finite() {
+    if d.key.starts_with("nnt") && d.value.is_finite() {
         // A number of people is whole: the page rounds the NNT up (Cochrane Handbook
         // §15.4.4).
         let _ = write!(

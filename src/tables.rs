@@ -519,7 +519,7 @@ mod tests {
                 .collect();
             assert!(keys.len() >= 5 + 2 * 4, "{keys:?}");
             // And the absolute effects' button beside the pooled result.
-            let absolute = "absolute control|absolute treated|absolute difference|nnt";
+            let absolute = grove_core::explain::ABSOLUTE_KEYS;
             // And what the forest plot offers: its rows' and footer lines' numbers.
             let spec = r.forest();
             let plotted: Vec<String> = spec

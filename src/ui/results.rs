@@ -93,7 +93,7 @@ fn Meaning() -> impl IntoView {
             <p class="hint" id="control-risk-note" data-testid="control-risk-note">{text(|m| m.note.clone())}</p>
             <p data-testid="meaning-absolute">{text(|m| m.absolute.clone())}
                 <button type="button" class="ghost small" data-testid="explain-absolute"
-                    data-explain="absolute control|absolute treated|absolute difference|nnt"
+                    data-explain=grove_core::explain::ABSOLUTE_KEYS
                     hidden=move || shown.with(|m| !m.explained)>"How was this computed?"</button>
             </p>
         </div>

@@ -2785,34 +2785,38 @@ async fn the_absolute_effects_explain_how_they_were_computed() {
     let page = Page::open().await;
     let sentence = page.text("meaning-absolute").await;
     page.click("explain-absolute").await;
-    let keys = eventually("four derivations", || async {
+    let keys = eventually("ten derivations", || async {
         let v = page
             .js(
                 "return [...document.querySelectorAll(`[data-testid='explain-panel'] section.derivation`)].map(s => s.dataset.key);",
                 vec![],
             )
             .await;
-        v.as_array().filter(|a| a.len() == 4).cloned()
+        v.as_array().filter(|a| a.len() == 10).cloned()
     })
     .await;
-    assert_eq!(
-        keys,
-        [
-            json!("absolute control"),
-            json!("absolute treated"),
-            json!("absolute difference"),
-            json!("nnt")
-        ]
-    );
+    let wanted: Vec<serde_json::Value> = grove_core::explain::ABSOLUTE_KEYS
+        .split('|')
+        .map(|k| json!(k))
+        .collect();
+    assert_eq!(keys, wanted);
     let values = page
         .js(
             "return [...document.querySelectorAll(`[data-testid='explain-panel'] [data-testid='explained-value']`)].map(o => Number(o.textContent));",
             vec![],
         )
         .await;
-    let nnt = values[3].as_f64().expect("the NNT");
-    // A number of people is whole: rounded up, as the panel says.
+    let nnt = values[7].as_f64().expect("the NNT");
+    // A number of people is whole: rounded up, as the panel says; so are its limits.
     let shown = format!("event: {}", nnt.ceil());
+    let (low, high) = (
+        values[8].as_f64().expect("a limit").ceil(),
+        values[9].as_f64().expect("a limit").ceil(),
+    );
+    assert!(
+        sentence.contains(&format!("(95% CI {low} to {high})")),
+        "{low} and {high} in {sentence}"
+    );
     assert_eq!(
         explained(&page, "explained-shown").await,
         nnt.ceil().to_string()

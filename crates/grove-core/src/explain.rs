@@ -85,6 +85,10 @@ pub fn subgroup_test_keys(model: crate::rma::Model) -> String {
     format!("subgroups {m} Q{sep}subgroups {m} p{sep}subgroups {m} I2")
 }
 
+/// The keys of the absolute effects beside the pooled result ([`absolute`]), in reading
+/// order: each number, then its limits.
+pub const ABSOLUTE_KEYS: &str = "absolute control|absolute treated|absolute treated lower|absolute treated upper|absolute difference|absolute difference lower|absolute difference upper|nnt|nnt lower|nnt upper";
+
 /// The keys of a pooled estimate and its interval under `model`.
 pub fn pooled_keys(model: crate::rma::Model) -> String {
     let (m, sep) = (model_key(model), KEY_SEPARATOR);
@@ -687,6 +691,95 @@ pub fn absolute(report: &Report, control_risk: Option<f64>) -> Vec<Derivation> {
             .to_owned(),
         ABSOLUTE,
     );
+    // The limits: the same formulas at the limits of the pooled interval, a risk kept
+    // within 0 to 1000 per 1000.
+    let limits = [
+        (
+            "lower",
+            fit.pooled.ci.lower,
+            a.treated_per_1000.lower,
+            a.difference_per_1000.lower,
+        ),
+        (
+            "upper",
+            fit.pooled.ci.upper,
+            a.treated_per_1000.upper,
+            a.difference_per_1000.upper,
+        ),
+    ];
+    for (which, limit, treated, difference) in limits {
+        let raw = crate::absolute::implied_risk(measure, acr, limit);
+        let (formula_at, substituted_at) = match measure {
+            Measure::RiskRatio => (
+                mul(
+                    n(1000.0),
+                    mul(sym("ACR", None), effect(sym("μ", Some(which)))),
+                ),
+                mul(n(1000.0), mul(n(acr), effect(n(limit)))),
+            ),
+            Measure::OddsRatio => {
+                let odds = |or: Box<Expr>, acr: Box<Expr>| {
+                    div(
+                        mul(or.clone(), acr.clone()),
+                        add(sub(n(1.0), acr.clone()), mul(or, acr)),
+                    )
+                };
+                (
+                    mul(
+                        n(1000.0),
+                        odds(effect(sym("μ", Some(which))), sym("ACR", None)),
+                    ),
+                    mul(n(1000.0), odds(effect(n(limit)), n(acr))),
+                )
+            }
+            Measure::RiskDifference => (
+                mul(n(1000.0), add(sym("ACR", None), sym("μ", Some(which)))),
+                mul(n(1000.0), add(n(acr), n(limit))),
+            ),
+        };
+        let kept = (0.0..=1.0).contains(&raw);
+        push(
+            &mut out,
+            format!("absolute treated {which}"),
+            format!("Risk with the intervention per 1000, {which} 95% limit"),
+            formula_at,
+            if kept { substituted_at } else { n(treated) },
+            treated,
+            if kept {
+                format!("The same formula at the {which} limit of the pooled effect's interval.")
+            } else {
+                format!(
+                    "The same formula at the {which} limit of the pooled effect's interval gives {}, which is no risk: it is kept at {}.",
+                    number(1000.0 * raw),
+                    number(treated)
+                )
+            },
+            ABSOLUTE,
+        );
+        push(
+            &mut out,
+            format!("absolute difference {which}"),
+            format!("Difference per 1000, {which} 95% limit"),
+            sub(
+                sym("risk", Some(&format!("E,{which}"))),
+                mul(n(1000.0), sym("ACR", None)),
+            ),
+            sub(n(treated), mul(n(1000.0), n(acr))),
+            difference,
+            format!("The risk with the intervention at its {which} limit, less the assumed risk."),
+            ABSOLUTE,
+        );
+        push(
+            &mut out,
+            format!("nnt {which}"),
+            format!("Number needed to treat, from the {which} limit of the difference"),
+            div(n(1000.0), Box::new(Expr::Abs(sym("RD", Some(&format!("per 1000,{which}")))))),
+            div(n(1000.0), Box::new(Expr::Abs(n(difference)))),
+            1000.0 / difference.abs(),
+            "One limit of the number needed to treat (Altman 1998). When the difference's interval includes no difference, the number needed runs from one limit (to benefit) through infinity to the other (to harm).".to_owned(),
+            NNT,
+        );
+    }
     let needed = match a.number_needed {
         crate::absolute::NumberNeeded::OneFewerEvent(x)
         | crate::absolute::NumberNeeded::OneMoreEvent(x) => x,
@@ -2452,17 +2545,49 @@ mod tests {
                     .expect("a control risk");
                 let a = crate::absolute::absolute_effects(&fit.pooled, measure, acr)
                     .expect("absolute effects");
-                let d = absolute(&r, typed);
-                let keys: Vec<&str> = d.iter().map(|x| x.key.as_str()).collect();
-                assert_eq!(
-                    keys,
-                    [
-                        "absolute control",
-                        "absolute treated",
-                        "absolute difference",
-                        "nnt"
-                    ]
-                );
+                let all = absolute(&r, typed);
+                let mut keys: Vec<&str> = all.iter().map(|x| x.key.as_str()).collect();
+                let mut wanted: Vec<&str> = ABSOLUTE_KEYS.split(KEY_SEPARATOR).collect();
+                keys.sort_unstable();
+                wanted.sort_unstable();
+                assert_eq!(keys, wanted, "every key offered, and only those");
+                let get = |key: &str| all.iter().find(|x| x.key == key).expect(key).clone();
+                // The limits, as shown.
+                for (which, treated, difference) in [
+                    (
+                        "lower",
+                        a.treated_per_1000.lower,
+                        a.difference_per_1000.lower,
+                    ),
+                    (
+                        "upper",
+                        a.treated_per_1000.upper,
+                        a.difference_per_1000.upper,
+                    ),
+                ] {
+                    for (key, want) in [
+                        (format!("absolute treated {which}"), treated),
+                        (format!("absolute difference {which}"), difference),
+                        (format!("nnt {which}"), 1000.0 / difference.abs()),
+                    ] {
+                        let x = get(&key);
+                        assert_eq!(x.value, want, "{measure:?} {key}");
+                        let v = x.substituted.eval().expect("no symbols left");
+                        assert!(
+                            (v - want).abs() <= 1e-12 * want.abs().max(1.0),
+                            "{measure:?} {key}: {v} is not {want}"
+                        );
+                    }
+                }
+                let d: Vec<Derivation> = [
+                    "absolute control",
+                    "absolute treated",
+                    "absolute difference",
+                    "nnt",
+                ]
+                .into_iter()
+                .map(get)
+                .collect();
                 let needed = match a.number_needed {
                     crate::absolute::NumberNeeded::OneFewerEvent(x)
                     | crate::absolute::NumberNeeded::OneMoreEvent(x) => x,
