@@ -34,8 +34,7 @@ use std::fmt::Write;
 pub const KEY_SEPARATOR: char = '|';
 
 /// The keys of analysed trial `s`'s numbers as the tables and the plot show them: its
-/// estimate and interval, and its weights (as shares) where they are explained: with
-/// inverse-variance weights of the overall analysis.
+/// estimate and interval, and its weights (as shares) in the overall analysis.
 pub fn study_keys(report: &Report, s: usize) -> String {
     let sep = KEY_SEPARATOR;
     let n = s + 1;
@@ -50,11 +49,10 @@ pub fn study_keys(report: &Report, s: usize) -> String {
     keys
 }
 
-/// Whether the trials' weights, as shares, are explained: inverse-variance weights of
-/// the overall analysis (not each subgroup's own).
+/// Whether the trials' weights, as shares, are explained: those of the overall analysis
+/// (not each subgroup's own).
 pub fn weights_explained(report: &Report) -> bool {
     report.options.totals == crate::report::Totals::Overall
-        && report.analysis.settings.method == Method::InverseVariance
 }
 
 /// The keys of the heterogeneity line under the plot for `model`: τ² (random effects),
@@ -283,7 +281,18 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
     let mu = swy / sw;
     let se = (1.0 / sw).sqrt();
     pooled(&mut out, "common", "common effect", mu, se, swy, sw);
-    percent_weights(&mut out, "common", &studies, &names, &w);
+    let rows: Vec<usize> = studies.iter().map(|s| s.0).collect();
+    percent_weights(
+        &mut out,
+        a,
+        "common",
+        &rows,
+        &names,
+        &w,
+        "w",
+        "Its weight is the inverse of its variance, wᵢ = 1/vᵢ.",
+        IV,
+    );
     let k = studies.len();
     if k > 1 {
         heterogeneity(&mut out, &w, &y, mu, k);
@@ -1413,6 +1422,41 @@ fn mantel_haenszel(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma:
         }
     }
     wald(out, "common", "Mantel-Haenszel", mu, se, MH);
+    // Each trial's weight: its term of the denominator, Sᵢ (metafor weights.rma.mh).
+    let weights: Vec<f64> = cells
+        .iter()
+        .map(|&[a, b, c, d]| {
+            let (n1, n2) = (a + b, c + d);
+            let ni = n1 + n2;
+            if ni == 0.0 {
+                0.0
+            } else {
+                match measure {
+                    Measure::OddsRatio => (b / ni) * c,
+                    Measure::RiskRatio => c * (n1 / ni),
+                    Measure::RiskDifference => n1 * (n2 / ni),
+                }
+            }
+        })
+        .collect();
+    let names: Vec<&str> = report.studies.iter().map(|s| s.name.as_str()).collect();
+    let rows: Vec<usize> = (0..weights.len()).collect();
+    let what = match measure {
+        Measure::OddsRatio => "Its Mantel-Haenszel weight is b·c/N.",
+        Measure::RiskRatio => "Its Mantel-Haenszel weight is c·n₁/N.",
+        Measure::RiskDifference => "Its Mantel-Haenszel weight is n₁·n₂/N.",
+    };
+    percent_weights(
+        out,
+        &report.analysis,
+        "common",
+        &rows,
+        &names,
+        &weights,
+        "S",
+        what,
+        MH,
+    );
 }
 
 /// Peto's one-step odds ratio, per `peto.rs`.
@@ -1536,6 +1580,20 @@ fn peto(out: &mut Vec<Derivation>, report: &Report, fit: &crate::rma::Fit) {
         "Peto",
         fit.pooled.estimate,
         fit.pooled.se,
+        PETO,
+    );
+    let names: Vec<&str> = report.studies.iter().map(|s| s.name.as_str()).collect();
+    let weights: Vec<f64> = parts.iter().map(|p| p.1).collect();
+    let rows: Vec<usize> = (0..weights.len()).collect();
+    percent_weights(
+        out,
+        &report.analysis,
+        "common",
+        &rows,
+        &names,
+        &weights,
+        "V",
+        "Its weight is its hypergeometric variance Vᵢ.",
         PETO,
     );
     // Heterogeneity over the tables with Vᵢ > 0, on the degrees of freedom of the trials
@@ -2019,17 +2077,31 @@ enum Tau2From {
 }
 
 /// Each trial's weight as the share of the total shown in the tables and on the plot:
-/// `100 wᵢ / Σ w` with the `model`'s weights `w` (`wᵢ*` for random effects).
+/// `100 wᵢ / Σ w` with the weights `w` of the trials in table `rows` under `model`
+/// ("common" or "random"), written `symbol` (`w`, `w*`, `S`, `V`) and described by
+/// `what`. Only a share equal to the one the analysis reports is explained.
+#[allow(clippy::too_many_arguments)]
 fn percent_weights(
     out: &mut Vec<Derivation>,
+    a: &Analysis,
     model: &str,
-    studies: &[(usize, f64, f64)],
+    rows: &[usize],
     names: &[&str],
     w: &[f64],
+    symbol: &'static str,
+    what: &str,
+    reference: &'static str,
 ) {
     let sw: f64 = w.iter().sum();
-    let symbol = if model == "random" { "w*" } else { "w" };
-    for (&(row, ..), &wi) in studies.iter().zip(w) {
+    for (&row, &wi) in rows.iter().zip(w) {
+        let share = 100.0 * wi / sw;
+        let reported = a.studies.get(row).and_then(|s| match model {
+            "random" => s.weight_random,
+            _ => s.weight_common,
+        });
+        if !reported.is_some_and(|r| (r - share).abs() <= 1e-9 * (1.0 + r)) {
+            continue;
+        }
         push(
             out,
             format!("study {} weight {model}", row + 1),
@@ -2046,10 +2118,11 @@ fn percent_weights(
                 ),
             ),
             mul(n(100.0), div(n(wi), n(sw))),
-            100.0 * wi / sw,
-            "The trial's share of the total weight: how much it counts in the pooled estimate."
-                .to_owned(),
-            if model == "random" { RE } else { IV },
+            share,
+            format!(
+                "The trial's share of the total weight: how much it counts in the pooled estimate. {what}"
+            ),
+            reference,
         );
     }
 }
@@ -2193,8 +2266,19 @@ fn random(
             div(n(1.0), add(n(vi), n(tau2))), w,
             "Under random effects each trial also carries the variance between trials, so weights are more even.".to_owned(), RE);
     }
-    if a.settings.method == Method::InverseVariance {
-        percent_weights(out, "random", studies, names, &ws);
+    {
+        let rows: Vec<usize> = studies.iter().map(|s| s.0).collect();
+        percent_weights(
+            out,
+            a,
+            "random",
+            &rows,
+            names,
+            &ws,
+            "w*",
+            "Its weight is the inverse of its variance plus τ², wᵢ* = 1/(vᵢ + τ²).",
+            RE,
+        );
     }
     let sw: f64 = ws.iter().sum();
     let swy: f64 = ws.iter().zip(studies).map(|(w, s)| w * s.1).sum();
@@ -2797,6 +2881,15 @@ mod tests {
             close("Q p", common.heterogeneity.q_p);
             close("I2", common.heterogeneity.i2);
             close("H2", common.heterogeneity.h2);
+            let one = r.studies.len() == 1 && convention == Convention::RevMan5;
+            for s in r.analysis.studies.iter().filter(|_| !one) {
+                if let Some(w) = s.weight_common {
+                    close(&format!("study {} weight common", s.index + 1), w);
+                }
+                if let Some(w) = s.weight_random {
+                    close(&format!("study {} weight random", s.index + 1), w);
+                }
+            }
             for s in &r.analysis.studies {
                 if let Ok(e) = &s.effect {
                     close(&format!("study {} yi", s.index + 1), e.yi);
