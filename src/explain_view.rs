@@ -46,11 +46,12 @@ pub fn markup(report: &Report, control_risk: Option<f64>, keys: &str) -> Result<
 /// Whether the number is an effect on the analysis scale (logs for ratios), which the
 /// page shows on the natural scale.
 fn on_effect_scale(key: &str) -> bool {
+    // The intervals of τ², I² and H² are not effects.
+    let heterogeneity = ["tau2 ", "I2 ", "H2 "].iter().any(|h| key.contains(h));
     key.ends_with("estimate")
-        || key.ends_with("ci lower")
-        || key.ends_with("ci upper")
+        || (!heterogeneity && (key.ends_with("ci lower") || key.ends_with("ci upper")))
         || key.ends_with(" yi")
-        || key.starts_with("prediction")
+        || key.contains("prediction")
 }
 
 fn number(x: f64) -> String {
@@ -155,6 +156,33 @@ mod tests {
         let tau2 = markup(&r, None, "tau2").expect("explained");
         assert!(tau2.contains("Fisher scoring, step by step"), "{tau2}");
         assert!(tau2.contains(&format!(">{}</output>", fit.heterogeneity.tau2)));
+    }
+
+    /// Effects are also shown on the ratio scale; heterogeneity and its intervals not.
+    #[test]
+    fn only_effects_are_shown_on_the_ratio_scale() {
+        for key in [
+            "random estimate",
+            "common ci lower",
+            "study 3 yi",
+            "study 3 ci upper",
+            "prediction t lower",
+            "subgroup 2 random ci upper",
+        ] {
+            assert!(on_effect_scale(key), "{key}");
+        }
+        for key in [
+            "tau2",
+            "tau2 ci lower",
+            "random I2 ci upper",
+            "random H2 ci lower",
+            "subgroup 1 tau2 ci upper",
+            "Q",
+            "study 3 vi",
+            "study 3 weight random",
+        ] {
+            assert!(!on_effect_scale(key), "{key}");
+        }
     }
 
     #[test]

@@ -479,8 +479,13 @@ mod tests {
     fn every_number_offered_is_explained() {
         use grove_core::report::ReportOptions;
         use grove_core::{CiMethod, Tau2Estimator};
-        let rows = grove_core::parse::parse(
+        let plain = grove_core::parse::parse(
             "A\t4\t123\t11\t139\nB\t6\t306\t29\t303\nC\t3\t231\t11\t220\nD\t62\t13598\t248\t12867\n",
+        )
+        .raw_rows();
+        // With subgroups too: their subtotals and lines are offered.
+        let grouped = grove_core::parse::parse(
+            "Study\tYear\tExperimental events\tExperimental total\tControl events\tControl total\tSubgroup\nA\t1990\t4\t123\t11\t139\tx\nB\t1991\t6\t306\t29\t303\tx\nC\t1992\t3\t231\t11\t220\ty\nD\t1993\t62\t13598\t248\t12867\ty\nE\t1994\t5\t100\t9\t100\ty\n",
         )
         .raw_rows();
         let mut settings = Vec::new();
@@ -509,8 +514,11 @@ mod tests {
                 settings.push(o);
             }
         }
-        for options in settings {
-            let r = Report::new(&rows, &options);
+        for (options, rows) in settings
+            .into_iter()
+            .flat_map(|o| [(o.clone(), &plain), (o, &grouped)])
+        {
+            let r = Report::new(rows, &options);
             let html = pooled(&r) + &heterogeneity(&r) + &studies(&r);
             let keys: Vec<&str> = html
                 .split(r#"data-explain=""#)
@@ -531,7 +539,10 @@ mod tests {
                         .iter()
                         .map(|st| st.explain.clone())
                         .chain(sec.pooled.iter().map(|p| p.explain.clone()))
+                        .chain(sec.notes.iter().map(|n| n.explain.clone()))
                 }))
+                .chain(spec.overall.iter().map(|p| p.explain.clone()))
+                .chain([spec.prediction_explain.clone()])
                 .filter(|k| !k.is_empty())
                 .collect();
             let each = keys

@@ -19,9 +19,12 @@
 //! random effects after either, by metafor's rules and by RevMan 5's (corrected counts in
 //! the sums of a ratio, Greenland & Robins' variance of the risk difference, one trial's
 //! own estimate, DerSimonian-Laird's τ² from the method's own Q); the test for subgroup
-//! differences (Q and p); absolute effects ([`absolute`]). Not yet: each subgroup's own
-//! results, which the page therefore does not offer to explain. When a derivation cannot
-//! be retraced to the reported number, [`explain`] says so instead of showing it.
+//! differences (Q, p and I²) and each subgroup's own results (its trials analysed alone,
+//! which is how its fits are made); absolute effects and their limits ([`absolute`]).
+//! The page offers a number to explain by its key; [`study_keys`], [`pooled_keys`] and
+//! the other `*_keys` functions name them. When a derivation cannot be retraced to the
+//! reported number, [`explain`] says so (or, for a subgroup, leaves it out) instead of
+//! showing it.
 
 use crate::analysis::Analysis;
 use crate::dist::{chi2_sf, normal_cdf, normal_quantile, t_quantile, t_two_sided_p};
@@ -58,7 +61,12 @@ pub fn weights_explained(report: &Report) -> bool {
 /// The keys of the heterogeneity line under the plot for `model`: τ² (random effects),
 /// Q, its p value and I²; empty with one trial.
 pub fn heterogeneity_keys(report: &Report, model: crate::rma::Model) -> String {
-    let several = report.overall(model).is_ok_and(|f| f.pooled.k > 1);
+    heterogeneity_keys_of(report.overall(model).ok(), model)
+}
+
+/// [`heterogeneity_keys`] of a fit under `model`.
+pub fn heterogeneity_keys_of(fit: Option<&crate::rma::Fit>, model: crate::rma::Model) -> String {
+    let several = fit.is_some_and(|f| f.pooled.k > 1);
     let sep = KEY_SEPARATOR;
     match model {
         _ if !several => String::new(),
@@ -69,9 +77,14 @@ pub fn heterogeneity_keys(report: &Report, model: crate::rma::Model) -> String {
 
 /// The keys of the test for the overall effect under `model`: z (or t) and p.
 pub fn overall_test_keys(report: &Report, model: crate::rma::Model) -> String {
+    overall_test_keys_of(report.overall(model).ok(), model)
+}
+
+/// [`overall_test_keys`] of a fit under `model`.
+pub fn overall_test_keys_of(fit: Option<&crate::rma::Fit>, model: crate::rma::Model) -> String {
     let m = model_key(model);
-    let stat = match report.overall(model).map(|f| f.pooled.df) {
-        Ok(Some(_)) => "t",
+    let stat = match fit.map(|f| f.pooled.df) {
+        Some(Some(_)) => "t",
         _ => "z",
     };
     format!("{m} {stat}{KEY_SEPARATOR}{m} p")
@@ -82,6 +95,9 @@ pub fn subgroup_test_keys(model: crate::rma::Model) -> String {
     let (m, sep) = (model_key(model), KEY_SEPARATOR);
     format!("subgroups {m} Q{sep}subgroups {m} p{sep}subgroups {m} I2")
 }
+
+/// The keys of the prediction interval the plot shows (t on k − 2 degrees of freedom).
+pub const PREDICTION_KEYS: &str = "prediction t lower|prediction t upper";
 
 /// The keys of the absolute effects beside the pooled result ([`absolute`]), in reading
 /// order: each number, then its limits.
@@ -197,8 +213,67 @@ impl Iterations {
 pub struct NotExplained(pub String);
 
 /// The derivations of the numbers of `report`'s analysis, in reading order, and what it
-/// uses that is not explained yet.
+/// uses that is not explained yet: the overall analysis, then with subgroups the test
+/// for subgroup differences and each subgroup's own results (keys `subgroup 2 …`).
 pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
+    let (mut out, missing) = explain_pooled(report);
+    if let Some(groups) = &report.analysis.subgroups {
+        let common: Vec<_> = groups.groups.iter().map(|g| &g.common).collect();
+        let random_fits: Vec<_> = groups.groups.iter().map(|g| &g.random).collect();
+        subgroup_test(&mut out, "common", &common);
+        subgroup_test(&mut out, "random", &random_fits);
+        for (g, group) in groups.groups.iter().enumerate() {
+            // The subgroup's trials analysed alone, which is how its fits are made: its
+            // derivations are those of that analysis, where it gives the same fits.
+            let studies: Vec<crate::table::Study> = group
+                .studies
+                .iter()
+                .filter_map(|&s| report.studies.get(s))
+                .map(|s| crate::table::Study {
+                    subgroup: None,
+                    ..s.clone()
+                })
+                .collect();
+            let alone = Report::of_studies(studies, &report.options);
+            if alone.analysis.common != group.common || alone.analysis.random != group.random {
+                continue;
+            }
+            let prefix = subgroup_prefix(g);
+            let (derived, _) = explain_pooled(&alone);
+            out.extend(
+                derived
+                    .into_iter()
+                    .filter(|x| !x.key.starts_with("study "))
+                    .map(|x| Derivation {
+                        key: format!("{prefix}{}", x.key),
+                        title: format!("{}: {}", group.name, x.title),
+                        ..x
+                    }),
+            );
+        }
+    }
+    (out, missing)
+}
+
+/// How the keys of subgroup `g`'s own results begin: "subgroup 2 ".
+pub fn subgroup_prefix(g: usize) -> String {
+    format!("subgroup {} ", g + 1)
+}
+
+/// `keys` with each key preceded by `prefix`.
+pub fn prefixed(prefix: &str, keys: &str) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = keys
+        .split(KEY_SEPARATOR)
+        .map(|k| format!("{prefix}{k}"))
+        .collect();
+    each.join(&KEY_SEPARATOR.to_string())
+}
+
+/// The derivations of one analysis without its subgroups.
+fn explain_pooled(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
     let a = &report.analysis;
     let s = &a.settings;
     let mut out = Vec::new();
@@ -308,12 +383,6 @@ pub fn explain(report: &Report) -> (Vec<Derivation>, Vec<NotExplained>) {
             k,
             Tau2From::Estimator,
         );
-    }
-    if let Some(groups) = &a.subgroups {
-        let common: Vec<_> = groups.groups.iter().map(|g| &g.common).collect();
-        let random_fits: Vec<_> = groups.groups.iter().map(|g| &g.random).collect();
-        subgroup_test(&mut out, "common", &common);
-        subgroup_test(&mut out, "random", &random_fits);
     }
     (out, missing)
 }
@@ -2537,6 +2606,21 @@ mod tests {
                     studies += 1;
                 }
                 crate::forest::RowKind::Pooled => pooled.push(keys.expect("pooled")),
+                crate::forest::RowKind::Prediction => {
+                    assert_eq!(keys, Some(PREDICTION_KEYS));
+                    let t = r
+                        .analysis
+                        .random
+                        .as_ref()
+                        .ok()
+                        .and_then(|f| f.prediction.as_ref());
+                    let t = t.and_then(|p| p.t).expect("a prediction interval");
+                    let lower = d
+                        .iter()
+                        .find(|x| x.key == "prediction t lower")
+                        .expect("lower");
+                    assert_eq!(lower.value, t.lower);
+                }
                 crate::forest::RowKind::Note => {
                     // Footer lines, from their first letter on.
                     if let Some(keys) = layout.explain_at(12.0, row.y) {
@@ -2940,6 +3024,81 @@ mod tests {
                 .find(|x| x.key == format!("subgroups {model} p"))
                 .expect("p");
             assert!((p.value - test.p).abs() <= 1e-12);
+        }
+    }
+
+    /// Each subgroup's own results are explained, equal to its fits, for the methods and
+    /// conventions; the plot's subtotal rows and subgroup lines name only explained keys.
+    #[test]
+    fn each_subgroups_own_results_are_explained() {
+        let text = include_str!("../../../src/examples/azithromycin.tsv");
+        let settings = [
+            Settings::default(),
+            Settings {
+                tau2: Tau2Estimator::DerSimonianLaird,
+                ci: CiMethod::HartungKnapp,
+                ..Settings::default()
+            },
+            Settings {
+                method: Method::MantelHaenszel,
+                convention: Convention::RevMan5,
+                tau2: Tau2Estimator::DerSimonianLaird,
+                ..Settings::default()
+            },
+        ];
+        for settings in settings {
+            let r = Report::new(
+                &parse::parse(text).raw_rows(),
+                &ReportOptions {
+                    settings,
+                    models: crate::report::ModelView::Both,
+                    ..ReportOptions::default()
+                },
+            );
+            let (d, missing) = explain(&r);
+            assert!(missing.is_empty(), "{missing:?}");
+            let get = |key: &str| d.iter().find(|x| x.key == key).map(|x| x.value);
+            let groups = &r.analysis.subgroups.as_ref().expect("subgroups").groups;
+            assert!(groups.len() > 1);
+            for (g, group) in groups.iter().enumerate() {
+                let p = subgroup_prefix(g);
+                for (model, fit) in [("common", &group.common), ("random", &group.random)] {
+                    let Ok(fit) = fit else { continue };
+                    for (key, want) in [
+                        ("estimate", fit.pooled.estimate),
+                        ("ci lower", fit.pooled.ci.lower),
+                        ("ci upper", fit.pooled.ci.upper),
+                        ("p", fit.pooled.p),
+                    ] {
+                        let key = format!("{p}{model} {key}");
+                        let x = get(&key).unwrap_or_else(|| panic!("{settings:?}: {key}"));
+                        assert!((x - want).abs() <= 1e-12 * (1.0 + want.abs()), "{key}");
+                    }
+                }
+                if let Ok(fit) = &group.random
+                    && fit.pooled.k > 1
+                {
+                    let tau2 = get(&format!("{p}tau2")).expect("τ²");
+                    assert!(
+                        (tau2 - fit.heterogeneity.tau2).abs() <= 1e-12,
+                        "{settings:?}"
+                    );
+                }
+            }
+            let spec = r.forest();
+            for section in &spec.sections {
+                let keys = section
+                    .pooled
+                    .iter()
+                    .map(|p| &p.explain)
+                    .chain(section.notes.iter().map(|n| &n.explain));
+                for key in keys
+                    .flat_map(|k| k.split(KEY_SEPARATOR))
+                    .filter(|k| !k.is_empty())
+                {
+                    assert!(get(key).is_some(), "{settings:?}: {key} offered");
+                }
+            }
         }
     }
 

@@ -325,6 +325,22 @@ impl Report {
         }
     }
 
+    /// The report of studies already read, all analysed (no rows, none set aside): how a
+    /// subgroup's own analysis is retraced for its explanations.
+    pub(crate) fn of_studies(studies: Vec<Study>, options: &ReportOptions) -> Report {
+        let analysis = analyze(&studies, &options.settings);
+        Report {
+            options: options.clone(),
+            rows: Vec::new(),
+            row_of_study: (0..studies.len()).collect(),
+            typed_names: Vec::new(),
+            subgroup_of: vec![None; studies.len()],
+            studies,
+            analysis,
+            set_aside: Vec::new(),
+        }
+    }
+
     /// Every problem with the rows, in table order.
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
         self.rows
@@ -587,6 +603,10 @@ impl Report {
             sections,
             overall,
             overall_events,
+            prediction_explain: match &prediction {
+                Some(Ok(_)) => crate::explain::PREDICTION_KEYS.to_owned(),
+                _ => String::new(),
+            },
             prediction,
             footer,
             set_aside: self.set_aside_note(),
@@ -871,11 +891,12 @@ impl Report {
                             upper: natural(m, f.pooled.ci.upper),
                         })
                         .map_err(|_| "Not estimable".to_owned()),
-                    // Each subgroup's own results are not explained.
-                    explain: if group.is_none() {
-                        crate::explain::pooled_keys(model)
-                    } else {
-                        String::new()
+                    explain: match group {
+                        None => crate::explain::pooled_keys(model),
+                        Some(g) => crate::explain::prefixed(
+                            &crate::explain::subgroup_prefix(g),
+                            &crate::explain::pooled_keys(model),
+                        ),
                     },
                 }
             })
@@ -908,10 +929,30 @@ impl Report {
                         Model::Common => &group.common,
                         Model::Random => &group.random,
                     };
-                    section.notes.extend(self.heterogeneity_line(fit));
+                    // Its lines name the explanations of the subgroup's own results.
+                    let prefix = crate::explain::subgroup_prefix(g);
+                    let keys = |keys: String| crate::explain::prefixed(&prefix, &keys);
+                    let line = |text: String, explain: String| FooterLine { text, explain };
+                    section.notes.extend(self.heterogeneity_line(fit).map(|t| {
+                        line(
+                            t,
+                            keys(crate::explain::heterogeneity_keys_of(
+                                fit.as_ref().ok(),
+                                primary,
+                            )),
+                        )
+                    }));
                     section
                         .notes
-                        .extend(self.overall_effect_line(fit, primary, false));
+                        .extend(self.overall_effect_line(fit, primary, false).map(|t| {
+                            line(
+                                t,
+                                keys(crate::explain::overall_test_keys_of(
+                                    fit.as_ref().ok(),
+                                    primary,
+                                )),
+                            )
+                        }));
                     section
                 })
                 .chain(self.set_aside_only_subgroups(&subgroups.groups))

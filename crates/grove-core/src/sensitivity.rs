@@ -37,7 +37,7 @@
 //! one pass. No step iterates or allocates.
 //!
 //! Iterative estimators (REML, ML, PM, EB) are refitted on each subset with
-//! [`rma::fit`](crate::rma::fit).
+//! [`rma::fit`].
 //!
 //! # Conventions (metafor `rma.uni`)
 //!

@@ -97,7 +97,7 @@ pub struct Section {
     /// Events per arm, shown in a "Total events" row (a sum of counts, so `u128`).
     pub total_events: Option<[u128; 2]>,
     /// Heterogeneity and test lines shown under the section.
-    pub notes: Vec<String>,
+    pub notes: Vec<FooterLine>,
 }
 
 /// Everything the plot shows.
@@ -123,6 +123,8 @@ pub struct ForestSpec {
     pub overall_events: Option<[u128; 2]>,
     /// Prediction interval for a new study, shown under the pooled rows.
     pub prediction: Option<Result<Estimate, String>>,
+    /// The keys of its limits' explanations (empty: none).
+    pub prediction_explain: String,
     /// Footer lines: heterogeneity, overall effect, subgroup differences.
     pub footer: Vec<FooterLine>,
     /// The trials the user switched off ("2 trials excluded by you (…)"), or `None`.
@@ -555,7 +557,11 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|l| l.text.clone())
             .chain(in_footer)
-            .chain(spec.sections.iter().flat_map(|s| s.notes.iter().cloned()))
+            .chain(
+                spec.sections
+                    .iter()
+                    .flat_map(|s| s.notes.iter().map(|l| l.text.clone())),
+            )
             .map(|l| PAD + 8.0 + w(&l, false))
             .fold(0.0, f64::max);
         let width = (graph_x0 + o.graph_width + 6.0)
@@ -806,7 +812,10 @@ impl<'a> Builder<'a> {
             self.total_events(events, indent);
         }
         for note in &section.notes {
-            self.note(note, true);
+            self.note(&note.text, true);
+            if let Some(r) = self.rows.last_mut() {
+                r.explain.clone_from(&note.explain);
+            }
         }
         if several {
             self.y += self.o.row_height / 2.0;
@@ -1053,6 +1062,9 @@ impl<'a> Builder<'a> {
             _ => (Marker::None, [false; 2]),
         };
         self.row(RowKind::Prediction, marker, arrows);
+        if let Some(r) = self.rows.last_mut() {
+            r.explain.clone_from(&self.spec.prediction_explain);
+        }
     }
 
     fn note(&mut self, line: &str, indent: bool) {

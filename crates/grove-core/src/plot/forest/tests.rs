@@ -50,6 +50,7 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
             lower: 0.14,
             upper: 1.77,
         })),
+        prediction_explain: String::new(),
         footer: vec![FooterLine {
             text: "Heterogeneity: Tau² = 0.31; Chi² = 152.23, df = 12 (P < 0.00001); I² = 92%"
                 .to_owned(),
