@@ -172,7 +172,14 @@ pub fn pooled(r: &Report) -> String {
                             format::effect(natural(m, f.pooled.estimate)),
                             format!("{key} estimate"),
                         ),
-                        (interval(m, f.pooled.ci), limits(&format!("{key} ci"))),
+                        (
+                            interval(m, f.pooled.ci),
+                            format!(
+                                "{key} se{}{}",
+                                crate::explain_view::KEY_SEPARATOR,
+                                limits(&format!("{key} ci"))
+                            ),
+                        ),
                         (stat, format!("{key} {stat_key}")),
                         (r.p_text(f.pooled.p), format!("{key} p")),
                     ],
@@ -307,7 +314,12 @@ pub fn studies(r: &Report) -> String {
                 (format::effect(e.value), key("yi")),
                 (
                     format!("{} to {}", format::effect(e.lower), format::effect(e.upper)),
-                    limits(&key("ci")),
+                    format!(
+                        "{}{}{}",
+                        key("vi"),
+                        crate::explain_view::KEY_SEPARATOR,
+                        limits(&key("ci"))
+                    ),
                 ),
             ),
             (Ok(_), Err(why)) => ((why, String::new()), (String::new(), String::new())),
@@ -453,7 +465,9 @@ mod tests {
             "{html}"
         );
         assert!(html.contains(&format!(r#"data-k="{}""#, h.k)));
-        assert!(html.contains(r#"data-explain="random estimate|random ci lower|random ci upper""#));
+        assert!(html.contains(
+            r#"data-explain="random estimate|random se|random ci lower|random ci upper""#
+        ));
         assert!(crate::explain_view::markup(&r, None, "random estimate").is_ok());
         let none = Report::new(&[], &grove_core::report::ReportOptions::default());
         let html = headline(&none);

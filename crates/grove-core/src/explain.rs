@@ -37,11 +37,12 @@ use std::fmt::Write;
 pub const KEY_SEPARATOR: char = '|';
 
 /// The keys of analysed trial `s`'s numbers as the tables and the plot show them: its
-/// estimate and interval, and its weights (as shares) in the overall analysis.
+/// estimate, variance and interval, and its weights (as shares) in the overall analysis.
 pub fn study_keys(report: &Report, s: usize) -> String {
     let sep = KEY_SEPARATOR;
     let n = s + 1;
-    let mut keys = format!("study {n} yi{sep}study {n} ci lower{sep}study {n} ci upper");
+    let mut keys =
+        format!("study {n} yi{sep}study {n} vi{sep}study {n} ci lower{sep}study {n} ci upper");
     if weights_explained(report) {
         for &model in report.options.models.models() {
             if report.study_weight(s, model).is_some() {
@@ -103,10 +104,10 @@ pub const PREDICTION_KEYS: &str = "prediction t lower|prediction t upper";
 /// order: each number, then its limits.
 pub const ABSOLUTE_KEYS: &str = "absolute control|absolute treated|absolute treated lower|absolute treated upper|absolute difference|absolute difference lower|absolute difference upper|nnt|nnt lower|nnt upper";
 
-/// The keys of a pooled estimate and its interval under `model`.
+/// The keys of a pooled estimate, its standard error and its interval under `model`.
 pub fn pooled_keys(model: crate::rma::Model) -> String {
     let (m, sep) = (model_key(model), KEY_SEPARATOR);
-    format!("{m} estimate{sep}{m} ci lower{sep}{m} ci upper")
+    format!("{m} estimate{sep}{m} se{sep}{m} ci lower{sep}{m} ci upper")
 }
 
 /// How the keys name a model: "common" or "random".
