@@ -3,10 +3,12 @@
 //! (the engine's SVG, [`grove_core::plot`]) with the data table behind it, as markup.
 //! Plain functions, tested natively.
 
+use grove_core::bias::SmallStudyEffects;
 use grove_core::forest::escape;
 use grove_core::format;
+use grove_core::plot::funnel::{self, FunnelOptions, FunnelSpec};
 use grove_core::plot::labbe::{self, LabbeOptions, LabbeSpec};
-use grove_core::report::Report;
+use grove_core::report::{Report, natural};
 use std::fmt::Write;
 
 /// A view of an outcome.
@@ -14,16 +16,25 @@ use std::fmt::Write;
 pub enum View {
     /// The L'Abbé plot: event risk with control against with the intervention.
     Labbe,
+    /// The contour-enhanced funnel plot with the tests for small-study effects; with
+    /// `filled`, the trials trim-and-fill adds.
+    Funnel { filled: bool },
 }
 
 impl View {
     /// Every view.
-    pub const ALL: [View; 1] = [View::Labbe];
+    pub const ALL: [View; 3] = [
+        View::Labbe,
+        View::Funnel { filled: false },
+        View::Funnel { filled: true },
+    ];
 
-    /// Code used in messages to the worker and in file names.
+    /// Code used in messages to the worker, in `data-action` and in file names.
     pub fn code(self) -> &'static str {
         match self {
             View::Labbe => "labbe",
+            View::Funnel { filled: false } => "funnel",
+            View::Funnel { filled: true } => "funnel-filled",
         }
     }
 
@@ -31,13 +42,21 @@ impl View {
     pub fn from_code(code: &str) -> Option<View> {
         View::ALL.into_iter().find(|v| v.code() == code)
     }
-}
 
-impl View {
     /// Its name on its button and in its heading.
     pub fn label(self) -> &'static str {
         match self {
             View::Labbe => "L'Abbé plot",
+            View::Funnel { .. } => "Funnel plot",
+        }
+    }
+
+    /// The view its button shows: a view as first opened (the funnel plot without
+    /// trim-and-fill).
+    fn button(self) -> View {
+        match self {
+            View::Funnel { .. } => View::Funnel { filled: false },
+            other => other,
         }
     }
 }
@@ -54,7 +73,11 @@ pub enum Shown {
 
 impl Shown {
     /// Every choice, in the panel's order.
-    pub const ALL: [Shown; 2] = [Shown::View(View::Labbe), Shown::WhatIf];
+    pub const ALL: [Shown; 3] = [
+        Shown::View(View::Labbe),
+        Shown::View(View::Funnel { filled: false }),
+        Shown::WhatIf,
+    ];
 
     /// Code in `data-action` (`view-CODE`) and test ids.
     pub fn code(self) -> &'static str {
@@ -67,6 +90,14 @@ impl Shown {
     /// The choice with this code.
     pub fn from_code(code: &str) -> Option<Shown> {
         Shown::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The choice whose button shows this one.
+    pub fn button(self) -> Shown {
+        match self {
+            Shown::View(v) => Shown::View(v.button()),
+            other => other,
+        }
     }
 
     /// Its name on its button and in its heading.
@@ -89,7 +120,7 @@ pub fn panel(shown: Option<Shown>, body: &str) -> String {
             out,
             r#"<button type="button" class="ghost" data-action="view-{0}" data-testid="view-{0}" aria-pressed="{1}">{2}</button>"#,
             s.code(),
-            shown == Some(s),
+            shown.map(Shown::button) == Some(s),
             s.label()
         );
     }
@@ -120,7 +151,125 @@ pub fn panel(shown: Option<Shown>, body: &str) -> String {
 pub fn markup(report: &Report, view: View) -> String {
     match view {
         View::Labbe => labbe_markup(report),
+        View::Funnel { filled } => funnel_markup(report, filled),
     }
+}
+
+/// The funnel plot, the button that adds or removes trim-and-fill's trials, the tests for
+/// small-study effects with the Cochrane Handbook's caution below 10 trials, and the
+/// plot's data.
+fn funnel_markup(report: &Report, filled: bool) -> String {
+    let spec = FunnelSpec::new(report, filled);
+    let layout = funnel::layout(&spec, &FunnelOptions::default());
+    let m = report.options.settings.measure;
+    let tests = SmallStudyEffects::new(report);
+    let mut out = String::with_capacity(12_288);
+    out.push_str(r#"<div class="plot-scroll">"#);
+    out.push_str(&layout.to_svg());
+    out.push_str("</div>");
+    let (code, words) = if filled {
+        ("funnel", "Hide trim-and-fill's trials")
+    } else {
+        ("funnel-filled", "Show trim-and-fill's trials")
+    };
+    let _ = write!(
+        out,
+        r#"<p><button type="button" class="ghost small" data-action="view-set-{code}" data-testid="funnel-trim-fill" aria-pressed="{filled}">{words}</button></p>"#
+    );
+    if tests.too_few() {
+        let _ = write!(
+            out,
+            r#"<p class="caution" data-testid="funnel-caution">Caution: {} {} with an estimate. The Cochrane Handbook advises tests for funnel-plot asymmetry only with at least {} studies: with fewer, they have too little power to tell small-study effects from chance (§13.3.5.4). The plot is shown for inspection.</p>"#,
+            tests.k,
+            if tests.k == 1 { "trial" } else { "trials" },
+            grove_core::bias::ADVISED_MIN_TRIALS
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<table class="numbers" data-testid="funnel-tests"><caption>Tests for small-study effects</caption><thead><tr><th scope="col">Test</th><th scope="col">Result</th></tr></thead><tbody>"#
+    );
+    let p = |p: f64| escape(&report.p_text(p));
+    let row = |out: &mut String, name: &str, result: Result<(String, String), &String>| {
+        let _ = match result {
+            Ok((stat, pval)) => write!(
+                out,
+                r#"<tr><th scope="row">{name}</th><td>{stat}; {pval}</td></tr>"#
+            ),
+            Err(why) => write!(
+                out,
+                r#"<tr><th scope="row">{name}</th><td class="undefined">Not computed: {}</td></tr>"#,
+                escape(why)
+            ),
+        };
+    };
+    let regression = |t: &grove_core::bias::RegressionTest| {
+        (format!("t = {}, df = {}", format::stat(t.t), t.df), p(t.p))
+    };
+    row(
+        &mut out,
+        "Egger's regression test",
+        tests.egger.as_ref().map(regression),
+    );
+    row(
+        &mut out,
+        "Begg &amp; Mazumdar's rank correlation",
+        tests.begg.as_ref().map(|t| {
+            (
+                format!("Kendall's τ = {}", format::stat(t.tau)),
+                format!("{}{}", p(t.p), if t.exact { " (exact)" } else { "" }),
+            )
+        }),
+    );
+    row(
+        &mut out,
+        "Peters' regression test",
+        tests.peters.as_ref().map(regression),
+    );
+    row(
+        &mut out,
+        "Harbord's score test",
+        tests.harbord.as_ref().map(regression),
+    );
+    row(
+        &mut out,
+        "Trim-and-fill",
+        tests.trim_fill.as_ref().map(|tf| {
+            let f = &tf.fit.pooled;
+            (
+                format!(
+                    "{} {} estimated missing on the {}; adjusted {} {} (95% CI {} to {})",
+                    tf.k0,
+                    if tf.k0 == 1 { "trial" } else { "trials" },
+                    tf.side,
+                    grove_core::report::abbreviation(m),
+                    format::effect(natural(m, f.estimate)),
+                    format::effect(natural(m, f.ci.lower)),
+                    format::effect(natural(m, f.ci.upper)),
+                ),
+                p(f.p),
+            )
+        }),
+    );
+    out.push_str("</tbody></table>");
+    out.push_str(r#"<p class="hint">An asymmetric funnel need not mean publication bias: small trials can differ for other reasons (heterogeneity, their methods), or by chance (Cochrane Handbook §13.3.5.1).</p>"#);
+    let _ = write!(
+        out,
+        r#"<details class="data-behind"><summary>The plot's data</summary><table class="numbers" data-testid="funnel-table"><caption>{}</caption><thead><tr><th scope="col">Trial</th><th scope="col">{}</th><th scope="col">Standard error</th></tr></thead><tbody>"#,
+        escape(&layout.description),
+        grove_core::report::abbreviation(m),
+    );
+    for point in &spec.points {
+        let _ = write!(
+            out,
+            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>"#,
+            escape(&point.label),
+            format::effect(natural(m, point.effect)),
+            format::significant(point.se, 3)
+        );
+    }
+    out.push_str("</tbody></table></details>");
+    out
 }
 
 fn labbe_markup(report: &Report) -> String {
@@ -200,6 +349,59 @@ mod tests {
         for v in View::ALL {
             assert_eq!(View::from_code(v.code()), Some(v));
         }
+    }
+
+    /// The funnel view: the plot, the tests with their P values, the switch for
+    /// trim-and-fill's trials, and the data behind the plot; the Handbook's caution below
+    /// 10 trials.
+    #[test]
+    fn the_funnel_view_has_its_tests_and_data() {
+        let o = Example::Bcg.outcome();
+        let report = Report::new(&o.rows, &o.options);
+        let html = markup(&report, View::Funnel { filled: false });
+        assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(html.contains(r#"data-action="view-set-funnel-filled""#));
+        let tests = &html[html.find("funnel-tests").expect("tests")..];
+        let tests = &tests[..tests.find("</table>").expect("end")];
+        assert_eq!(
+            tests.matches("<tr><th scope=\"row\">").count(),
+            5,
+            "{tests}"
+        );
+        assert!(
+            tests.contains("Egger's regression test</th><td>t = "),
+            "{tests}"
+        );
+        assert!(!html.contains("funnel-caution"), "13 trials");
+        let data = &html[html.find("funnel-table").expect("data")..];
+        assert_eq!(data.matches("<tr><th scope=\"row\">").count(), 13);
+        let filled = markup(&report, View::Funnel { filled: true });
+        assert!(filled.contains(r#"data-action="view-set-funnel""#));
+        let added = filled.matches(r#"fill="none""#).count();
+        let tf = SmallStudyEffects::new(&report)
+            .trim_fill
+            .expect("trim-and-fill");
+        assert!(added >= tf.k0);
+        assert_eq!(
+            filled.matches("Filled (mirrors ").count(),
+            2 * tf.k0,
+            "title and row"
+        );
+        // Three trials: the caution, and the plot still drawn.
+        let few = Report::new(&o.rows[..3], &o.options);
+        let html = markup(&few, View::Funnel { filled: false });
+        assert!(
+            html.contains("funnel-caution") && html.contains("<svg"),
+            "{html}"
+        );
+        // The funnel's button stays pressed with trim-and-fill shown.
+        let panel = panel(
+            Some(Shown::View(View::Funnel { filled: true })),
+            "<svg></svg>",
+        );
+        assert!(panel.contains(
+            r#"data-action="view-funnel" data-testid="view-funnel" aria-pressed="true""#
+        ));
     }
 
     #[test]

@@ -85,8 +85,19 @@ pub fn keep(state: State) {
             }
             _ => {}
         }
+        // A view's own controls (`view-set-CODE`) change it: trim-and-fill on the funnel.
+        if let Some(view) = action
+            .strip_prefix("view-set-")
+            .and_then(views::View::from_code)
+        {
+            drawn.set(String::new());
+            shown.set(Some(Shown::View(view)));
+            browser::focus_soon("[data-testid='funnel-trim-fill']".to_owned());
+            return;
+        }
         if let Some(choice) = action.strip_prefix("view-").and_then(Shown::from_code) {
-            let again = shown.get_untracked() == Some(choice);
+            // Its button again closes a view.
+            let again = shown.get_untracked().map(Shown::button) == Some(choice);
             if shown.get_untracked() == Some(Shown::WhatIf) {
                 restore();
                 state.whatif.set(None);

@@ -2626,6 +2626,99 @@ async fn a_trial_switched_off_stays_greyed_on_the_plot_and_comes_back() {
 }
 
 /// The circles of the L'Abbé plot on the page: their titles and whether filled.
+/// The funnel plot: a circle per trial, the tests beside it, trim-and-fill's trials on
+/// request (open circles, as many as it reports), the data behind it, and its exports.
+#[tokio::test]
+async fn the_funnel_plot_shows_its_tests_and_trim_and_fill_and_exports() {
+    let page = Page::open().await;
+    page.js(
+        "window.downloads = [];
+         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };",
+        vec![],
+    )
+    .await;
+    page.click("view-funnel").await;
+    let circles = eventually("the funnel plot", || async {
+        let c = labbe_circles(&page).await;
+        (c.len() == 13).then_some(c)
+    })
+    .await;
+    assert!(circles.iter().all(|c| c.1), "observed trials are filled");
+    assert!(
+        circles[0].0.starts_with("Aronson 1948: RR 0.41, SE "),
+        "{:?}",
+        circles[0]
+    );
+    let tests = page.text("funnel-tests").await;
+    for name in [
+        "Egger's regression test",
+        "Begg & Mazumdar's rank correlation",
+        "Trim-and-fill",
+    ] {
+        assert!(tests.contains(name), "{name} in {tests}");
+    }
+    assert!(tests.contains("t = ") && tests.contains("P = "), "{tests}");
+    assert_eq!(page.count("funnel-caution").await, 0, "13 trials");
+    // Trim-and-fill's trials, as many as the table reports.
+    page.click("funnel-trim-fill").await;
+    let missing: usize = tests
+        .split("Trim-and-fill")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("k0");
+    let circles = eventually("trim-and-fill's trials", || async {
+        let c = labbe_circles(&page).await;
+        (c.len() == 13 + missing
+            && page
+                .attr("funnel-trim-fill", "aria-pressed")
+                .await
+                .as_deref()
+                == Some("true"))
+        .then_some(c)
+    })
+    .await;
+    assert_eq!(circles.iter().filter(|c| !c.1).count(), missing);
+    assert_eq!(
+        page.js(
+            "return document.querySelectorAll(`[data-testid='funnel-table'] tbody tr`).length;",
+            vec![]
+        )
+        .await,
+        json!(13 + missing)
+    );
+    page.click("view-export-svg").await;
+    page.click("view-export-png").await;
+    let downloads = eventually("both downloads", || async {
+        let d = page.js("return window.downloads;", vec![]).await;
+        d.as_array().filter(|a| a.len() == 2).cloned()
+    })
+    .await;
+    assert_eq!(downloads[0][0], json!("tuberculosis-funnel-filled.svg"));
+    assert_eq!(downloads[1][0], json!("tuberculosis-funnel-filled.png"));
+    let file = page
+        .js(
+            "const href = window.downloads[0][1];
+             const text = decodeURIComponent(href.slice(href.indexOf(',') + 1));
+             const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+             return [doc.getElementsByTagName('parsererror').length, doc.querySelectorAll('circle').length];",
+            vec![],
+        )
+        .await;
+    assert_eq!(file, json!([0, 13 + missing]));
+    // Three trials: the Handbook's caution, the plot still drawn.
+    page.paste("A\t4\t50\t9\t50\nB\t3\t40\t7\t41\nC\t8\t90\t12\t88\n")
+        .await;
+    eventually("the caution", || async {
+        (page.count("funnel-caution").await == 1 && labbe_circles(&page).await.len() >= 3)
+            .then_some(())
+    })
+    .await;
+    page.screenshot("funnel-few").await;
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
+
 async fn labbe_circles(page: &Page) -> Vec<(String, bool)> {
     let v = page
         .js(

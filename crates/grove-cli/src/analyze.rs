@@ -60,6 +60,12 @@ pub(crate) struct Args {
     /// Write the L'Abbé plot (control against experimental event risk) as SVG.
     #[arg(long, value_name = "FILE.svg")]
     labbe: Option<PathBuf>,
+    /// Write the contour-enhanced funnel plot (effect against standard error) as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    funnel: Option<PathBuf>,
+    /// With --funnel: draw the trials trim-and-fill adds, as open circles.
+    #[arg(long, requires = "funnel")]
+    trim_fill: bool,
 }
 
 impl Args {
@@ -139,9 +145,13 @@ pub(crate) fn run(args: &Args, output: Printed) -> ExitCode {
 
 fn analyse(args: &Args, output: Printed) -> Result<(), String> {
     if output == Printed::Derivations
-        && (args.json || args.svg.is_some() || args.labbe.is_some() || args.link.is_some())
+        && (args.json
+            || args.svg.is_some()
+            || args.labbe.is_some()
+            || args.funnel.is_some()
+            || args.link.is_some())
     {
-        return Err("grove explain prints derivations only; --json, --svg, --labbe and --link belong to grove analyze".to_owned());
+        return Err("grove explain prints derivations only; --json, --svg, --labbe, --funnel and --link belong to grove analyze".to_owned());
     }
     let argument = args.file.to_string_lossy();
     let bytes = if crate::share::is_link(&argument) {
@@ -259,6 +269,11 @@ fn analyse(args: &Args, output: Printed) -> Result<(), String> {
     if let Some(path) = &args.labbe {
         let spec = grove_core::plot::labbe::LabbeSpec::new(&report);
         let svg = grove_core::plot::labbe::layout(&spec, &Default::default()).to_svg();
+        std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.funnel {
+        let spec = grove_core::plot::funnel::FunnelSpec::new(&report, args.trim_fill);
+        let svg = grove_core::plot::funnel::layout(&spec, &Default::default()).to_svg();
         std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.svg {

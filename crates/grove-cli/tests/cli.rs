@@ -396,6 +396,32 @@ fn writes_the_forest_plot_as_svg() {
 }
 
 #[test]
+fn writes_the_funnel_plot_with_trim_and_fills_trials() {
+    let bcg = reference("bcg.json");
+    let path = std::env::temp_dir().join(format!("grove-cli-funnel-{}.svg", std::process::id()));
+    for (extra, open) in [(None, false), (Some("--trim-fill"), true)] {
+        let mut args = vec!["analyze", "-", "--funnel"];
+        let target = path.display().to_string();
+        args.push(&target);
+        args.extend(extra);
+        let out = grove(&args, &as_tsv(&bcg));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let svg = std::fs::read_to_string(&path).expect("SVG written");
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.contains("Funnel plot"));
+        assert!(svg.matches("<circle").count() >= 13);
+        assert_eq!(
+            svg.contains(r##"fill="none" stroke="#b22222""##),
+            open,
+            "filled trials"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+    let refused = grove(&["analyze", "-", "--trim-fill"], &as_tsv(&bcg));
+    assert!(!refused.status.success(), "--trim-fill needs --funnel");
+}
+
+#[test]
 fn text_report_lists_subgroups_and_their_test() {
     let input = "Study\tExperimental events\tExperimental total\tControl events\tControl total\tSubgroup\n\
                  A\t4\t123\t11\t139\tearly\nB\t6\t306\t29\t303\tearly\n\

@@ -28,7 +28,66 @@ pub use trimfill::{
     trim_and_fill_with,
 };
 
+use crate::report::Report;
 use crate::rma::Undefined;
+use crate::settings::Measure;
+
+/// Every small-study-effects result for one outcome, as the funnel plot's view shows
+/// them: each test, or why it has none.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SmallStudyEffects {
+    /// Trials with an estimate (those the tests use).
+    pub k: usize,
+    /// Egger's regression test ([`egger`]).
+    pub egger: Result<RegressionTest, String>,
+    /// Begg & Mazumdar's rank correlation ([`begg`]).
+    pub begg: Result<RankTest, String>,
+    /// Peters' test ([`peters`]; ratio measures).
+    pub peters: Result<RegressionTest, String>,
+    /// Harbord's test ([`harbord`]; the odds ratio).
+    pub harbord: Result<RegressionTest, String>,
+    /// Trim-and-fill with the headline model ([`crate::plot::funnel::trim_fill_of`]).
+    pub trim_fill: Result<TrimFill, String>,
+}
+
+/// The fewest trials for which the Cochrane Handbook (§13.3.5.4) advises tests for
+/// funnel-plot asymmetry.
+pub const ADVISED_MIN_TRIALS: usize = 10;
+
+impl SmallStudyEffects {
+    /// The tests of a report's trials with an estimate (their `yi`, `vi` and tables).
+    pub fn new(report: &Report) -> SmallStudyEffects {
+        let (mut yi, mut vi, mut tables) = (Vec::new(), Vec::new(), Vec::new());
+        for (study, result) in report.studies.iter().zip(&report.analysis.studies) {
+            if let Ok(e) = &result.effect {
+                yi.push(e.yi);
+                vi.push(e.vi);
+                tables.push(study.table);
+            }
+        }
+        let text = |e: BiasError| e.to_string();
+        let measure = report.options.settings.measure;
+        SmallStudyEffects {
+            k: yi.len(),
+            egger: egger(&yi, &vi).map_err(text),
+            begg: begg(&yi, &vi).map_err(text),
+            peters: match measure {
+                Measure::RiskDifference => Err("defined for ratio measures".to_owned()),
+                _ => peters(&tables, &yi).map_err(text),
+            },
+            harbord: match measure {
+                Measure::OddsRatio => harbord(&tables).map_err(text),
+                _ => Err("defined for the odds ratio".to_owned()),
+            },
+            trim_fill: crate::plot::funnel::trim_fill_of(report, &yi, &vi).map_err(text),
+        }
+    }
+
+    /// Whether there are fewer trials than the Handbook advises for these tests.
+    pub fn too_few(&self) -> bool {
+        self.k < ADVISED_MIN_TRIALS
+    }
+}
 
 /// Why a small-study-effects test or trim-and-fill has no result.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -7,6 +7,7 @@
 
 pub mod axis;
 pub mod forest;
+pub mod funnel;
 pub mod labbe;
 pub mod svg;
 pub mod text;
@@ -50,6 +51,10 @@ pub enum Ink {
     Rule,
     /// A study the user switched off: text, line and square (4.5:1 on white).
     Excluded,
+    /// A shaded region, darkest (0) to lightest (2): the funnel plot's contours.
+    Shade(u8),
+    /// The plot's background, white: a region left unshaded over shaded ones.
+    Background,
 }
 
 impl Ink {
@@ -63,6 +68,10 @@ impl Ink {
             Ink::Prediction => "#b22222",
             Ink::Rule => "#7f7f7f",
             Ink::Excluded => "#767676",
+            Ink::Shade(0) => "#bdbdbd",
+            Ink::Shade(1) => "#d9d9d9",
+            Ink::Shade(_) => "#eeeeee",
+            Ink::Background => BACKGROUND,
         }
     }
 }
