@@ -5,9 +5,11 @@
 
 use grove_core::bias::SmallStudyEffects;
 use grove_core::forest::escape;
+use grove_core::forest::{self, PlotOptions};
 use grove_core::format;
 use grove_core::plot::funnel::{self, FunnelOptions, FunnelSpec};
 use grove_core::plot::labbe::{self, LabbeOptions, LabbeSpec};
+use grove_core::report::steps::StepsKind;
 use grove_core::report::{Report, natural};
 use std::fmt::Write;
 
@@ -19,14 +21,21 @@ pub enum View {
     /// The contour-enhanced funnel plot with the tests for small-study effects; with
     /// `filled`, the trials trim-and-fill adds.
     Funnel { filled: bool },
+    /// Leave-one-out: the analysis without each trial in turn.
+    LeaveOneOut,
+    /// Cumulative meta-analysis, by year or in table order.
+    Cumulative { by_year: bool },
 }
 
 impl View {
     /// Every view.
-    pub const ALL: [View; 3] = [
+    pub const ALL: [View; 6] = [
         View::Labbe,
         View::Funnel { filled: false },
         View::Funnel { filled: true },
+        View::LeaveOneOut,
+        View::Cumulative { by_year: true },
+        View::Cumulative { by_year: false },
     ];
 
     /// Code used in messages to the worker, in `data-action` and in file names.
@@ -35,6 +44,9 @@ impl View {
             View::Labbe => "labbe",
             View::Funnel { filled: false } => "funnel",
             View::Funnel { filled: true } => "funnel-filled",
+            View::LeaveOneOut => "leave-one-out",
+            View::Cumulative { by_year: true } => "cumulative",
+            View::Cumulative { by_year: false } => "cumulative-table",
         }
     }
 
@@ -48,14 +60,17 @@ impl View {
         match self {
             View::Labbe => "L'Abbé plot",
             View::Funnel { .. } => "Funnel plot",
+            View::LeaveOneOut => "Leave one out",
+            View::Cumulative { .. } => "Cumulative",
         }
     }
 
     /// The view its button shows: a view as first opened (the funnel plot without
     /// trim-and-fill).
-    fn button(self) -> View {
+    pub fn button(self) -> View {
         match self {
             View::Funnel { .. } => View::Funnel { filled: false },
+            View::Cumulative { .. } => View::Cumulative { by_year: true },
             other => other,
         }
     }
@@ -73,9 +88,11 @@ pub enum Shown {
 
 impl Shown {
     /// Every choice, in the panel's order.
-    pub const ALL: [Shown; 3] = [
+    pub const ALL: [Shown; 5] = [
         Shown::View(View::Labbe),
         Shown::View(View::Funnel { filled: false }),
+        Shown::View(View::LeaveOneOut),
+        Shown::View(View::Cumulative { by_year: true }),
         Shown::WhatIf,
     ];
 
@@ -152,7 +169,87 @@ pub fn markup(report: &Report, view: View) -> String {
     match view {
         View::Labbe => labbe_markup(report),
         View::Funnel { filled } => funnel_markup(report, filled),
+        View::LeaveOneOut => steps_markup(report, StepsKind::LeaveOneOut),
+        View::Cumulative { by_year: true } => steps_markup(report, StepsKind::CumulativeByYear),
+        View::Cumulative { by_year: false } => {
+            steps_markup(report, StepsKind::CumulativeInTableOrder)
+        }
     }
+}
+
+/// A sensitivity analysis: its forest plot, and the numbers of each step in a table
+/// beside it (estimate and interval, τ², I², P).
+fn steps_markup(report: &Report, kind: StepsKind) -> String {
+    let steps = match report.steps(kind) {
+        Ok(s) => s,
+        Err(why) => return format!(r#"<p class="undefined">Not drawn: {}.</p>"#, escape(&why)),
+    };
+    // Without the arms' counts, which the steps do not have.
+    let options = PlotOptions {
+        id: "grove-steps",
+        columns: forest::ColumnSet::Compact,
+        ..PlotOptions::default()
+    };
+    let layout = forest::layout(&steps.spec, &options);
+    let m = report.options.settings.measure;
+    let mut out = String::with_capacity(16_384);
+    out.push_str(r#"<div class="plot-scroll">"#);
+    out.push_str(&layout.to_svg());
+    out.push_str("</div>");
+    if kind != StepsKind::LeaveOneOut {
+        let (code, words) = if kind == StepsKind::CumulativeByYear {
+            ("cumulative-table", "In table order instead")
+        } else {
+            ("cumulative", "By year instead")
+        };
+        let _ = write!(
+            out,
+            r#"<p><button type="button" class="ghost small" data-action="view-set-{code}" data-testid="cumulative-order">{words}</button></p>"#
+        );
+    }
+    if steps.without_year > 0 {
+        let _ = write!(
+            out,
+            r#"<p class="hint">{} {} no year and {} left out, as metafor's cumul() does.</p>"#,
+            steps.without_year,
+            if steps.without_year == 1 {
+                "trial has"
+            } else {
+                "trials have"
+            },
+            if steps.without_year == 1 { "is" } else { "are" },
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<table class="numbers" data-testid="steps-table"><caption>{}</caption><thead><tr><th scope="col">Step</th><th scope="col">k</th><th scope="col">{} (95% CI)</th><th scope="col">tau²</th><th scope="col">I²</th><th scope="col">P</th></tr></thead><tbody>"#,
+        escape(&steps.spec.description),
+        grove_core::report::abbreviation(m),
+    );
+    for row in &steps.rows {
+        let (effect, tau2, i2, p) = match &row.effect {
+            Ok(e) => (
+                format!(
+                    "{} ({} to {})",
+                    format::effect(e.value),
+                    format::effect(e.lower),
+                    format::effect(e.upper)
+                ),
+                format::tau2(row.tau2),
+                format!("{:.1}%", row.i2),
+                escape(&report.p_text(row.p)),
+            ),
+            Err(why) => (escape(why), String::new(), String::new(), String::new()),
+        };
+        let _ = write!(
+            out,
+            r#"<tr><th scope="row">{}</th><td>{}</td><td>{effect}</td><td>{tau2}</td><td>{i2}</td><td>{p}</td></tr>"#,
+            escape(&row.label),
+            row.k,
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
 }
 
 /// The funnel plot, the button that adds or removes trim-and-fill's trials, the tests for
@@ -402,6 +499,37 @@ mod tests {
         assert!(panel.contains(
             r#"data-action="view-funnel" data-testid="view-funnel" aria-pressed="true""#
         ));
+    }
+
+    /// Leave-one-out and cumulative: a forest plot of the steps and a table of their
+    /// numbers; the cumulative one switches between by year and table order.
+    #[test]
+    fn the_sensitivity_views_plot_and_list_every_step() {
+        let o = Example::Bcg.outcome();
+        let report = Report::new(&o.rows, &o.options);
+        for (view, first) in [
+            (View::LeaveOneOut, "Omitting "),
+            (View::Cumulative { by_year: true }, "+ "),
+            (View::Cumulative { by_year: false }, "+ "),
+        ] {
+            let html = markup(&report, view);
+            assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+            assert!(html.contains(r#"id="grove-steps-title""#), "ids of its own");
+            let table = &html[html.find("steps-table").expect("table")..];
+            assert_eq!(table.matches("<tr><th scope=\"row\">").count(), 13);
+            assert!(
+                table.contains(&format!("<tr><th scope=\"row\">{first}")),
+                "{table}"
+            );
+            assert_eq!(html.contains("cumulative-order"), view != View::LeaveOneOut);
+        }
+        let by_year = markup(&report, View::Cumulative { by_year: true });
+        assert!(by_year.contains(r#"data-action="view-set-cumulative-table""#));
+        let none = Report::new(&[], &o.options);
+        assert!(markup(&none, View::LeaveOneOut).contains("Not drawn"));
+        for v in View::ALL {
+            assert_eq!(View::from_code(v.code()), Some(v));
+        }
     }
 
     #[test]

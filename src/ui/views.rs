@@ -92,7 +92,10 @@ pub fn keep(state: State) {
         {
             drawn.set(String::new());
             shown.set(Some(Shown::View(view)));
-            browser::focus_soon("[data-testid='funnel-trim-fill']".to_owned());
+            browser::focus_soon(format!(
+                "[data-action^='view-set-{}']",
+                view.button().code()
+            ));
             return;
         }
         if let Some(choice) = action.strip_prefix("view-").and_then(Shown::from_code) {

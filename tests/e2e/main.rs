@@ -2719,6 +2719,72 @@ async fn the_funnel_plot_shows_its_tests_and_trim_and_fill_and_exports() {
     page.close().await;
 }
 
+/// The row headers of the steps' table.
+async fn first_rows(page: &Page) -> serde_json::Value {
+    page.js(
+        "return [...document.querySelectorAll(`[data-testid='steps-table'] tbody th`)].map(t => t.textContent);",
+        vec![],
+    )
+    .await
+}
+
+/// Leave-one-out and cumulative meta-analysis: a forest plot of the steps with their
+/// numbers (estimate, CI, τ², I²), by year or in table order, exported as SVG.
+#[tokio::test]
+async fn the_sensitivity_views_show_every_step_and_export() {
+    let page = Page::open().await;
+    page.js(
+        "window.downloads = [];
+         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };",
+        vec![],
+    )
+    .await;
+    page.click("view-leave-one-out").await;
+    let rows = eventually("leave-one-out", || async {
+        let r = first_rows(&page).await;
+        r.as_array().filter(|a| a.len() == 13).cloned()
+    })
+    .await;
+    assert_eq!(rows[0], json!("Omitting Aronson 1948"));
+    let texts = page
+        .js(
+            "return document.querySelector(`[data-testid='view-host'] svg`).textContent;",
+            vec![],
+        )
+        .await;
+    assert!(
+        texts
+            .as_str()
+            .is_some_and(|t| t.contains("Trial left out") && t.contains("All trials (13)"))
+    );
+    page.click("view-cumulative").await;
+    let by_year = eventually("cumulative by year", || async {
+        let r = first_rows(&page).await;
+        r.as_array()
+            .filter(|a| a.len() == 13 && a[0].as_str().is_some_and(|t| t.starts_with("+ ")))
+            .cloned()
+    })
+    .await;
+    assert_eq!(by_year[0], json!("+ Aronson 1948"));
+    page.click("cumulative-order").await;
+    eventually("in table order", || async {
+        let r = first_rows(&page).await;
+        (page.text("cumulative-order").await.contains("By year")
+            && r.as_array().is_some_and(|a| a.len() == 13))
+        .then_some(())
+    })
+    .await;
+    page.click("view-export-svg").await;
+    let downloads = eventually("the download", || async {
+        let d = page.js("return window.downloads;", vec![]).await;
+        d.as_array().filter(|a| a.len() == 1).cloned()
+    })
+    .await;
+    assert_eq!(downloads[0][0], json!("tuberculosis-cumulative-table.svg"));
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
+
 async fn labbe_circles(page: &Page) -> Vec<(String, bool)> {
     let v = page
         .js(

@@ -597,6 +597,7 @@ impl Report {
         ForestSpec {
             measure: o.settings.measure,
             method_label: self.method_label(),
+            label_header: crate::forest::STUDY_HEADER.to_owned(),
             arms: o.arms.clone(),
             favours: o.favours.clone(),
             weight_headers,
@@ -1186,6 +1187,8 @@ fn csv_text(s: &str) -> String {
         s
     }
 }
+
+pub mod steps;
 
 #[cfg(test)]
 mod tests;

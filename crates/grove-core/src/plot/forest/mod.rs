@@ -107,6 +107,8 @@ pub struct ForestSpec {
     pub measure: Measure,
     /// Second line of the effect header: "IV, Random, 95% CI".
     pub method_label: String,
+    /// Header of the labels' column: "Study or Subgroup" ([`STUDY_HEADER`]).
+    pub label_header: String,
     /// Names of the experimental and control arms.
     pub arms: [String; 2],
     /// Labels left and right under the axis ("Favours vaccine", "Favours control").
@@ -440,6 +442,9 @@ enum NotePlace {
     Footer,
 }
 
+/// RevMan's header of the labels' column.
+pub const STUDY_HEADER: &str = "Study or Subgroup";
+
 /// What the plot says of the trials switched off, after the note naming them.
 pub const SET_ASIDE_SHOWN: &str = "shown in grey, not pooled";
 
@@ -469,9 +474,9 @@ impl<'a> Builder<'a> {
                     .filter_map(|s| s.heading.as_deref())
                     .map(|h| w(h, true)),
             )
-            .chain([w("Study or Subgroup", true), w("Total events", false)])
+            .chain([w(&spec.label_header, true), w("Total events", false)])
             .fold(0.0, f64::max)
-            .min(o.max_label_width.max(w("Study or Subgroup", true)));
+            .min(o.max_label_width.max(w(&spec.label_header, true)));
 
         let count_width = |n: u128| w(&format::count(n), true);
         let events_w = studies()
@@ -763,7 +768,7 @@ impl<'a> Builder<'a> {
         // Second line: column names.
         self.text(
             self.cols.study,
-            "Study or Subgroup",
+            &spec.label_header,
             Anchor::Start,
             true,
             Ink::Text,

@@ -23,6 +23,7 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
     ForestSpec {
         measure: Measure::RiskRatio,
         method_label: "IV, Random, 95% CI".to_owned(),
+        label_header: STUDY_HEADER.to_owned(),
         arms: ["Vaccinated".to_owned(), "Control".to_owned()],
         favours: ["Favours vaccine".to_owned(), "Favours control".to_owned()],
         weight_headers: vec!["Weight".to_owned()],
