@@ -677,6 +677,22 @@ pub fn to_text(derivations: &[Derivation]) -> String {
     s
 }
 
+/// The risk with the intervention for the assumed control risk `acr` and a pooled
+/// effect `effect` on the analysis scale, as [`crate::absolute::implied_risk`] computes it.
+fn implied_risk_expr(measure: Measure, acr: Box<Expr>, effect: Box<Expr>) -> Box<Expr> {
+    match measure {
+        Measure::RiskRatio => mul(acr, Box::new(Expr::Exp(effect))),
+        Measure::OddsRatio => {
+            let or = Box::new(Expr::Exp(effect));
+            div(
+                mul(or.clone(), acr.clone()),
+                add(sub(n(1.0), acr.clone()), mul(or, acr)),
+            )
+        }
+        Measure::RiskDifference => add(acr, effect),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 
 /// How the absolute effects shown beside the pooled result are made: the assumed risk
@@ -720,29 +736,13 @@ pub fn absolute(report: &Report, control_risk: Option<f64>) -> Vec<Derivation> {
         },
         ABSOLUTE,
     );
-    let effect = |x: Box<Expr>| Box::new(Expr::Exp(x));
-    let (formula, substituted) = match measure {
-        Measure::RiskRatio => (
-            mul(n(1000.0), mul(sym("ACR", None), effect(sym("μ", None)))),
-            mul(n(1000.0), mul(n(acr), effect(n(mu)))),
+    let (formula, substituted) = (
+        mul(
+            n(1000.0),
+            implied_risk_expr(measure, sym("ACR", None), sym("μ", None)),
         ),
-        Measure::OddsRatio => {
-            let odds = |or: Box<Expr>, acr: Box<Expr>| {
-                div(
-                    mul(or.clone(), acr.clone()),
-                    add(sub(n(1.0), acr.clone()), mul(or, acr)),
-                )
-            };
-            (
-                mul(n(1000.0), odds(effect(sym("μ", None)), sym("ACR", None))),
-                mul(n(1000.0), odds(effect(n(mu)), n(acr))),
-            )
-        }
-        Measure::RiskDifference => (
-            mul(n(1000.0), add(sym("ACR", None), sym("μ", None))),
-            mul(n(1000.0), add(n(acr), n(mu))),
-        ),
-    };
+        mul(n(1000.0), implied_risk_expr(measure, n(acr), n(mu))),
+    );
     push(
         &mut out,
         "absolute treated".to_owned(),
@@ -788,34 +788,13 @@ pub fn absolute(report: &Report, control_risk: Option<f64>) -> Vec<Derivation> {
     ];
     for (which, limit, treated, difference) in limits {
         let raw = crate::absolute::implied_risk(measure, acr, limit);
-        let (formula_at, substituted_at) = match measure {
-            Measure::RiskRatio => (
-                mul(
-                    n(1000.0),
-                    mul(sym("ACR", None), effect(sym("μ", Some(which)))),
-                ),
-                mul(n(1000.0), mul(n(acr), effect(n(limit)))),
+        let (formula_at, substituted_at) = (
+            mul(
+                n(1000.0),
+                implied_risk_expr(measure, sym("ACR", None), sym("μ", Some(which))),
             ),
-            Measure::OddsRatio => {
-                let odds = |or: Box<Expr>, acr: Box<Expr>| {
-                    div(
-                        mul(or.clone(), acr.clone()),
-                        add(sub(n(1.0), acr.clone()), mul(or, acr)),
-                    )
-                };
-                (
-                    mul(
-                        n(1000.0),
-                        odds(effect(sym("μ", Some(which))), sym("ACR", None)),
-                    ),
-                    mul(n(1000.0), odds(effect(n(limit)), n(acr))),
-                )
-            }
-            Measure::RiskDifference => (
-                mul(n(1000.0), add(sym("ACR", None), sym("μ", Some(which)))),
-                mul(n(1000.0), add(n(acr), n(limit))),
-            ),
-        };
+            mul(n(1000.0), implied_risk_expr(measure, n(acr), n(limit))),
+        );
         let kept = (0.0..=1.0).contains(&raw);
         push(
             &mut out,
@@ -2063,8 +2042,9 @@ fn from_q(out: &mut Vec<Derivation>, q: f64, df: f64) {
 /// Random effects after Peto's method or Mantel-Haenszel pooling (`name`). With
 /// metafor's conventions they are an inverse-variance fit of the trials' own estimates
 /// (Peto's log odds ratios, or the measure's `yi`) with the chosen estimator, as
-/// metafor's `rma()`: the same derivations as after inverse variance. RevMan 5 takes
-/// tau² from the Peto or Mantel-Haenszel Chi² instead, which is not explained yet.
+/// metafor's `rma()`: the same derivations as after inverse variance. RevMan 5 with
+/// DerSimonian-Laird takes τ² from the Peto or Mantel-Haenszel Chi² instead
+/// (`crate::analysis`), derived here with that Q.
 fn random_after(
     out: &mut Vec<Derivation>,
     missing: &mut Vec<NotExplained>,

@@ -118,6 +118,39 @@ pub fn shape_svg(out: &mut String, shape: &Shape) {
     }
 }
 
+/// A plot as a standalone SVG document: its size, font, accessible title and
+/// description (ids prefixed with `id`, unique on a page), a white background and
+/// `shapes` in order.
+#[allow(clippy::too_many_arguments)]
+pub fn document(
+    width: f64,
+    height: f64,
+    font_size: f64,
+    id: &str,
+    title: &str,
+    description: &str,
+    shapes: &[Shape],
+) -> String {
+    use std::fmt::Write;
+    let (w, h) = (num(width), num(height));
+    let mut out = String::with_capacity(512 + shapes.len() * 96);
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="{}" font-size="{}" fill="{}"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc><rect width="100%" height="100%" fill="{}"/>"#,
+        escape(super::FONT_FAMILY),
+        num(font_size),
+        super::TEXT_FILL,
+        escape(title),
+        escape(description),
+        super::BACKGROUND,
+    );
+    for shape in shapes {
+        shape_svg(&mut out, shape);
+    }
+    out.push_str("</svg>");
+    out
+}
+
 /// `x,y x,y …`.
 fn write_points(out: &mut String, points: &[(f64, f64)]) {
     for (i, (x, y)) in points.iter().enumerate() {

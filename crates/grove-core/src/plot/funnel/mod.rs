@@ -16,8 +16,7 @@
 //! contours; `funnel(trimfill(x))` the filled trials.
 
 use super::axis::{Axis, Scale};
-use super::svg::{escape, num, shape_svg};
-use super::{Anchor, BACKGROUND, FONT_FAMILY, Ink, Shape, TEXT_FILL};
+use super::{Anchor, Ink, Shape};
 use crate::bias::{TrimFill, trim_and_fill};
 use crate::dist::normal_quantile;
 use crate::format;
@@ -535,22 +534,15 @@ fn se_label_precise(se: f64) -> String {
 impl FunnelLayout {
     /// The standalone SVG document.
     pub fn to_svg(&self) -> String {
-        let (w, h) = (num(self.width), num(self.height));
-        let mut out = String::with_capacity(512 + self.shapes.len() * 96);
-        let _ = write!(
-            out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="{}" font-size="{}" fill="{TEXT_FILL}"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc><rect width="100%" height="100%" fill="{BACKGROUND}"/>"#,
-            escape(FONT_FAMILY),
-            num(self.font_size),
-            escape(&self.title),
-            escape(&self.description),
-            id = self.id,
-        );
-        for shape in &self.shapes {
-            shape_svg(&mut out, shape);
-        }
-        out.push_str("</svg>");
-        out
+        super::svg::document(
+            self.width,
+            self.height,
+            self.font_size,
+            self.id,
+            &self.title,
+            &self.description,
+            &self.shapes,
+        )
     }
 }
 
