@@ -2631,12 +2631,7 @@ async fn a_trial_switched_off_stays_greyed_on_the_plot_and_comes_back() {
 #[tokio::test]
 async fn the_funnel_plot_shows_its_tests_and_trim_and_fill_and_exports() {
     let page = Page::open().await;
-    page.js(
-        "window.downloads = [];
-         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };",
-        vec![],
-    )
-    .await;
+    capture_downloads(&page).await;
     page.click("view-funnel").await;
     let circles = eventually("the funnel plot", || async {
         let c = labbe_circles(&page).await;
@@ -2689,11 +2684,7 @@ async fn the_funnel_plot_shows_its_tests_and_trim_and_fill_and_exports() {
     );
     page.click("view-export-svg").await;
     page.click("view-export-png").await;
-    let downloads = eventually("both downloads", || async {
-        let d = page.js("return window.downloads;", vec![]).await;
-        d.as_array().filter(|a| a.len() == 2).cloned()
-    })
-    .await;
+    let downloads = downloads(&page, 2).await;
     assert_eq!(downloads[0][0], json!("tuberculosis-funnel-filled.svg"));
     assert_eq!(downloads[1][0], json!("tuberculosis-funnel-filled.png"));
     let file = page
@@ -2733,12 +2724,7 @@ async fn first_rows(page: &Page) -> serde_json::Value {
 #[tokio::test]
 async fn the_sensitivity_views_show_every_step_and_export() {
     let page = Page::open().await;
-    page.js(
-        "window.downloads = [];
-         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };",
-        vec![],
-    )
-    .await;
+    capture_downloads(&page).await;
     page.click("view-leave-one-out").await;
     let rows = eventually("leave-one-out", || async {
         let r = first_rows(&page).await;
@@ -2775,14 +2761,30 @@ async fn the_sensitivity_views_show_every_step_and_export() {
     })
     .await;
     page.click("view-export-svg").await;
-    let downloads = eventually("the download", || async {
-        let d = page.js("return window.downloads;", vec![]).await;
-        d.as_array().filter(|a| a.len() == 1).cloned()
-    })
-    .await;
+    let downloads = downloads(&page, 1).await;
     assert_eq!(downloads[0][0], json!("tuberculosis-cumulative-table.svg"));
     assert!(page.console_errors().await.is_empty());
     page.close().await;
+}
+
+/// Keeps what the page hands to the browser to download in `window.downloads` (name and
+/// address) instead of downloading it.
+async fn capture_downloads(page: &Page) {
+    page.js(
+        "window.downloads = [];
+         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };",
+        vec![],
+    )
+    .await;
+}
+
+/// The first `n` downloads captured, once there are that many.
+async fn downloads(page: &Page, n: usize) -> Vec<serde_json::Value> {
+    eventually(&format!("{n} downloads"), || async {
+        let d = page.js("return window.downloads;", vec![]).await;
+        d.as_array().filter(|a| a.len() == n).cloned()
+    })
+    .await
 }
 
 async fn labbe_circles(page: &Page) -> Vec<(String, bool)> {
@@ -2799,12 +2801,7 @@ async fn labbe_circles(page: &Page) -> Vec<(String, bool)> {
 #[tokio::test]
 async fn the_labbe_plot_draws_every_trial_follows_the_data_and_exports() {
     let page = Page::open().await;
-    page.js(
-        "window.downloads = [];
-         HTMLAnchorElement.prototype.click = function () { window.downloads.push([this.download, this.href]); };",
-        vec![],
-    )
-    .await;
+    capture_downloads(&page).await;
     page.click("view-labbe").await;
     let circles = eventually("the L'Abbé plot", || async {
         let c = labbe_circles(&page).await;
@@ -2839,11 +2836,7 @@ async fn the_labbe_plot_draws_every_trial_follows_the_data_and_exports() {
     // Exports: the SVG parses as a standalone document, the PNG is at 300 dpi.
     page.click("view-export-svg").await;
     page.click("view-export-png").await;
-    let downloads = eventually("both downloads", || async {
-        let d = page.js("return window.downloads;", vec![]).await;
-        d.as_array().filter(|a| a.len() == 2).cloned()
-    })
-    .await;
+    let downloads = downloads(&page, 2).await;
     assert_eq!(downloads[0][0], json!("tuberculosis-labbe.svg"));
     assert_eq!(downloads[1][0], json!("tuberculosis-labbe.png"));
     let file = page
