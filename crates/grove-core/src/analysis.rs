@@ -60,7 +60,32 @@ pub struct Analysis {
     pub subgroups: Option<Subgroups>,
 }
 
+/// The studies with an estimate: their positions among the analysed studies, their
+/// `yi` and their `vi` (what the diagnostic analyses take).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Estimable {
+    /// Position of each in [`Analysis::studies`].
+    pub index: Vec<usize>,
+    /// Effects on the analysis scale.
+    pub yi: Vec<f64>,
+    /// Their sampling variances.
+    pub vi: Vec<f64>,
+}
+
 impl Analysis {
+    /// The studies with an estimate, in order.
+    pub fn estimable(&self) -> Estimable {
+        let mut e = Estimable::default();
+        for (i, s) in self.studies.iter().enumerate() {
+            if let Ok(effect) = &s.effect {
+                e.index.push(i);
+                e.yi.push(effect.yi);
+                e.vi.push(effect.vi);
+            }
+        }
+        e
+    }
+
     /// The fit of the given model.
     pub fn fit(&self, model: Model) -> &Result<Fit, Undefined> {
         match model {

@@ -57,14 +57,10 @@ pub const ADVISED_MIN_TRIALS: usize = 10;
 impl SmallStudyEffects {
     /// The tests of a report's trials with an estimate (their `yi`, `vi` and tables).
     pub fn new(report: &Report) -> SmallStudyEffects {
-        let (mut yi, mut vi, mut tables) = (Vec::new(), Vec::new(), Vec::new());
-        for (study, result) in report.studies.iter().zip(&report.analysis.studies) {
-            if let Ok(e) = &result.effect {
-                yi.push(e.yi);
-                vi.push(e.vi);
-                tables.push(study.table);
-            }
-        }
+        let e = report.analysis.estimable();
+        let tables: Vec<crate::table::Table> =
+            e.index.iter().map(|&s| report.studies[s].table).collect();
+        let (yi, vi) = (e.yi, e.vi);
         let text = |e: BiasError| e.to_string();
         let measure = report.options.settings.measure;
         SmallStudyEffects {

@@ -63,14 +63,7 @@ impl Report {
         let s = &self.options.settings;
         let m = s.measure;
         let model = self.options.models.primary();
-        let (mut idx, mut yi, mut vi) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, r) in self.analysis.studies.iter().enumerate() {
-            if let Ok(e) = &r.effect {
-                idx.push(i);
-                yi.push(e.yi);
-                vi.push(e.vi);
-            }
-        }
+        let crate::analysis::Estimable { index: idx, yi, vi } = self.analysis.estimable();
         if yi.is_empty() {
             return Err("no trial has an estimate".to_owned());
         }
@@ -235,6 +228,17 @@ mod tests {
         Report::new(&parse::parse(text).raw_rows(), &ReportOptions::default())
     }
 
+    /// The random-effects estimate of all trials, as a ratio.
+    fn overall(r: &Report) -> f64 {
+        r.analysis
+            .random
+            .as_ref()
+            .expect("fit")
+            .pooled
+            .estimate
+            .exp()
+    }
+
     /// Leave-one-out: a row per trial, each the fit without it (its k one less), equal to
     /// the analysis of the other trials; the diamond is the fit of all trials.
     #[test]
@@ -255,14 +259,7 @@ mod tests {
             assert!((row.tau2 - fit.heterogeneity.tau2).abs() < 1e-9, "{i}");
         }
         let all = &steps.spec.sections[0].pooled[0];
-        let overall = r
-            .analysis
-            .random
-            .as_ref()
-            .expect("fit")
-            .pooled
-            .estimate
-            .exp();
+        let overall = overall(&r);
         assert!((all.effect.as_ref().expect("all").value - overall).abs() < 1e-12);
         let svg =
             crate::forest::layout(&steps.spec, &crate::forest::PlotOptions::default()).to_svg();
@@ -284,14 +281,7 @@ mod tests {
         );
         assert_eq!(by_year.rows[12].k, 13);
         let last = by_year.rows[12].effect.as_ref().expect("all").value;
-        let all = r
-            .analysis
-            .random
-            .as_ref()
-            .expect("fit")
-            .pooled
-            .estimate
-            .exp();
+        let all = overall(&r);
         assert!((last - all).abs() < 1e-9);
         let table = r.steps(StepsKind::CumulativeInTableOrder).expect("steps");
         assert_eq!(table.rows[0].label, format!("+ {}", r.label(0)));

@@ -63,20 +63,19 @@ impl FunnelSpec {
     /// ([`crate::bias::trim_and_fill`], with the outcome's model and settings).
     pub fn new(report: &Report, filled: bool) -> FunnelSpec {
         let model = report.options.models.primary();
-        let mut points = Vec::new();
-        let (mut yi, mut vi) = (Vec::new(), Vec::new());
-        for (s, result) in report.analysis.studies.iter().enumerate() {
-            if let Ok(e) = &result.effect {
-                points.push(FunnelPoint {
-                    label: report.label(s),
-                    effect: e.yi,
-                    se: e.vi.sqrt(),
-                    filled: false,
-                });
-                yi.push(e.yi);
-                vi.push(e.vi);
-            }
-        }
+        let e = report.analysis.estimable();
+        let mut points: Vec<FunnelPoint> = e
+            .index
+            .iter()
+            .zip(e.yi.iter().zip(&e.vi))
+            .map(|(&s, (&y, &v))| FunnelPoint {
+                label: report.label(s),
+                effect: y,
+                se: v.sqrt(),
+                filled: false,
+            })
+            .collect();
+        let (yi, vi) = (e.yi, e.vi);
         let pooled = report
             .overall(model)
             .ok()

@@ -131,13 +131,7 @@ fn trim_and_fill_adds_open_circles() {
         let r = report(text, Measure::OddsRatio);
         let spec = FunnelSpec::new(&r, true);
         let observed = spec.points.iter().filter(|p| !p.filled).count();
-        let (yi, vi): (Vec<f64>, Vec<f64>) = r
-            .analysis
-            .studies
-            .iter()
-            .filter_map(|s| s.effect.as_ref().ok())
-            .map(|e| (e.yi, e.vi))
-            .unzip();
+        let crate::analysis::Estimable { yi, vi, .. } = r.analysis.estimable();
         let tf = trim_fill_of(&r, &yi, &vi).expect("trim-and-fill");
         let filled: Vec<&FunnelPoint> = spec.points.iter().filter(|p| p.filled).collect();
         assert_eq!(filled.len(), tf.k0);
@@ -160,13 +154,7 @@ fn trim_and_fill_adds_open_circles() {
 fn the_tests_are_the_trials_own() {
     let r = report(BCG, Measure::RiskRatio);
     let t = crate::bias::SmallStudyEffects::new(&r);
-    let (yi, vi): (Vec<f64>, Vec<f64>) = r
-        .analysis
-        .studies
-        .iter()
-        .filter_map(|s| s.effect.as_ref().ok())
-        .map(|e| (e.yi, e.vi))
-        .unzip();
+    let crate::analysis::Estimable { yi, vi, .. } = r.analysis.estimable();
     assert_eq!(t.k, 13);
     assert!(!t.too_few());
     assert_eq!(
