@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{BaseFit, DiagnosticsError, check_input};
 use crate::dist;
+use crate::rma::{self, Model};
 use crate::sensitivity::{self, StepFit};
 use crate::settings::{CiMethod, Tau2Estimator};
 
@@ -62,21 +63,31 @@ pub struct Influence {
 /// assert!((inf.hat.iter().sum::<f64>() - 1.0).abs() < 1e-12);
 /// ```
 pub fn influence(yi: &[f64], vi: &[f64], base: BaseFit) -> Result<Influence, DiagnosticsError> {
+    influence_of(yi, vi, base.model(), Tau2Estimator::DerSimonianLaird)
+}
+
+/// [`influence()`] of the model `model` with τ² by `estimator` (ignored for the
+/// common-effect model), Wald (z) inference: metafor `influence(rma(yi, vi, method,
+/// test = "z"))`. The same formulas; each leave-one-out fit re-estimates τ² by
+/// `estimator`.
+///
+/// # Errors
+/// As [`influence()`].
+pub fn influence_of(
+    yi: &[f64],
+    vi: &[f64],
+    model: Model,
+    estimator: Tau2Estimator,
+) -> Result<Influence, DiagnosticsError> {
     check_input(yi, vi)?;
     let k = yi.len();
     if k < 2 {
         return Err(DiagnosticsError::OneStudy);
     }
-    let full = base.fit(yi, vi)?;
+    let full = rma::fit(yi, vi, model, estimator, CiMethod::Wald)?;
     let (mu, tau2) = (full.pooled.estimate, full.heterogeneity.tau2);
     let var = full.pooled.se * full.pooled.se;
-    let steps = sensitivity::leave_one_out(
-        yi,
-        vi,
-        base.model(),
-        Tau2Estimator::DerSimonianLaird,
-        CiMethod::Wald,
-    )?;
+    let steps = sensitivity::leave_one_out(yi, vi, model, estimator, CiMethod::Wald)?;
     let w: Vec<f64> = vi.iter().map(|v| 1.0 / (v + tau2)).collect();
     let sw: f64 = w.iter().sum();
     let kf = k as f64;

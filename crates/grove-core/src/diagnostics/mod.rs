@@ -43,9 +43,10 @@ pub use gosh::{
     GoshSummary, HISTOGRAM_BINS, Histogram, PERCENTILE_PROBABILITIES, gosh, gosh_summary,
     gosh_visit,
 };
-pub use influence::{Influence, influence};
+pub use influence::{Influence, influence, influence_of};
 pub use labbe::{LabbePoint, LabbeScale, labbe, labbe_point};
-pub use plots::{Baujat, Radial, baujat, radial};
+pub(crate) use plots::baujat_from;
+pub use plots::{Baujat, Radial, baujat, baujat_of, radial, radial_of};
 pub use regtest::{Predictor, Regtest, RegtestModel, RegtestTest, regtest, regtest_all};
 
 /// The fit a diagnostic analysis is about: metafor `rma(yi, vi, method = "EE" | "DL",

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use super::{BaseFit, DiagnosticsError, check_input, influence};
-use crate::rma::{self, Interval};
+use super::{BaseFit, DiagnosticsError, Influence, check_input, influence_of};
+use crate::rma::{self, Fit, Interval, Model};
+use crate::settings::{CiMethod, Tau2Estimator};
 
 /// Points of a Baujat plot, in input order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,8 +36,27 @@ pub struct Baujat {
 /// assert!((b.x.iter().sum::<f64>() - q).abs() < 1e-12);
 /// ```
 pub fn baujat(yi: &[f64], vi: &[f64], base: BaseFit) -> Result<Baujat, DiagnosticsError> {
-    let inf = influence(yi, vi, base)?;
-    let full = base.fit(yi, vi)?;
+    baujat_of(yi, vi, base.model(), Tau2Estimator::DerSimonianLaird)
+}
+
+/// [`baujat()`] of the model `model` with τ² by `estimator` (metafor `baujat(rma(yi, vi,
+/// method))`); the leave-one-out fits re-estimate τ² by `estimator`.
+///
+/// # Errors
+/// As [`baujat()`].
+pub fn baujat_of(
+    yi: &[f64],
+    vi: &[f64],
+    model: Model,
+    estimator: Tau2Estimator,
+) -> Result<Baujat, DiagnosticsError> {
+    let inf = influence_of(yi, vi, model, estimator)?;
+    let full = rma::fit(yi, vi, model, estimator, CiMethod::Wald)?;
+    Ok(baujat_from(yi, vi, &full, &inf))
+}
+
+/// The Baujat plot of a fit and its influence diagnostics.
+pub(crate) fn baujat_from(yi: &[f64], vi: &[f64], full: &Fit, inf: &Influence) -> Baujat {
     let (mu, tau2) = (full.pooled.estimate, full.heterogeneity.tau2);
     let x = yi
         .iter()
@@ -48,7 +68,7 @@ pub fn baujat(yi: &[f64], vi: &[f64], base: BaseFit) -> Result<Baujat, Diagnosti
         .iter()
         .map(|del| (del.pooled.estimate - mu).powi(2) / (del.pooled.se * del.pooled.se))
         .collect();
-    Ok(Baujat { x, y })
+    Baujat { x, y }
 }
 
 /// A radial (Galbraith) plot.
@@ -83,8 +103,22 @@ pub struct Radial {
 /// assert!((r.y[0] - 1.0).abs() < 1e-15);
 /// ```
 pub fn radial(yi: &[f64], vi: &[f64], base: BaseFit) -> Result<Radial, DiagnosticsError> {
+    radial_of(yi, vi, base.model(), Tau2Estimator::DerSimonianLaird)
+}
+
+/// [`radial()`] of the model `model` with τ² by `estimator` (metafor `radial(rma(yi, vi,
+/// method))`).
+///
+/// # Errors
+/// As [`radial()`].
+pub fn radial_of(
+    yi: &[f64],
+    vi: &[f64],
+    model: Model,
+    estimator: Tau2Estimator,
+) -> Result<Radial, DiagnosticsError> {
     check_input(yi, vi)?;
-    let full = base.fit(yi, vi)?;
+    let full = rma::fit(yi, vi, model, estimator, CiMethod::Wald)?;
     let tau2 = full.heterogeneity.tau2;
     let x: Vec<f64> = vi.iter().map(|v| 1.0 / (v + tau2).sqrt()).collect();
     let y = yi.iter().zip(&x).map(|(y, x)| y * x).collect();

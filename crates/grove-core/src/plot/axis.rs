@@ -152,6 +152,49 @@ impl Axis {
 }
 
 /// Round tick values for a ratio axis from `1/l` to `l`.
+/// A linear scale of any quantity for the scatter plots (Baujat, Galbraith, GOSH): from
+/// `lo` to `hi` widened outward to round ticks a step of 1, 2 or 5 × 10ⁿ apart, at most
+/// `most` steps. Returns the scale's ends and its ticks; a range of one value is widened
+/// by one unit about it, and values that are not finite are ignored.
+///
+/// ```
+/// use grove_core::plot::axis::linear_ticks;
+/// let (lo, hi, ticks) = linear_ticks(0.3, 7.2, 6);
+/// assert_eq!((lo, hi), (0.0, 8.0));
+/// assert_eq!(ticks, [0.0, 2.0, 4.0, 6.0, 8.0]);
+/// ```
+pub fn linear_ticks(lo: f64, hi: f64, most: usize) -> (f64, f64, Vec<f64>) {
+    let (mut lo, mut hi) = match (lo.is_finite(), hi.is_finite()) {
+        (true, true) => (lo.min(hi), lo.max(hi)),
+        (true, false) => (lo, lo),
+        (false, true) => (hi, hi),
+        (false, false) => (0.0, 1.0),
+    };
+    if hi - lo <= f64::EPSILON * hi.abs().max(lo.abs()).max(1.0) {
+        lo -= 1.0;
+        hi += 1.0;
+    }
+    let most = most.max(1) as f64;
+    let raw = (hi - lo) / most;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| ((hi - lo) / s - 1e-9).ceil() <= most)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step + 1e-9).floor();
+    let last = (hi / step - 1e-9).ceil();
+    let ticks: Vec<f64> = (0..=((last - first) as usize))
+        .map(|i| {
+            let t = (first + i as f64) * step;
+            // Exact round values, never −0.
+            let t = (t / step).round() * step;
+            if t == 0.0 { 0.0 } else { t }
+        })
+        .collect();
+    (first * step, last * step, ticks)
+}
+
 fn ratio_ticks(l: f64) -> Vec<f64> {
     let upper: &[f64] = match l as u32 {
         2 => &[1.5, 2.0],

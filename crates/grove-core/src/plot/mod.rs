@@ -2,12 +2,14 @@
 //! axes and their ticks ([`axis`]), text measurement without a browser ([`text`]), and the
 //! SVG writer ([`svg`]) that makes the file shown on the page and exported unchanged.
 //!
-//! Each plot lays itself out from a report into shapes: the forest plot ([`forest`]) and
-//! the L'Abbé plot ([`labbe`]).
+//! Each plot lays itself out from a report into shapes: the forest plot ([`forest`]),
+//! the L'Abbé plot ([`labbe`]), the funnel plot ([`funnel`]), and the influence view's
+//! Baujat and Galbraith plots ([`influence`]).
 
 pub mod axis;
 pub mod forest;
 pub mod funnel;
+pub mod influence;
 pub mod labbe;
 pub mod svg;
 pub mod text;
@@ -22,6 +24,41 @@ pub const FONT_FAMILY: &str = "Arial, Helvetica, 'Liberation Sans', sans-serif";
 pub const BACKGROUND: &str = "#ffffff";
 /// The root's fill, inherited by text and black shapes.
 pub const TEXT_FILL: &str = "#000000";
+
+/// A laid-out plot that is its shapes and nothing more (the Baujat and Galbraith plots):
+/// what [`svg::document`] needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    /// Width in pixels.
+    pub width: f64,
+    /// Height in pixels.
+    pub height: f64,
+    /// Font size.
+    pub font_size: f64,
+    /// What to draw, in drawing order.
+    pub shapes: Vec<Shape>,
+    /// Accessible title.
+    pub title: String,
+    /// Accessible description.
+    pub description: String,
+    /// Prefix of element ids, unique on a page.
+    pub id: &'static str,
+}
+
+impl Figure {
+    /// The standalone SVG document.
+    pub fn to_svg(&self) -> String {
+        svg::document(
+            self.width,
+            self.height,
+            self.font_size,
+            self.id,
+            &self.title,
+            &self.description,
+            &self.shapes,
+        )
+    }
+}
 
 /// Text alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
