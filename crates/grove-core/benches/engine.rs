@@ -131,22 +131,23 @@ fn sensitivity(c: &mut Criterion) {
         let (yi, vi) = studies(k);
         let order: Vec<usize> = (0..yi.len()).collect();
         let mut group = configure(c, k);
-        let mut models = vec![Model::Common];
+        let mut variants = vec![("common", Model::Common, Tau2Estimator::DerSimonianLaird)];
         if k <= MAX_K_RANDOM_SENSITIVITY {
-            models.push(Model::Random);
+            variants.push(("random-DL", Model::Random, Tau2Estimator::DerSimonianLaird));
+            variants.push((
+                "random-REML",
+                Model::Random,
+                Tau2Estimator::RestrictedMaximumLikelihood,
+            ));
         }
-        for model in models {
-            let name = match model {
-                Model::Common => "common",
-                Model::Random => "random-DL",
-            };
+        for (name, model, estimator) in variants {
             group.bench_function(format!("leave1out/{name}"), |b| {
                 b.iter(|| {
                     leave_one_out(
                         black_box(&yi),
                         black_box(&vi),
                         model,
-                        Tau2Estimator::DerSimonianLaird,
+                        estimator,
                         CiMethod::Wald,
                     )
                 })
@@ -158,7 +159,7 @@ fn sensitivity(c: &mut Criterion) {
                         black_box(&vi),
                         &order,
                         model,
-                        Tau2Estimator::DerSimonianLaird,
+                        estimator,
                         CiMethod::Wald,
                     )
                 })

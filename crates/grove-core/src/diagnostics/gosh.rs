@@ -27,6 +27,18 @@
 //! same summary without storing the values (several passes, progress and
 //! cancellation), for up to 63 studies.
 //!
+//! [`gosh_heatmap`] counts the subsets on an (estimate, I²) grid, what the GOSH plot
+//! ([`crate::plot::gosh`]) draws: every subset up to [`GOSH_HEATMAP_MAX_EXACT_K`] = 30
+//! studies, a seeded random sample of subsets above. It pairs a table of the sums of
+//! every subset of 12 studies with each subset of the others, so that a subset costs a
+//! few additions, one division and a vectorised loop (common effect), and the subsets
+//! with a highlighted study are counted apart in the same pass.
+//!
+//! metafor: `gosh(rma(yi, vi, method = "EE" | "DL"))` (`gosh.rma`), whose `res$res` has
+//! the columns `estimate`, `QE`, `I2` (and `tau2`) per subset in the order of
+//! `res$incl`; `plot(res, out = i)` draws `estimate` against `I2`, the subsets with study
+//! `i` in a colour of their own.
+//!
 //! Reference: Olkin I, Dahabreh IJ, Trikalinos TA (2012). GOSH — a graphical display of
 //! study heterogeneity. Res Synth Methods 3:214–223.
 
@@ -35,6 +47,14 @@ use std::ops::ControlFlow;
 use serde::Serialize;
 
 use super::{BaseFit, DiagnosticsError, check_input};
+
+mod heatmap;
+
+pub use heatmap::{
+    GOSH_HEATMAP_MAX_EXACT_K, GOSH_HEATMAP_MAX_K, GOSH_HEATMAP_PROGRESS_INTERVAL,
+    GOSH_HEATMAP_SAMPLE_SIZE, GoshCoverage, GoshHeatmap, GoshHeatmapSettings, GoshPoint, GoshRange,
+    HEATMAP_MAX_BINS, HeatmapGrid, HighlightedSubsets, gosh_heatmap,
+};
 
 /// Largest number of studies whose per-subset values [`gosh`] stores (2^20 − 1 subsets).
 pub const GOSH_MAX_STORED_K: usize = 20;

@@ -39,9 +39,11 @@ mod plots;
 mod regtest;
 
 pub use gosh::{
-    GOSH_MAX_K, GOSH_MAX_STORED_K, Gosh, GoshAccumulator, GoshProgress, GoshStatistic, GoshSubset,
-    GoshSummary, HISTOGRAM_BINS, Histogram, PERCENTILE_PROBABILITIES, gosh, gosh_summary,
-    gosh_visit,
+    GOSH_HEATMAP_MAX_EXACT_K, GOSH_HEATMAP_MAX_K, GOSH_HEATMAP_PROGRESS_INTERVAL,
+    GOSH_HEATMAP_SAMPLE_SIZE, GOSH_MAX_K, GOSH_MAX_STORED_K, Gosh, GoshAccumulator, GoshCoverage,
+    GoshHeatmap, GoshHeatmapSettings, GoshPoint, GoshProgress, GoshRange, GoshStatistic,
+    GoshSubset, GoshSummary, HEATMAP_MAX_BINS, HISTOGRAM_BINS, HeatmapGrid, HighlightedSubsets,
+    Histogram, PERCENTILE_PROBABILITIES, gosh, gosh_heatmap, gosh_summary, gosh_visit,
 };
 pub use influence::{Influence, influence, influence_of};
 pub use labbe::{LabbePoint, LabbeScale, labbe, labbe_point};

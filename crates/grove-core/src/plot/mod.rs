@@ -9,6 +9,7 @@
 pub mod axis;
 pub mod forest;
 pub mod funnel;
+pub mod gosh;
 pub mod influence;
 pub mod labbe;
 pub mod svg;
