@@ -9,8 +9,9 @@ images as data: URLs; it allows no connection at all. Once the module runs, a lo
 the served page's (scripts/post-build.py) is added. There is no service worker (file://
 has none) and no web app manifest (installing needs a served page).
 
-The page's worker (grove-worker, src/jobs.rs) is inlined too: its script and its
-WebAssembly become a blob: URL that the page starts it from (window.groveWorker). A blob:
+The page's workers are inlined too (grove-worker, src/jobs.rs, and the GOSH worker,
+grove-gosh, src/gosh.rs): each one's script and WebAssembly become a blob: URL that the
+page starts it from (window.groveWorker, window.groveGosh). A blob:
 worker runs under the page's policies, so both allow what it needs and nothing more:
 `worker-src blob:` to start it, and `'wasm-unsafe-eval'` (compiling WebAssembly from
 bytes, which fetches nothing) in the lock as well.
@@ -63,16 +64,24 @@ const unpack = async (packed) => new Response(new Blob([Uint8Array.from(atob(pac
   .stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
 """
 
-worker_glue = open(os.path.join(build, "grove-worker.js"), encoding="utf-8").read()
-worker_wasm = open(os.path.join(build, "grove-worker_bg.wasm"), "rb").read()
-if "wasm_bindgen" not in worker_glue:
-    sys.exit("inline-single: the worker's glue has changed shape; update this script")
-worker = worker_glue + UNPACK + 'unpack("%s").then((bytes) => wasm_bindgen({ module_or_path: bytes }));\n' % pack(worker_wasm)
+
+
+def worker(name):
+    """A worker's script with its WebAssembly inlined, as the text of a blob: URL."""
+    glue = open(os.path.join(build, name + ".js"), encoding="utf-8").read()
+    wasm = open(os.path.join(build, name + "_bg.wasm"), "rb").read()
+    if "wasm_bindgen" not in glue:
+        sys.exit("inline-single: the %s worker's glue has changed shape; update this script" % name)
+    return glue + UNPACK + 'unpack("%s").then((bytes) => wasm_bindgen({ module_or_path: bytes }));\n' % pack(wasm)
+
 
 packed = pack(wasm)
 script = glue + UNPACK + """
-// The worker, started from a blob: URL (src/jobs.rs reads window.groveWorker).
-window.groveWorker = URL.createObjectURL(new Blob([%s], { type: 'text/javascript' }));""" % json.dumps(worker) + """
+// The workers, started from blob: URLs (src/jobs.rs reads window.groveWorker, src/gosh.rs
+// window.groveGosh).
+window.groveWorker = URL.createObjectURL(new Blob([%s], { type: 'text/javascript' }));
+window.groveGosh = URL.createObjectURL(new Blob([%s], { type: 'text/javascript' }));""" % (
+    json.dumps(worker("grove-worker")), json.dumps(worker("grove-gosh"))) + """
 // The WebAssembly, gzip-compressed and base64-encoded (scripts/inline-single.py).
 await __wbg_init({ module_or_path: await unpack("%s") });
 // Loaded: from here on nothing may leave the page.

@@ -10,9 +10,10 @@ Content-Security-Policy.
    forbids every further request: connections, scripts, styles, fonts, frames; images
    only as data: URLs (the PNG export draws the plot from one), the page's own icons and
    web app manifest (the browser reads them under the page's policy), and the page's own
-   worker (grove-worker, src/jobs.rs, started when a RevMan review is opened). Browsers
-   enforce every policy they are given, so from then on the page cannot reach another
-   origin, and its own only for its icons, manifest and worker.
+   workers (grove-worker, src/jobs.rs, started when a RevMan review is opened; grove-gosh,
+   src/gosh.rs, started when the GOSH view runs). Browsers enforce every policy they are
+   given, so from then on the page cannot reach another origin, and its own only for its
+   icons, manifest and workers.
 3. Offline. Before that, the loader registers sw.js, a service worker written here that
    keeps the page's own files (their names carry trunk's content hashes) in a cache named
    after them. A page is loaded from the network when there is one, so the first load

@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod explain_view;
+pub mod gosh;
 pub mod history;
 pub mod jobs;
 pub mod project;

@@ -8,6 +8,7 @@ use grove_core::forest::escape;
 use grove_core::forest::{self, PlotOptions};
 use grove_core::format;
 use grove_core::plot::funnel::{self, FunnelOptions, FunnelSpec};
+use grove_core::plot::influence::{self, InfluenceSpec, ScatterOptions};
 use grove_core::plot::labbe::{self, LabbeOptions, LabbeSpec};
 use grove_core::report::steps::StepsKind;
 use grove_core::report::{Report, natural};
@@ -25,17 +26,22 @@ pub enum View {
     LeaveOneOut,
     /// Cumulative meta-analysis, by year or in table order.
     Cumulative { by_year: bool },
+    /// metafor's influence diagnostics of each trial, with the Baujat plot or, with
+    /// `galbraith`, the Galbraith (radial) plot.
+    Influence { galbraith: bool },
 }
 
 impl View {
     /// Every view.
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 8] = [
         View::Labbe,
         View::Funnel { filled: false },
         View::Funnel { filled: true },
         View::LeaveOneOut,
         View::Cumulative { by_year: true },
         View::Cumulative { by_year: false },
+        View::Influence { galbraith: false },
+        View::Influence { galbraith: true },
     ];
 
     /// Code used in messages to the worker, in `data-action` and in file names.
@@ -47,6 +53,8 @@ impl View {
             View::LeaveOneOut => "leave-one-out",
             View::Cumulative { by_year: true } => "cumulative",
             View::Cumulative { by_year: false } => "cumulative-table",
+            View::Influence { galbraith: false } => "influence",
+            View::Influence { galbraith: true } => "influence-galbraith",
         }
     }
 
@@ -62,6 +70,7 @@ impl View {
             View::Funnel { .. } => "Funnel plot",
             View::LeaveOneOut => "Leave one out",
             View::Cumulative { .. } => "Cumulative",
+            View::Influence { .. } => "Influence",
         }
     }
 
@@ -71,6 +80,7 @@ impl View {
         match self {
             View::Funnel { .. } => View::Funnel { filled: false },
             View::Cumulative { .. } => View::Cumulative { by_year: true },
+            View::Influence { .. } => View::Influence { galbraith: false },
             other => other,
         }
     }
@@ -82,17 +92,21 @@ impl View {
 pub enum Shown {
     /// A view of the outcome.
     View(View),
+    /// The GOSH plot, fitted in a worker of its own ([`crate::gosh`]).
+    Gosh,
     /// The what-if sandbox.
     WhatIf,
 }
 
 impl Shown {
     /// Every choice, in the panel's order.
-    pub const ALL: [Shown; 5] = [
+    pub const ALL: [Shown; 7] = [
         Shown::View(View::Labbe),
         Shown::View(View::Funnel { filled: false }),
         Shown::View(View::LeaveOneOut),
         Shown::View(View::Cumulative { by_year: true }),
+        Shown::View(View::Influence { galbraith: false }),
+        Shown::Gosh,
         Shown::WhatIf,
     ];
 
@@ -100,6 +114,7 @@ impl Shown {
     pub fn code(self) -> &'static str {
         match self {
             Shown::View(v) => v.code(),
+            Shown::Gosh => "gosh",
             Shown::WhatIf => "whatif",
         }
     }
@@ -121,6 +136,7 @@ impl Shown {
     pub fn label(self) -> &'static str {
         match self {
             Shown::View(v) => v.label(),
+            Shown::Gosh => "GOSH",
             Shown::WhatIf => "What if…",
         }
     }
@@ -143,11 +159,14 @@ pub fn panel(shown: Option<Shown>, body: &str) -> String {
     }
     out.push_str("</div>");
     match shown {
-        Some(Shown::View(v)) => {
+        Some(shown @ (Shown::View(_) | Shown::Gosh)) => {
             let _ = write!(
                 out,
                 r#"<h3>{}</h3><div data-testid="view-host">{}</div><div class="exports" role="group" aria-label="Export the view"><button type="button" data-action="view-svg" data-testid="view-export-svg">SVG</button><button type="button" data-action="view-png" data-testid="view-export-png">PNG (300 dpi)</button></div>"#,
-                v.label(),
+                match shown {
+                    Shown::Gosh => "GOSH plot: every subset of the trials",
+                    _ => shown.label(),
+                },
                 if body.is_empty() {
                     "<p>Drawing…</p>"
                 } else {
@@ -174,7 +193,94 @@ pub fn markup(report: &Report, view: View) -> String {
         View::Cumulative { by_year: false } => {
             steps_markup(report, StepsKind::CumulativeInTableOrder)
         }
+        View::Influence { galbraith } => influence_markup(report, galbraith),
     }
+}
+
+/// The influence view: the Baujat or the Galbraith plot, the button that changes plot,
+/// what differs from the main analysis, and metafor's influence diagnostics of each
+/// trial in a table (the plots' data).
+fn influence_markup(report: &Report, galbraith: bool) -> String {
+    let spec = match InfluenceSpec::new(report) {
+        Ok(s) => s,
+        Err(why) => {
+            return format!(
+                r#"<p class="undefined">Not computed: {}.</p>"#,
+                escape(&why)
+            );
+        }
+    };
+    let o = ScatterOptions::default();
+    let figure = if galbraith {
+        influence::galbraith_layout(&spec, &o)
+    } else {
+        influence::baujat_layout(&spec, &o)
+    };
+    let mut out = String::with_capacity(12_288);
+    out.push_str(r#"<div class="plot-scroll">"#);
+    out.push_str(&figure.to_svg());
+    out.push_str("</div>");
+    let (code, words) = if galbraith {
+        ("influence", "Baujat plot instead")
+    } else {
+        ("influence-galbraith", "Galbraith plot instead")
+    };
+    let _ = write!(
+        out,
+        r#"<p><button type="button" class="ghost small" data-action="view-set-{code}" data-testid="influence-plot">{words}</button></p>"#
+    );
+    for note in &spec.notes {
+        let _ = write!(out, r#"<p class="hint">{}</p>"#, escape(note));
+    }
+    let inf = &spec.influence;
+    let random = spec.model == grove_core::rma::Model::Random;
+    let _ = write!(
+        out,
+        r#"<table class="numbers" data-testid="influence-table"><caption>Influence of each trial ({}; metafor influence())</caption><thead><tr><th scope="col">Trial</th><th scope="col">Studentized residual</th><th scope="col">DFFITS</th><th scope="col">Cook's distance</th><th scope="col">Covariance ratio</th>{}<th scope="col">Q without it</th><th scope="col">Hat</th><th scope="col">Weight</th><th scope="col">Influential</th></tr></thead><tbody>"#,
+        escape(&spec.fit),
+        if random {
+            r#"<th scope="col">τ² without it</th>"#
+        } else {
+            ""
+        },
+    );
+    let fixed = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.3}")
+        } else {
+            "–".to_owned()
+        }
+    };
+    for (i, label) in spec.labels.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<tr{}><th scope="row">{}. {}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"#,
+            if inf.influential[i] {
+                r#" class="flagged""#
+            } else {
+                ""
+            },
+            i + 1,
+            escape(label),
+            fixed(inf.rstudent[i]),
+            fixed(inf.dffits[i]),
+            fixed(inf.cook_d[i]),
+            fixed(inf.cov_r[i]),
+        );
+        if random {
+            let _ = write!(out, "<td>{}</td>", format::tau2(inf.tau2_del[i]));
+        }
+        let _ = write!(
+            out,
+            "<td>{:.2}</td><td>{}</td><td>{:.1}%</td><td>{}</td></tr>",
+            inf.qe_del[i],
+            fixed(inf.hat[i]),
+            inf.weight_pct[i],
+            if inf.influential[i] { "Yes" } else { "No" },
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
 }
 
 /// A sensitivity analysis: its forest plot, and the numbers of each step in a table
@@ -248,7 +354,7 @@ fn steps_markup(report: &Report, kind: StepsKind) -> String {
             row.k,
         );
     }
-    out.push_str("</tbody></table>");
+    out.push_str(r#"</tbody></table><p class="hint">Influential, as metafor flags it: DFFITS above 3√(1/(k−1)), Cook's distance above the median of χ² on 1 df, hat above 3/k, or |DFBETAS| above 1. Such a trial deserves a look; it is not wrong for being influential.</p>"#);
     out
 }
 
@@ -530,6 +636,30 @@ mod tests {
         for v in View::ALL {
             assert_eq!(View::from_code(v.code()), Some(v));
         }
+    }
+
+    /// The influence view: either plot, the switch between them, and a row of
+    /// diagnostics per trial with metafor's flag.
+    #[test]
+    fn the_influence_view_has_both_plots_and_the_diagnostics() {
+        let o = Example::Bcg.outcome();
+        let report = Report::new(&o.rows, &o.options);
+        let spec = InfluenceSpec::new(&report).expect("diagnostics");
+        for (galbraith, title, other) in [
+            (false, "Baujat plot", "view-set-influence-galbraith"),
+            (true, "Galbraith (radial) plot", "view-set-influence"),
+        ] {
+            let html = markup(&report, View::Influence { galbraith });
+            assert!(html.contains(&format!("<title id=\"influence-title\">{title}</title>")));
+            assert!(html.contains(&format!(r#"data-action="{other}""#)));
+            let table = &html[html.find("influence-table").expect("table")..];
+            assert_eq!(table.matches("<th scope=\"row\">").count(), 13);
+            let flagged = spec.influence.influential.iter().filter(|f| **f).count();
+            assert_eq!(table.matches(r#"<tr class="flagged">"#).count(), flagged);
+            assert_eq!(table.matches("<td>Yes</td>").count(), flagged);
+        }
+        let two = Report::new(&o.rows[..1], &o.options);
+        assert!(markup(&two, View::Influence { galbraith: false }).contains("Not computed"));
     }
 
     #[test]

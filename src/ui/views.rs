@@ -11,11 +11,13 @@
 use super::State;
 use super::plot::{PNG_SCALE, file_stem};
 use crate::browser;
+use crate::gosh;
 use crate::history::Edit;
 use crate::jobs::{self, Job, Reply};
 use crate::project::Project;
 use crate::views::{self, Shown};
 use crate::whatif::{Knob, WhatIf};
+use grove_core::diagnostics::BaseFit;
 use grove_core::forest::escape;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -29,6 +31,50 @@ pub fn keep(state: State) {
     let drawn = RwSignal::new(String::new());
     // Bumped when the sandbox's controls are to be written anew.
     let knobs = RwSignal::new(0_u32);
+    // The GOSH view's model and highlighted trial, and a bump to run it again.
+    let gosh_base = RwSignal::new(BaseFit::Common);
+    let gosh_highlight = RwSignal::new(None::<usize>);
+    let gosh_again = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        if shown.get() != Some(Shown::Gosh) {
+            gosh::cancel();
+            return;
+        }
+        gosh_again.track();
+        let request = state
+            .report
+            .with(|r| gosh::Request::of(r, gosh_base.get(), gosh_highlight.get()));
+        match request {
+            Ok(request) => {
+                drawn.set(gosh::running(0, request.subsets()));
+                gosh::start(
+                    &request,
+                    |done, total| {
+                        let bar = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+                            d.query_selector("[data-testid='gosh-progress']")
+                                .ok()
+                                .flatten()
+                        });
+                        if let Some(bar) = bar {
+                            let _ = bar.set_attribute(
+                                "value",
+                                &format!("{:.1}", done as f64 / total.max(1) as f64 * 100.0),
+                            );
+                        }
+                    },
+                    move |result| {
+                        drawn.set(match result {
+                            Ok(html) => html,
+                            Err(why) => {
+                                format!(r#"<p class="undefined">Not drawn: {}.</p>"#, escape(&why))
+                            }
+                        })
+                    },
+                );
+            }
+            Err(why) => drawn.set(format!(r#"<p class="undefined">{}.</p>"#, escape(&why))),
+        }
+    });
     Effect::new(move |_| {
         let Some(Shown::View(view)) = shown.get() else {
             return;
@@ -51,6 +97,17 @@ pub fn keep(state: State) {
                 Some(w) => state.project.with_untracked(|p| w.markup(p)),
                 None => "<p>There is no valid trial to change.</p>".to_owned(),
             }),
+            Some(Shown::Gosh) => {
+                let labels = state.report.with_untracked(|r| {
+                    let e = r.analysis.estimable();
+                    e.index.iter().map(|&i| r.label(i)).collect::<Vec<_>>()
+                });
+                gosh::controls(
+                    &labels,
+                    gosh_base.get_untracked(),
+                    gosh_highlight.get_untracked(),
+                ) + &drawn.get()
+            }
             _ => drawn.get(),
         };
         let host = web_sys::window()
@@ -81,6 +138,15 @@ pub fn keep(state: State) {
             "whatif-keep" => {
                 state.whatif.set(None);
                 shown.set(None);
+                return;
+            }
+            "gosh-cancel" => {
+                gosh::cancel();
+                drawn.set(gosh::CANCELLED.to_owned());
+                return;
+            }
+            "gosh-run" => {
+                gosh_again.update(|n| *n += 1);
                 return;
             }
             _ => {}
@@ -115,7 +181,8 @@ pub fn keep(state: State) {
             browser::focus_soon(format!("[data-action='{action}']"));
             return;
         }
-        let (Some(Shown::View(view)), true) = (shown.get_untracked(), action.starts_with("view-"))
+        let (Some(view @ (Shown::View(_) | Shown::Gosh)), true) =
+            (shown.get_untracked(), action.starts_with("view-"))
         else {
             return;
         };
@@ -143,6 +210,20 @@ pub fn keep(state: State) {
     // drag), and the slider's words follow. Let go (`change`), or another trial chosen:
     // the controls are written anew. One listener for both.
     let slider = move |ev: web_sys::Event| {
+        // The GOSH view's selects: its model, the highlighted trial.
+        if let Some((which, value)) = gosh_target(&ev) {
+            if ev.type_() == "change" {
+                match which.as_str() {
+                    "base" => gosh_base.set(match value.as_str() {
+                        "DL" => BaseFit::DerSimonianLaird,
+                        _ => BaseFit::Common,
+                    }),
+                    _ => gosh_highlight.set(value.parse().ok()),
+                }
+                browser::focus_soon(format!("[data-gosh='{which}']"));
+            }
+            return;
+        }
         let Some((code, value, target)) = whatif_target(&ev) else {
             return;
         };
@@ -182,6 +263,16 @@ pub fn keep(state: State) {
         input.remove();
         change.remove();
     });
+}
+
+/// For an event on a GOSH control: its `data-gosh` code and its value.
+fn gosh_target(ev: &web_sys::Event) -> Option<(String, String)> {
+    let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let code = target.get_attribute("data-gosh")?;
+    let value = js_sys::Reflect::get(&target, &"value".into())
+        .ok()?
+        .as_string()?;
+    Some((code, value))
 }
 
 /// For an event on a sandbox control: its `data-whatif` code, its value and the element.

@@ -1715,8 +1715,10 @@ fn http_get(url: &str) -> Option<String> {
 #[tokio::test]
 async fn the_single_file_works_from_disk() {
     let file = single_file();
+    // Three WebAssembly modules (the page, its worker, the GOSH worker), gzip-compressed
+    // and base64-encoded: small enough for any e-mail attachment.
     let size = std::fs::metadata(&file).expect("the single file").len();
-    assert!(size < 1_000_000, "{size} bytes");
+    assert!(size < 1_200_000, "{size} bytes");
     let other = Server::start("/");
     let page = Page::open_url(&format!("file://{}", file.display())).await;
     assert_eq!(
@@ -1755,6 +1757,10 @@ async fn the_single_file_works_from_disk() {
     )
     .await;
     assert!(notice.starts_with("Opened"), "{notice}");
+    // GOSH runs in its own worker, inlined as well.
+    page.click("view-gosh").await;
+    let text = eventually("the GOSH plot", || async { gosh_text(&page).await }).await;
+    assert!(text.contains("subsets of"), "{text}");
     assert_eq!(other.requests(), 0, "no request left the file");
     page.close().await;
 }
@@ -2979,5 +2985,163 @@ async fn the_absolute_effects_explain_how_they_were_computed() {
         sentence.contains(&format!("With {} per 1000", control.round())),
         "{control} in {sentence}"
     );
+    page.close().await;
+}
+
+/// Influence: metafor's diagnostics of each trial in a table (a row per trial, the
+/// influential ones marked), the Baujat plot and, a click away, the Galbraith plot; both
+/// exported.
+#[tokio::test]
+async fn the_influence_view_shows_the_diagnostics_and_both_plots() {
+    let page = Page::open().await;
+    capture_downloads(&page).await;
+    page.click("view-influence").await;
+    let rows = eventually("the influence table", || async {
+        let r = page
+            .js(
+                "return [...document.querySelectorAll(`[data-testid='influence-table'] tbody th`)].map(t => t.textContent);",
+                vec![],
+            )
+            .await;
+        r.as_array().filter(|a| a.len() == 13).cloned()
+    })
+    .await;
+    assert_eq!(rows[0], json!("1. Aronson 1948"));
+    let svg_text = "return document.querySelector(`[data-testid='view-host'] svg`).textContent;";
+    let baujat = page.js(svg_text, vec![]).await;
+    assert!(
+        baujat.as_str().is_some_and(|t| t.contains("Baujat")),
+        "{baujat}"
+    );
+    page.click("view-export-svg").await;
+    page.click("influence-plot").await;
+    eventually("the Galbraith plot", || async {
+        let t = page.js(svg_text, vec![]).await;
+        t.as_str()
+            .is_some_and(|t| t.contains("Galbraith"))
+            .then_some(())
+    })
+    .await;
+    page.click("view-export-svg").await;
+    page.click("view-export-png").await;
+    let downloads = downloads(&page, 3).await;
+    assert_eq!(downloads[0][0], json!("tuberculosis-influence.svg"));
+    assert_eq!(
+        downloads[1][0],
+        json!("tuberculosis-influence-galbraith.svg")
+    );
+    assert_eq!(
+        downloads[2][0],
+        json!("tuberculosis-influence-galbraith.png")
+    );
+    assert!(page.console_errors().await.is_empty());
+    page.close().await;
+}
+
+/// The GOSH view's SVG text, when drawn.
+async fn gosh_text(page: &Page) -> Option<String> {
+    page.js(
+        "const s = document.querySelector(`[data-testid='gosh-plot'] svg`); return s ? s.textContent : null;",
+        vec![],
+    )
+    .await
+    .as_str()
+    .map(str::to_owned)
+}
+
+/// Chooses `value` in the GOSH select `which` (`base`, `highlight`).
+async fn gosh_choose(page: &Page, which: &str, value: &str) {
+    page.js(
+        "const s = document.querySelector(`[data-gosh='${arguments[0]}']`); s.value = arguments[1];
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![json!(which), json!(value)],
+    )
+    .await;
+}
+
+/// GOSH in its worker: every subset of the 13 BCG trials drawn as a heatmap with its
+/// table, a trial's subsets highlighted, the random-effects model, the exports; with 30
+/// trials (2^30 − 1 subsets) the run shows its progress and can be cancelled and run
+/// again.
+#[tokio::test]
+async fn the_gosh_view_runs_in_its_worker_highlights_cancels_and_exports() {
+    let page = Page::open().await;
+    capture_downloads(&page).await;
+    page.click("view-gosh").await;
+    let text = eventually("the GOSH plot", || async { gosh_text(&page).await }).await;
+    assert!(text.contains("All 8,191 subsets of 13 trials"), "{text}");
+    assert!(text.contains("common effect"), "{text}");
+    assert_eq!(
+        page.js(
+            "return document.querySelectorAll(`[data-testid='gosh-bands'] tbody tr`).length;",
+            vec![]
+        )
+        .await,
+        json!(5)
+    );
+    gosh_choose(&page, "highlight", "0").await;
+    eventually("Aronson's subsets highlighted", || async {
+        gosh_text(&page)
+            .await
+            .filter(|t| t.contains("Subsets with Aronson 1948"))
+    })
+    .await;
+    gosh_choose(&page, "base", "DL").await;
+    eventually("random effects", || async {
+        gosh_text(&page)
+            .await
+            .filter(|t| t.contains("DerSimonian") && t.contains("Subsets with Aronson 1948"))
+    })
+    .await;
+    page.click("view-export-svg").await;
+    page.click("view-export-png").await;
+    let downloads = downloads(&page, 2).await;
+    assert_eq!(downloads[0][0], json!("tuberculosis-gosh.svg"));
+    assert_eq!(downloads[1][0], json!("tuberculosis-gosh.png"));
+    let file = page
+        .js(
+            "const href = window.downloads[0][1];
+             const text = decodeURIComponent(href.slice(href.indexOf(',') + 1));
+             const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+             return [doc.getElementsByTagName('parsererror').length, doc.querySelectorAll('rect').length > 10];",
+            vec![],
+        )
+        .await;
+    assert_eq!(file, json!([0, true]));
+    // 30 trials: a long run, with its progress, cancelled, and run again.
+    let paste: String = (0..30)
+        .map(|i| {
+            format!(
+                "Trial {}\t{}\t{}\t{}\t{}\n",
+                i + 1,
+                5 + (i * 7) % 31,
+                100 + (i * 37) % 300,
+                8 + (i * 11) % 29,
+                100 + (i * 53) % 300
+            )
+        })
+        .collect();
+    page.paste(&paste).await;
+    eventually("the run's progress", || async {
+        (page.count("gosh-progress").await == 1).then_some(())
+    })
+    .await;
+    assert!(
+        page.text("view-host").await.contains("1,073,741,823"),
+        "the number of subsets"
+    );
+    page.click("gosh-cancel").await;
+    eventually("cancelled", || async {
+        (page.count("gosh-cancelled").await == 1).then_some(())
+    })
+    .await;
+    page.click_css("[data-action='gosh-run']").await;
+    eventually("running again", || async {
+        (page.count("gosh-progress").await == 1).then_some(())
+    })
+    .await;
+    // Leaving the view ends the run.
+    page.click("view-gosh").await;
+    assert!(page.console_errors().await.is_empty());
     page.close().await;
 }

@@ -524,7 +524,9 @@ pub fn coverage_words(h: &GoshHeatmap) -> String {
     }
 }
 
-fn model_words(base: BaseFit) -> &'static str {
+/// The model fitted to each subset, in words: "common effect", "random effects,
+/// DerSimonian–Laird".
+pub fn model_words(base: BaseFit) -> &'static str {
     match base {
         BaseFit::Common => "common effect",
         BaseFit::DerSimonianLaird => "random effects, DerSimonian–Laird",
