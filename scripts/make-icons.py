@@ -56,10 +56,12 @@ def pixel(x, y):
 
 
 def png(n):
+    """The icon at n × n pixels, each pixel the mean of 4 × 4 samples, as an indexed PNG:
+    the few colours of white on green and their edges fit a palette (with transparency),
+    a quarter of the bytes of RGBA before compression."""
     samples = 4
-    rows = []
+    pixels = []
     for j in range(n):
-        row = bytearray([0])
         for i in range(n):
             acc = [0, 0, 0, 0]
             for sj in range(samples):
@@ -70,9 +72,18 @@ def png(n):
                     if c:
                         acc[0] += c[0]; acc[1] += c[1]; acc[2] += c[2]; acc[3] += 1
             a = acc[3]
-            row += bytes([acc[0] // a, acc[1] // a, acc[2] // a] if a else [0, 0, 0])
-            row.append(round(255 * a / samples ** 2))
-        rows.append(bytes(row))
+            rgb = (acc[0] // a, acc[1] // a, acc[2] // a) if a else (0, 0, 0)
+            pixels.append(rgb + (round(255 * a / samples ** 2),))
+    palette = sorted(set(pixels), key=lambda c: -c[3])
+    if len(palette) > 256:
+        raise SystemExit("make-icons: %d colours do not fit a palette" % len(palette))
+    index = {c: k for k, c in enumerate(palette)}
+    rows = b"".join(
+        b"\0" + bytes(index[c] for c in pixels[j * n:(j + 1) * n]) for j in range(n)
+    )
+    opaque = [c[3] for c in palette]
+    while opaque and opaque[-1] == 255:
+        opaque.pop()
 
     def chunk(kind, data):
         body = kind + data
@@ -80,8 +91,10 @@ def png(n):
 
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", n, n, 8, 6, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", n, n, 8, 3, 0, 0, 0))
+        + chunk(b"PLTE", b"".join(bytes(c[:3]) for c in palette))
+        + chunk(b"tRNS", bytes(opaque))
+        + chunk(b"IDAT", zlib.compress(rows, 9))
         + chunk(b"IEND", b"")
     )
 

@@ -79,6 +79,51 @@ impl Request {
     }
 }
 
+/// What the person chose in the GOSH view: the model, the highlighted trial, and how
+/// many times "Run again" was pressed (a change of any of them starts a run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    /// The model fitted to each subset.
+    pub base: BaseFit,
+    /// The highlighted trial, an index into the trials with an estimate.
+    pub highlight: Option<usize>,
+    /// Bumped by "Run again".
+    pub runs: u32,
+}
+
+impl Default for Choice {
+    /// The common-effect model, no trial highlighted: metafor `gosh()`'s default.
+    fn default() -> Choice {
+        Choice {
+            base: BaseFit::Common,
+            highlight: None,
+            runs: 0,
+        }
+    }
+}
+
+impl Choice {
+    /// The choice after the control `data-gosh="which"` was set to `value` (the values
+    /// [`controls`] writes); an unknown control changes nothing.
+    pub fn with(self, which: &str, value: &str) -> Choice {
+        match which {
+            "base" => Choice {
+                base: if value == BaseFit::DerSimonianLaird.code() {
+                    BaseFit::DerSimonianLaird
+                } else {
+                    BaseFit::Common
+                },
+                ..self
+            },
+            "highlight" => Choice {
+                highlight: value.parse().ok(),
+                ..self
+            },
+            _ => self,
+        }
+    }
+}
+
 /// The panel's controls for `labels` (the trials with an estimate): the model, the
 /// highlighted trial, and the place where progress and the result are shown. Page
 /// markup; the selects carry `data-gosh` (`base`, `highlight`), the cancel button
@@ -393,15 +438,8 @@ pub use web::{answer, cancel, start};
 
 /// Natively (the page's unit tests) there is no worker: the run is done at once.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn start(
-    request: &Request,
-    mut progress: impl FnMut(u64, u64) + 'static,
-    done: impl FnOnce(Result<String, String>) + 'static,
-) {
-    let html = request.run(|d, t| {
-        progress(d, t);
-        ControlFlow::Continue(())
-    });
+pub fn start(request: &Request, done: Box<dyn FnOnce(Result<String, String>)>) {
+    let html = request.run(|_, _| ControlFlow::Continue(()));
     done(html.ok_or_else(|| "stopped".to_owned()));
 }
 
@@ -412,7 +450,6 @@ pub fn cancel() {}
 #[cfg(target_arch = "wasm32")]
 mod web {
     use super::{Bench, Request};
-    use grove_core::diagnostics::BaseFit;
     use grove_core::settings::Measure;
     use js_sys::{Float64Array, Object, Reflect};
     use std::cell::RefCell;
@@ -460,10 +497,9 @@ mod web {
 
         fn from_js(v: &JsValue) -> Option<Request> {
             let array = |k| get(v, k).map(|a| Float64Array::new(&a).to_vec());
-            let base = match get(v, "base")?.as_string()?.as_str() {
-                "DL" => BaseFit::DerSimonianLaird,
-                _ => BaseFit::Common,
-            };
+            let base = super::Choice::default()
+                .with("base", &get(v, "base")?.as_string()?)
+                .base;
             let highlight = get(v, "highlight")?.as_f64()?;
             Some(Request {
                 yi: array("yi")?,
@@ -551,14 +587,23 @@ mod web {
         static RUN: RefCell<Option<Run>> = const { RefCell::new(None) };
     }
 
+    /// Shows a run's progress on its bar (`running`'s markup), if it is on the page.
+    fn show_progress(done: f64, total: f64) {
+        let bar = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+            d.query_selector("[data-testid='gosh-progress']")
+                .ok()
+                .flatten()
+        });
+        if let Some(bar) = bar {
+            let percent = done / total.max(1.0) * 100.0;
+            let _ = bar.set_attribute("value", &format!("{percent:.1}"));
+        }
+    }
+
     /// The page's side: fits `request` in a new GOSH worker (ending any run under way),
-    /// calling `progress(done, total)` as it goes and `done` with the markup or why there
-    /// is none.
-    pub fn start(
-        request: &Request,
-        mut progress: impl FnMut(u64, u64) + 'static,
-        done: impl FnOnce(Result<String, String>) + 'static,
-    ) {
+    /// showing its progress on the bar of [`super::running`]'s markup, and calls `done`
+    /// with the markup or why there is none.
+    pub fn start(request: &Request, done: Box<dyn FnOnce(Result<String, String>)>) {
         cancel();
         let Ok(worker) = web_sys::Worker::new(&worker_url()) else {
             done(Err("the GOSH worker could not start".to_owned()));
@@ -603,7 +648,7 @@ mod web {
                     get(&data, "done").and_then(|d| d.as_f64()),
                     get(&data, "total").and_then(|d| d.as_f64()),
                 ) {
-                    progress(d as u64, t as u64);
+                    show_progress(d, t);
                 }
             });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -687,6 +732,24 @@ mod tests {
         assert!(why.contains("at least 2 trials"), "{why}");
         assert!(scope_words(31).contains("random sample"));
         assert!(scope_words(13).contains("8,191"));
+    }
+
+    #[test]
+    fn the_controls_values_are_the_choices() {
+        let c = Choice::default();
+        assert_eq!(c.base, BaseFit::Common);
+        let c = c.with("base", BaseFit::DerSimonianLaird.code());
+        assert_eq!(c.base, BaseFit::DerSimonianLaird);
+        let c = c.with("highlight", "3");
+        assert_eq!(c.highlight, Some(3));
+        assert_eq!(c.with("highlight", "").highlight, None);
+        assert_eq!(c.with("other", "1"), c);
+        let html = controls(&["A".to_owned(), "B".to_owned()], c.base, Some(1));
+        assert!(html.contains(&format!(
+            r#"<option value="{}" selected>"#,
+            BaseFit::DerSimonianLaird.code()
+        )));
+        assert!(html.contains(r#"<option value="1" selected>B</option>"#));
     }
 
     #[test]

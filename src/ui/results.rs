@@ -5,6 +5,7 @@
 use super::State;
 use crate::history::Edit;
 use crate::{browser, tables};
+use grove_core::forest::escape;
 use grove_core::interpret;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -71,18 +72,18 @@ fn Meaning() -> impl IntoView {
     let typed = Memo::new(move |_| state.project.with(|p| p.active().control_risk.clone()));
     // One memo for the whole block: each memo type is code of its own in the page.
     let shown = Memo::new(move |_| typed.with(|t| state.report.with(|r| MeaningView::new(r, t))));
-    let text = move |f: fn(&MeaningView) -> String| move || shown.with(f);
+    // The texts as markup around the one control: a tree of Leptos views for them would
+    // cost the page several times more.
     view! {
         <div class="meaning" data-testid="meaning">
             <h3>"What it means"</h3>
-            <p data-testid="meaning-i2">{text(|m| m.i2.clone())}</p>
-            <p data-testid="meaning-prediction">{text(|m| m.prediction.clone())}</p>
+            <div class="meaning-part" inner_html=move || shown.with(MeaningView::above)></div>
             <label class="inline control-risk">
                 <span>"Risk in the control group, per 1000"</span>
                 <input type="text" inputmode="decimal" data-testid="control-risk"
                     aria-invalid=move || shown.with(|m| m.invalid.to_string())
                     aria-describedby="control-risk-note"
-                    placeholder=text(|m| m.placeholder.clone())
+                    placeholder=move || shown.with(|m| m.placeholder.clone())
                     prop:value=move || typed.get()
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
@@ -90,12 +91,7 @@ fn Meaning() -> impl IntoView {
                         state.change(Edit::Text(outcome, "control risk"), |p| p.active_mut().control_risk = v);
                     }/>
             </label>
-            <p class="hint" id="control-risk-note" data-testid="control-risk-note">{text(|m| m.note.clone())}</p>
-            <p data-testid="meaning-absolute">{text(|m| m.absolute.clone())}
-                <button type="button" class="ghost small" data-testid="explain-absolute"
-                    data-explain=grove_core::explain::ABSOLUTE_KEYS
-                    hidden=move || shown.with(|m| !m.explained)>"How was this computed?"</button>
-            </p>
+            <div class="meaning-part" inner_html=move || shown.with(MeaningView::below)></div>
         </div>
     }
 }
@@ -115,6 +111,33 @@ struct MeaningView {
 }
 
 impl MeaningView {
+    /// The paragraphs above the control risk: I² and the prediction interval.
+    fn above(&self) -> String {
+        format!(
+            r#"<p data-testid="meaning-i2">{}</p><p data-testid="meaning-prediction">{}</p>"#,
+            escape(&self.i2),
+            escape(&self.prediction)
+        )
+    }
+
+    /// The paragraphs below it: the note on the risk used, and the absolute effects with
+    /// their explanation's button when there are any.
+    fn below(&self) -> String {
+        let explain = if self.explained {
+            format!(
+                r#" <button type="button" class="ghost small" data-testid="explain-absolute" data-explain="{}">How was this computed?</button>"#,
+                grove_core::explain::ABSOLUTE_KEYS
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            r#"<p class="hint" id="control-risk-note" data-testid="control-risk-note">{}</p><p data-testid="meaning-absolute">{}{explain}</p>"#,
+            escape(&self.note),
+            escape(&self.absolute)
+        )
+    }
+
     fn new(report: &grove_core::report::Report, typed: &str) -> MeaningView {
         let risk = crate::project::control_risk(typed);
         let m = interpret::meaning(report, risk.clone().ok().flatten());
@@ -159,29 +182,43 @@ fn Sentence() -> impl IntoView {
     });
     // What was last copied and how it went; shown only while the sentence is unchanged.
     let copied = RwSignal::new(None::<(String, Result<(), String>)>);
-    let copy = move |_| {
-        if let Ok(text) = sentence.get_untracked() {
+    // The sentence and its Copy button as markup (a click on the button is caught on the
+    // block): a branch of Leptos views for it would cost the page more.
+    let html = move || {
+        sentence.with(|s| match s {
+            Ok(s) => format!(
+                r#"<p data-testid="sentence">{}</p><button type="button" data-testid="copy-sentence">Copy</button>"#,
+                escape(s)
+            ),
+            Err(why) => format!(r#"<p class="undefined">No summary: {}.</p>"#, escape(why)),
+        })
+    };
+    let copy = move |ev: web_sys::MouseEvent| {
+        let on_button = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.get_attribute("data-testid").as_deref() == Some("copy-sentence"));
+        if let (true, Ok(text)) = (on_button, sentence.get_untracked()) {
             let sent = text.clone();
             browser::copy_text(&text, move |r| {
                 copied.set(Some((sent, r.map_err(|e| e.to_string()))))
             });
         }
     };
+    let status = move || {
+        copied.with(|c| {
+            sentence.with(|now| match (c, now) {
+                (Some((sent, Ok(()))), Ok(now)) if sent == now => "Copied.".to_owned(),
+                (Some((sent, Err(why))), Ok(now)) if sent == now => format!("Not copied: {why}"),
+                _ => String::new(),
+            })
+        })
+    };
     view! {
         <div class="sentence">
             <h3>"For the abstract"</h3>
-            {move || match sentence.get() {
-                Ok(s) => view! {
-                    <p data-testid="sentence">{s}</p>
-                    <button type="button" data-testid="copy-sentence" on:click=copy>"Copy"</button>
-                    <span class="status" role="status">{move || match (copied.get(), sentence.get()) {
-                        (Some((sent, Ok(()))), Ok(now)) if sent == now => "Copied.".to_owned(),
-                        (Some((sent, Err(why))), Ok(now)) if sent == now => format!("Not copied: {why}"),
-                        _ => String::new(),
-                    }}</span>
-                }.into_any(),
-                Err(why) => view! { <p class="undefined">{format!("No summary: {why}.")}</p> }.into_any(),
-            }}
+            <div class="sentence-body" inner_html=html on:click=copy></div>
+            <span class="status" role="status">{status}</span>
         </div>
     }
 }

@@ -17,7 +17,6 @@ use crate::jobs::{self, Job, Reply};
 use crate::project::Project;
 use crate::views::{self, Shown};
 use crate::whatif::{Knob, WhatIf};
-use grove_core::diagnostics::BaseFit;
 use grove_core::forest::escape;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,64 +30,46 @@ pub fn keep(state: State) {
     let drawn = RwSignal::new(String::new());
     // Bumped when the sandbox's controls are to be written anew.
     let knobs = RwSignal::new(0_u32);
-    // The GOSH view's model and highlighted trial, and a bump to run it again.
-    let gosh_base = RwSignal::new(BaseFit::Common);
-    let gosh_highlight = RwSignal::new(None::<usize>);
-    let gosh_again = RwSignal::new(0_u32);
+    // The GOSH view's model and highlighted trial; a change runs it again.
+    let gosh_choice = RwSignal::new(gosh::Choice::default());
+    // A view drawn by the page's worker, or GOSH fitted in its own; either way, the
+    // markup or why there is none. Leaving GOSH ends its run.
     Effect::new(move |_| {
-        if shown.get() != Some(Shown::Gosh) {
+        let shown = shown.get();
+        if shown != Some(Shown::Gosh) {
             gosh::cancel();
-            return;
         }
-        gosh_again.track();
-        let request = state
-            .report
-            .with(|r| gosh::Request::of(r, gosh_base.get(), gosh_highlight.get()));
-        match request {
-            Ok(request) => {
-                drawn.set(gosh::running(0, request.subsets()));
-                gosh::start(
-                    &request,
-                    |done, total| {
-                        let bar = web_sys::window().and_then(|w| w.document()).and_then(|d| {
-                            d.query_selector("[data-testid='gosh-progress']")
-                                .ok()
-                                .flatten()
-                        });
-                        if let Some(bar) = bar {
-                            let _ = bar.set_attribute(
-                                "value",
-                                &format!("{:.1}", done as f64 / total.max(1) as f64 * 100.0),
-                            );
-                        }
-                    },
-                    move |result| {
-                        drawn.set(match result {
-                            Ok(html) => html,
-                            Err(why) => {
-                                format!(r#"<p class="undefined">Not drawn: {}.</p>"#, escape(&why))
-                            }
-                        })
-                    },
-                );
-            }
-            Err(why) => drawn.set(format!(r#"<p class="undefined">{}.</p>"#, escape(&why))),
-        }
-    });
-    Effect::new(move |_| {
-        let Some(Shown::View(view)) = shown.get() else {
-            return;
+        let done = move |result: Result<String, String>| {
+            drawn.set(result.unwrap_or_else(|why| {
+                format!(r#"<p class="undefined">Not drawn: {}.</p>"#, escape(&why))
+            }))
         };
-        let project = state.project.with(Project::only_active).to_json();
-        jobs::run(Job::View { project, view }, move |reply| {
-            drawn.set(match reply {
-                Reply::Text(html) => html,
-                Reply::Failed(why) => {
-                    format!(r#"<p class="undefined">Not drawn: {}.</p>"#, escape(&why))
+        match shown {
+            Some(Shown::View(view)) => {
+                let project = state.project.with(Project::only_active).to_json();
+                jobs::run(Job::View { project, view }, move |reply| {
+                    done(match reply {
+                        Reply::Text(html) => Ok(html),
+                        Reply::Failed(why) => Err(why),
+                        Reply::Review { .. } => Ok(String::new()),
+                    })
+                });
+            }
+            Some(Shown::Gosh) => {
+                let choice = gosh_choice.get();
+                match state
+                    .report
+                    .with(|r| gosh::Request::of(r, choice.base, choice.highlight))
+                {
+                    Ok(request) => {
+                        drawn.set(gosh::running(0, request.subsets()));
+                        gosh::start(&request, Box::new(done));
+                    }
+                    Err(why) => drawn.set(format!(r#"<p class="undefined">{}.</p>"#, escape(&why))),
                 }
-                Reply::Review { .. } => String::new(),
-            })
-        });
+            }
+            _ => {}
+        }
     });
     Effect::new(move |_| {
         knobs.track();
@@ -102,11 +83,8 @@ pub fn keep(state: State) {
                     let e = r.analysis.estimable();
                     e.index.iter().map(|&i| r.label(i)).collect::<Vec<_>>()
                 });
-                gosh::controls(
-                    &labels,
-                    gosh_base.get_untracked(),
-                    gosh_highlight.get_untracked(),
-                ) + &drawn.get()
+                let choice = gosh_choice.get_untracked();
+                gosh::controls(&labels, choice.base, choice.highlight) + &drawn.get()
             }
             _ => drawn.get(),
         };
@@ -146,7 +124,7 @@ pub fn keep(state: State) {
                 return;
             }
             "gosh-run" => {
-                gosh_again.update(|n| *n += 1);
+                gosh_choice.update(|c| c.runs += 1);
                 return;
             }
             _ => {}
@@ -213,13 +191,7 @@ pub fn keep(state: State) {
         // The GOSH view's selects: its model, the highlighted trial.
         if let Some((which, value)) = gosh_target(&ev) {
             if ev.type_() == "change" {
-                match which.as_str() {
-                    "base" => gosh_base.set(match value.as_str() {
-                        "DL" => BaseFit::DerSimonianLaird,
-                        _ => BaseFit::Common,
-                    }),
-                    _ => gosh_highlight.set(value.parse().ok()),
-                }
+                gosh_choice.update(|c| *c = c.with(&which, &value));
                 browser::focus_soon(format!("[data-gosh='{which}']"));
             }
             return;

@@ -360,7 +360,7 @@ fn options(set: &SetRecords, mut options: ReportOptions) -> Result<ReportOptions
             .map(|(_, v)| v.as_str())
             .ok_or_else(|| format!("the setting {key} is missing"))
     };
-    let bad = |key: &str, value: &str| format!("{value:?} is not a value of {key}");
+    let bad = |key: &str, value: &str| format!("“{value}” is not a value of {key}");
     let measure = get("measure")?;
     let method = get("method")?;
     let tau2 = get("tau2")?;
