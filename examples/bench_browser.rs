@@ -123,10 +123,27 @@ async fn main() {
     let longest = page
         .js("return [window.longest, window.tasks];", vec![])
         .await;
+    // The observer's own check: an 80 ms task of the page's, which it must report.
+    let check = page
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const before = window.tasks;
+             setTimeout(() => { const t = performance.now(); while (performance.now() - t < 80) {} }, 0);
+             setTimeout(() => done(window.tasks > before), 300);",
+            vec![],
+        )
+        .await
+        .expect("the check runs");
     println!("gosh-view k=30: {ms:.0} ms, from the click to the plot on the page");
     println!(
-        "main thread meanwhile: longest task {} ms ({} tasks over 50 ms)",
-        longest[0], longest[1]
+        "main thread meanwhile: longest task {} ms ({} tasks over 50 ms){}",
+        longest[0],
+        longest[1],
+        if check == json!(true) {
+            " (the observer saw an 80 ms task made to check it)"
+        } else {
+            " (the longtask observer did not work here: no figure)"
+        }
     );
     page.close().await;
 }

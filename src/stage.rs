@@ -10,6 +10,7 @@
 //! screen narrower than 1024 px that is still too wide, and the view scales it to fit.
 
 use crate::project::Outcome;
+use crate::views::View;
 use grove_core::forest::{self, ColumnSet, Layout, PlotOptions};
 use grove_core::parse::RawRow;
 use grove_core::report::Report;
@@ -68,6 +69,69 @@ pub struct Stage {
     pub reveal: Reveal,
     /// Whether the QR code of the outcome's share link is shown in place of its plot.
     pub code: bool,
+    /// A view of the outcome shown in place of its forest plot (key V), kept from slide
+    /// to slide.
+    pub view: Option<View>,
+}
+
+/// The views the presentation offers, in the order the V key steps through them.
+pub const VIEWS: [View; 5] = [
+    View::Funnel { filled: false },
+    View::LeaveOneOut,
+    View::Cumulative { by_year: true },
+    View::Influence { galbraith: false },
+    View::Labbe,
+];
+
+/// The view after `view` (the forest plot is `None`): the forest plot, each of
+/// [`VIEWS`], then the forest plot again.
+pub fn next_view(view: Option<View>) -> Option<View> {
+    match view.and_then(|v| VIEWS.iter().position(|&w| w == v)) {
+        None if view.is_none() => Some(VIEWS[0]),
+        Some(i) if i + 1 < VIEWS.len() => Some(VIEWS[i + 1]),
+        _ => None,
+    }
+}
+
+/// A view's standalone SVG resized for a window of `width` × `height`: its text (the
+/// document's `font-size`) at [`font_size`] of the window (16 px on a projector),
+/// narrower only where the window is narrower than that. The SVG has a `viewBox`, so
+/// new `width` and `height` attributes scale all of it; a plot taller than the screen
+/// scrolls, as the forest plot does.
+pub fn resize_view(svg: &str, width: f64, height: f64) -> String {
+    let Some((w, h)) = crate::views::svg_size(svg) else {
+        return svg.to_owned();
+    };
+    let svg_font = svg
+        .find(" font-size=\"")
+        .and_then(|at| svg[at + 12..].split('"').next()?.parse::<f64>().ok())
+        .unwrap_or(MIN_TEXT);
+    let wanted = w * font_size(width, height) / svg_font.max(1.0);
+    let shown = wanted.min((width - 64.0).max(w.min(width)));
+    let scale = shown / w;
+    let Some(end) = svg.find('>') else {
+        return svg.to_owned();
+    };
+    // Whole pixels, rounded up so that no text comes out below its size.
+    let head = svg[..end]
+        .replacen(
+            &format!(" width=\"{}\"", num(w)),
+            &format!(" width=\"{}\"", (w * scale).ceil()),
+            1,
+        )
+        .replacen(
+            &format!(" height=\"{}\"", num(h)),
+            &format!(" height=\"{}\"", (h * scale).ceil()),
+            1,
+        );
+    format!("{head}{}", &svg[end..])
+}
+
+/// A number as the SVG writer writes it (`640`, `12.5`).
+fn num(x: f64) -> String {
+    let mut s = String::new();
+    grove_core::plot::svg::write_num(&mut s, x);
+    s
 }
 
 /// The slides of a project whose outcomes analyse `studies[i]` studies each.
@@ -97,6 +161,7 @@ impl Stage {
             slide,
             reveal,
             code: false,
+            view: None,
         }
     }
 
@@ -106,7 +171,10 @@ impl Stage {
         let outcome = slides(studies, self.reveal)
             .get(self.slide)
             .map_or(0, |s| s.outcome);
-        Stage::open(studies, outcome, reveal)
+        Stage {
+            view: self.view,
+            ..Stage::open(studies, outcome, reveal)
+        }
     }
 
     /// The slide `by` slides on (negative: back), kept within the talk.
@@ -273,6 +341,36 @@ pub const STAGE_MARGIN: f64 = 32.0;
 
 #[cfg(test)]
 mod tests {
+    use crate::views::View;
+
+    #[test]
+    fn the_v_key_steps_through_the_views_and_back_to_the_plot() {
+        let mut v = None;
+        let mut seen = vec![];
+        for _ in 0..VIEWS.len() + 1 {
+            v = next_view(v);
+            seen.push(v);
+        }
+        assert_eq!(seen.last(), Some(&None));
+        assert_eq!(seen[0], Some(View::Funnel { filled: false }));
+        assert_eq!(seen.iter().flatten().count(), VIEWS.len());
+        // A view the V key does not reach (the funnel with trim-and-fill) goes back to the plot.
+        assert_eq!(next_view(Some(View::Funnel { filled: true })), None);
+    }
+
+    #[test]
+    fn a_view_is_resized_for_16_px_text_within_the_screen() {
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="520" height="400" viewBox="0 0 520 400" font-size="13"><text>x</text></svg>"#;
+        let shown = resize_view(svg, 1024.0, 768.0);
+        assert!(shown.contains(r#"width="640" height="493""#), "{shown}");
+        assert!(shown.contains(r#"viewBox="0 0 520 400""#));
+        assert!(shown.ends_with("<text>x</text></svg>"));
+        // Larger on a larger screen, held to a narrow one.
+        let big = resize_view(svg, 1920.0, 1080.0);
+        assert!(big.contains(r#"width="900""#), "{big}");
+        let narrow = resize_view(svg, 600.0, 800.0);
+        assert!(narrow.contains(r#"width="536""#), "{narrow}");
+    }
     use super::*;
     use crate::project::Project;
 

@@ -236,7 +236,7 @@ fn influence_markup(report: &Report, galbraith: bool) -> String {
     let random = spec.model == grove_core::rma::Model::Random;
     let _ = write!(
         out,
-        r#"<table class="numbers" data-testid="influence-table"><caption>Influence of each trial ({}; metafor influence())</caption><thead><tr><th scope="col">Trial</th><th scope="col">Studentized residual</th><th scope="col">DFFITS</th><th scope="col">Cook's distance</th><th scope="col">Covariance ratio</th>{}<th scope="col">Q without it</th><th scope="col">Hat</th><th scope="col">Weight</th><th scope="col">Influential</th></tr></thead><tbody>"#,
+        r#"<div class="table-scroll" role="region" aria-label="Influence of each trial" tabindex="0"><table class="numbers" data-testid="influence-table"><caption>Influence of each trial ({}; metafor influence())</caption><thead><tr><th scope="col">Trial</th><th scope="col">Studentized residual</th><th scope="col">DFFITS</th><th scope="col">Cook's distance</th><th scope="col">Covariance ratio</th>{}<th scope="col">Q without it</th><th scope="col">Hat</th><th scope="col">Weight</th><th scope="col">Influential</th></tr></thead><tbody>"#,
         escape(&spec.fit),
         if random {
             r#"<th scope="col">τ² without it</th>"#
@@ -279,7 +279,7 @@ fn influence_markup(report: &Report, galbraith: bool) -> String {
             if inf.influential[i] { "Yes" } else { "No" },
         );
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
@@ -524,6 +524,26 @@ pub fn svg_in(html: &str) -> Option<&str> {
     Some(&html[start..end])
 }
 
+/// The text of a view's markup without its tags and entities: what a view with no plot
+/// says instead ("Not computed: …").
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 /// The width and height a standalone SVG document declares.
 pub fn svg_size(svg: &str) -> Option<(f64, f64)> {
     let attr = |name: &str| {
@@ -537,6 +557,18 @@ pub fn svg_size(svg: &str) -> Option<(f64, f64)> {
 mod tests {
     use super::*;
     use crate::project::Example;
+
+    #[test]
+    fn a_view_without_a_plot_says_why_in_plain_text() {
+        let o = Example::Bcg.outcome();
+        let report = Report::new(&o.rows[..1], &o.options);
+        let html = markup(&report, View::Influence { galbraith: false });
+        assert_eq!(svg_in(&html), None);
+        let text = plain_text(&html);
+        assert!(text.starts_with("Not computed: "), "{text}");
+        assert!(!text.contains('<'));
+        assert_eq!(plain_text("<p>a &lt;b&gt; &amp; c</p>"), "a <b> & c");
+    }
 
     #[test]
     fn the_labbe_view_is_a_plot_with_its_data_behind_it() {

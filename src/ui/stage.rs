@@ -1,7 +1,9 @@
 //! The presentation view: the active outcome full screen, its title, its forest plot at
 //! 16 CSS pixels or more, and the headline result in large type. The arrow keys and a
 //! clicker's PageUp/PageDown step through the outcomes (and through a build-up's steps),
-//! B changes how studies appear, Escape returns. What is shown is worked out in
+//! B changes how studies appear, V shows the outcome's views (funnel, leave-one-out,
+//! cumulative, influence, L'Abbé; drawn by the page's worker) in place of its plot, Q its
+//! share link's QR code, Escape returns. What is shown is worked out in
 //! [`crate::stage`]; this module only draws it and reads the keys. The view is one
 //! element of markup over the page, written whole for each slide: a handful of
 //! components' worth of Leptos views would cost the page more than the whole view does.
@@ -9,10 +11,11 @@
 use super::State;
 use super::share;
 use crate::browser::{self, Deflate};
-use crate::jobs::{self, Job};
+use crate::jobs::{self, Job, Reply};
 use crate::project::Project;
 use crate::stage::{self, Reveal, Slide, Stage};
 use crate::tables::{HeadlineText, undefined_headline};
+use crate::views::{self, View};
 use grove_core::forest::escape;
 use grove_core::report::Report;
 use leptos::prelude::*;
@@ -96,6 +99,39 @@ pub fn keep(state: State) {
             });
         });
     });
+    // The view shown in place of the plot, once drawn by the page's worker: for which
+    // outcome and view, and its SVG or why there is none.
+    let drawn = RwSignal::new(None::<(usize, View, Result<String, String>)>);
+    Effect::new(move |_| {
+        let Some((stage, view)) = state
+            .stage
+            .get()
+            .and_then(|s| Some((s, s.view?)))
+            .filter(|(s, _)| !s.code)
+        else {
+            return;
+        };
+        let (outcome, project) = state.project.with(|p| {
+            let studies = p.studies_per_outcome();
+            let outcome = stage::slides(&studies, stage.reveal)
+                .get(stage.slide)
+                .map_or(p.active, |s| s.outcome);
+            let mut one = p.clone();
+            one.select(outcome);
+            (outcome, one.only_active().to_json())
+        });
+        drawn.set(None);
+        jobs::run(Job::View { project, view }, move |reply| {
+            let svg = match reply {
+                Reply::Text(html) => views::svg_in(&html)
+                    .map(str::to_owned)
+                    .ok_or_else(|| views::plain_text(&html)),
+                Reply::Failed(why) => Err(why),
+                Reply::Review { .. } => Err("no view".to_owned()),
+            };
+            drawn.set(Some((outcome, view, svg)));
+        });
+    });
     let markup = Memo::new(move |_| {
         let stage = state.stage.get()?;
         let (w, h) = screen.get();
@@ -105,6 +141,15 @@ pub fn keep(state: State) {
                 Some((o, made)) if *o == shown.outcome => made.clone(),
                 _ => Err("making the link…".to_owned()),
             }));
+        } else if let Some(view) = stage.view {
+            let svg = drawn.with(|d| match d {
+                Some((o, v, made)) if *o == shown.outcome && *v == view => made
+                    .as_ref()
+                    .map(|svg| stage::resize_view(svg, w, h))
+                    .map_err(Clone::clone),
+                _ => Err("drawing…".to_owned()),
+            });
+            shown.view = Some((view, svg));
         }
         Some(shown.markup())
     });
@@ -145,6 +190,7 @@ pub fn key(state: State, ev: &web_sys::KeyboardEvent) -> bool {
         "Escape" => Action::Close,
         "b" | "B" => Action::Reveal,
         "q" | "Q" => Action::Code,
+        "v" | "V" => Action::View,
         _ => return false,
     };
     state.act(action);
@@ -213,7 +259,26 @@ fn show(markup: Option<&str>) {
     }
     if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
         let _ = el.focus();
-        let _ = el.request_fullscreen();
+        request_fullscreen(&el);
+    }
+}
+
+/// Asks for full screen. Refused (a key press that a script made, a frame that may not),
+/// the presentation goes on in the window: the refusal is caught, not left as an
+/// uncaught error.
+fn request_fullscreen(el: &web_sys::HtmlElement) {
+    let promise = js_sys::Reflect::get(el, &"requestFullscreen".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(el).ok())
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    if let Some(promise) = promise {
+        let ignore = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+            |_: wasm_bindgen::JsValue| {},
+        );
+        let _ = promise.catch(&ignore);
+        // One small handler per presentation opened.
+        ignore.forget();
     }
 }
 
@@ -227,6 +292,7 @@ fn slide(project: &Project, stage: Stage, width: f64, height: f64) -> Option<Sho
     Some(Shown {
         outcome: slide.outcome,
         code: None,
+        view: None,
         title: outcome.name.clone(),
         place: place(
             slide,
@@ -258,12 +324,14 @@ pub enum Action {
     Close,
     /// Show or hide the QR code of the outcome's share link.
     Code,
+    /// The next view of the outcome in place of its forest plot ([`stage::next_view`]).
+    View,
     /// Download the slide as a 1920×1080 PNG.
     Slide,
 }
 
 impl Action {
-    const ALL: [Action; 8] = [
+    const ALL: [Action; 9] = [
         Action::Previous,
         Action::Next,
         Action::First,
@@ -271,6 +339,7 @@ impl Action {
         Action::Reveal,
         Action::Close,
         Action::Code,
+        Action::View,
         Action::Slide,
     ];
 
@@ -283,6 +352,7 @@ impl Action {
             Action::Reveal => "reveal",
             Action::Close => "close",
             Action::Code => "code",
+            Action::View => "views",
             Action::Slide => "slide",
         }
     }
@@ -299,6 +369,8 @@ struct Shown {
     outcome: usize,
     /// The QR code of its share link, when asked for (or why there is none).
     code: Option<Result<String, String>>,
+    /// The view shown in place of the forest plot: its SVG, or why there is none yet.
+    view: Option<(View, Result<String, String>)>,
     title: String,
     place: String,
     headline: Result<HeadlineText, String>,
@@ -327,21 +399,30 @@ impl Shown {
                 e(label)
             )
         };
-        let body = match &self.code {
-            None => format!(
+        let body = match (&self.code, &self.view) {
+            (None, Some((view, Ok(svg)))) => format!(
+                r#"<div class="stage-view" data-testid="stage-view"><h2>{}</h2>{svg}</div>"#,
+                e(view.label())
+            ),
+            (None, Some((view, Err(why)))) => format!(
+                r#"<div class="stage-view" data-testid="stage-view"><h2>{}</h2><p>{}</p></div>"#,
+                e(view.label()),
+                e(why)
+            ),
+            (None, None) => format!(
                 r#"<div class="stage-plot" data-testid="stage-plot">{}</div>"#,
                 self.svg
             ),
-            Some(Ok(svg)) => format!(
+            (Some(Ok(svg)), _) => format!(
                 r#"<div class="stage-qr" data-testid="stage-qr">{svg}<p>Scan to open this analysis: the data travel in the link itself.</p></div>"#
             ),
-            Some(Err(why)) => format!(
+            (Some(Err(why)), _) => format!(
                 r#"<div class="stage-qr" data-testid="stage-qr"><p>No QR code: {}.</p></div>"#,
                 e(why)
             ),
         };
         format!(
-            r#"<header class="stage-top"><h1 id="stage-title" data-testid="stage-title">{}</h1><p class="stage-place" data-testid="stage-place">{}</p></header><div class="stage-headline" data-testid="stage-headline">{headline}</div>{body}<footer class="stage-keys">{}{}{}{}{}{}</footer>"#,
+            r#"<header class="stage-top"><h1 id="stage-title" data-testid="stage-title">{}</h1><p class="stage-place" data-testid="stage-place">{}</p></header><div class="stage-headline" data-testid="stage-headline">{headline}</div>{body}<footer class="stage-keys">{}{}{}{}{}{}{}</footer>"#,
             e(&self.title),
             e(&self.place),
             button(Action::Previous, "← Previous"),
@@ -354,6 +435,14 @@ impl Shown {
                 } else {
                     "QR code (Q)"
                 }
+            ),
+            button(
+                Action::View,
+                &format!(
+                    "{} (V)",
+                    stage::next_view(self.view.as_ref().map(|v| v.0))
+                        .map_or("Forest plot", View::label)
+                )
             ),
             button(Action::Slide, "Download slide"),
             button(Action::Close, "Leave (Esc)"),
@@ -441,6 +530,15 @@ impl State {
                 });
                 return;
             }
+            Action::View => {
+                self.stage.update(|s| {
+                    if let Some(st) = s {
+                        st.code = false;
+                        st.view = stage::next_view(st.view);
+                    }
+                });
+                return;
+            }
             Action::Slide => {
                 self.download_slide();
                 return;
@@ -488,6 +586,7 @@ mod tests {
         let shown = Shown {
             outcome: 0,
             code: None,
+            view: None,
             title: "<b>Deaths</b> & more".to_owned(),
             place: "Outcome 1 of 1".to_owned(),
             headline: Err("No pooled estimate: <none>.".to_owned()),

@@ -2010,6 +2010,56 @@ async fn the_presentation_view_is_legible_at_projector_sizes() {
     }
 }
 
+/// The views in the presentation: V shows the funnel plot, leave-one-out, cumulative,
+/// influence and L'Abbé views of the outcome in place of its forest plot, each with its
+/// smallest text at 16 CSS px or more on a 1024×768 projector, then the forest plot again.
+#[tokio::test]
+async fn the_presentation_view_shows_the_views_legibly() {
+    let page = Page::open_viewport(1024, 768).await;
+    page.key("p").await;
+    page.wait_for("stage").await;
+    for name in [
+        "Funnel plot",
+        "Leave one out",
+        "Cumulative",
+        "Influence",
+        "L'Abbé plot",
+    ] {
+        page.key("v").await;
+        eventually(name, || async {
+            let shown = page
+                .js(
+                    "const v = document.querySelector(`[data-testid='stage-view']`);
+                     return v && v.querySelector('svg') ? v.querySelector('h2').textContent : null;",
+                    vec![],
+                )
+                .await;
+            (shown == json!(name)).then_some(())
+        })
+        .await;
+        let v = stage_legibility(&page).await;
+        let smallest = v[0].as_f64().expect("texts measured");
+        println!("presentation view, {name} at 1024×768: smallest text {smallest:.1} CSS px");
+        assert!(
+            smallest >= 16.0 - 1e-9,
+            "{name}: smallest text {smallest} px"
+        );
+        assert_eq!(v[2], json!(true), "{name}: the plot's end is reachable");
+        if name == "Funnel plot" {
+            page.screenshot("stage-funnel-1024x768").await;
+        }
+    }
+    page.key("v").await;
+    page.wait_for("stage-plot").await;
+    assert_eq!(page.count("stage-view").await, 0);
+    // The button does what the key does.
+    page.click("stage-views").await;
+    page.wait_for("stage-view").await;
+    let errors = page.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
+    page.close().await;
+}
+
 /// The keys of the presentation view: P opens it, the arrows step through the outcomes,
 /// B builds the plot up one study at a time (the headline moving to each cumulative
 /// result), Escape returns; the dark theme is white on black.
