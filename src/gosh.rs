@@ -20,8 +20,23 @@ use std::fmt::Write;
 use std::ops::ControlFlow;
 
 /// The most trials whose every subset is fitted by the common-effect model: 2³⁰ − 1
-/// subsets. Above, a random sample is fitted.
+/// subsets (about 10 s in Chromium, `scripts/bench-browser`). Above, a random sample is
+/// fitted.
 pub const EXACT_MAX_K: usize = 30;
+
+/// The most trials whose every subset is fitted by DerSimonian-Laird random effects:
+/// 2²⁴ − 1 subsets, about half a second natively (`cargo bench -p grove-core --bench
+/// gosh`), a second or two in the browser; each further trial doubles it. Above, a random
+/// sample is fitted.
+pub const EXACT_MAX_K_DL: usize = 24;
+
+/// The most trials whose every subset is fitted with `base`.
+pub fn exact_max_k(base: BaseFit) -> usize {
+    match base {
+        BaseFit::Common => EXACT_MAX_K,
+        BaseFit::DerSimonianLaird => EXACT_MAX_K_DL,
+    }
+}
 
 /// What the GOSH worker is asked to fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,10 +78,10 @@ impl Request {
     }
 
     /// How many subsets a run fits: all `2^k − 1`, or the random sample's size above
-    /// [`EXACT_MAX_K`] trials.
+    /// [`exact_max_k`] trials.
     pub fn subsets(&self) -> u64 {
         match self.yi.len() {
-            k if k <= EXACT_MAX_K => (1u64 << k) - 1,
+            k if k <= exact_max_k(self.base) => (1u64 << k) - 1,
             _ => grove_core::diagnostics::GOSH_HEATMAP_SAMPLE_SIZE,
         }
     }
@@ -163,14 +178,14 @@ pub fn controls(labels: &[String], base: BaseFit, highlight: Option<usize>) -> S
     let _ = write!(
         out,
         r#"</select></label></div><p class="hint">{}</p>"#,
-        scope_words(k)
+        scope_words(k, base)
     );
     out
 }
 
-/// How many subsets a run fits, in words.
-pub fn scope_words(k: usize) -> String {
-    if k <= EXACT_MAX_K {
+/// How many subsets a run with `base` fits, in words.
+pub fn scope_words(k: usize, base: BaseFit) -> String {
+    if k <= exact_max_k(base) {
         format!(
             "Every one of the {} subsets of {k} trials is fitted.",
             grove_core::format::count((1u64 << k) - 1)
@@ -315,7 +330,7 @@ const I2_BANDS: [(f64, f64); 5] = [
     (80.0, 100.0),
 ];
 
-/// The heatmap of every subset (or a sample above [`EXACT_MAX_K`] trials), its SVG, and
+/// The heatmap of every subset (or a sample above [`exact_max_k`] trials), its SVG, and
 /// a table of what it shows: the range of the estimate and of I², and the subsets in
 /// each band of I², with the highlighted trial and without.
 fn compute(r: &Request, progress: impl FnMut(u64, u64) -> ControlFlow<()>) -> Option<String> {
@@ -324,7 +339,7 @@ fn compute(r: &Request, progress: impl FnMut(u64, u64) -> ControlFlow<()>) -> Op
     use grove_core::report::{abbreviation, natural};
     let mut settings = GoshHeatmapSettings::new(r.base);
     settings.highlight = r.highlight;
-    settings.exact_up_to = EXACT_MAX_K;
+    settings.exact_up_to = exact_max_k(r.base);
     let heatmap = match gosh_heatmap(&r.yi, &r.vi, &settings, progress) {
         Ok(Some(h)) => h,
         Ok(None) => return None,
@@ -730,8 +745,34 @@ mod tests {
         let report = Report::new(&o.rows[..1], &o.options);
         let why = Request::of(&report, BaseFit::Common, None).expect_err("one trial");
         assert!(why.contains("at least 2 trials"), "{why}");
-        assert!(scope_words(31).contains("random sample"));
-        assert!(scope_words(13).contains("8,191"));
+        assert!(scope_words(31, BaseFit::Common).contains("random sample"));
+        assert!(scope_words(25, BaseFit::DerSimonianLaird).contains("random sample"));
+        assert!(scope_words(25, BaseFit::Common).contains("33,554,431"));
+        assert!(scope_words(13, BaseFit::DerSimonianLaird).contains("8,191"));
+    }
+
+    /// Random effects above 24 trials: a labelled random sample, not every subset.
+    #[test]
+    fn random_effects_beyond_24_trials_fit_a_labelled_sample() {
+        let (yi, vi) = generated(25);
+        let r = Request {
+            labels: (1..=25).map(|i| format!("Trial {i}")).collect(),
+            yi,
+            vi,
+            measure: Measure::RiskRatio,
+            base: BaseFit::DerSimonianLaird,
+            highlight: None,
+        };
+        assert_eq!(
+            r.subsets(),
+            grove_core::diagnostics::GOSH_HEATMAP_SAMPLE_SIZE
+        );
+        let html = r.run(|_, _| ControlFlow::Continue(())).expect("run");
+        assert!(
+            html.contains("A random sample of 1,048,576 of the 2^25 − 1 subsets of 25 trials"),
+            "{}",
+            &html[..html.len().min(600)]
+        );
     }
 
     #[test]
