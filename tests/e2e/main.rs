@@ -3158,7 +3158,15 @@ async fn the_gosh_view_runs_in_its_worker_highlights_cancels_and_exports() {
         )
         .await;
     assert_eq!(file, json!([0, true]));
-    // 30 trials: a long run, with its progress, cancelled, and run again.
+    // 30 trials, every subset by the common effect: a long run, with its progress,
+    // cancelled, and run again.
+    gosh_choose(&page, "base", "EE").await;
+    eventually("the common effect again", || async {
+        gosh_text(&page)
+            .await
+            .filter(|t| t.contains("common effect"))
+    })
+    .await;
     let paste: String = (0..30)
         .map(|i| {
             format!(
