@@ -1,6 +1,7 @@
 //! The plot's horizontal axis: a symmetric log scale around 1 for ratios, a symmetric
 //! linear scale around 0 for risk differences, with the round tick values RevMan uses.
 
+use super::{Anchor, Ink, Shape};
 use serde::Serialize;
 
 /// Half-widths offered for a ratio axis, which runs from `1/L` to `L`.
@@ -149,6 +150,40 @@ impl Axis {
             s.to_owned()
         }
     }
+}
+
+/// The frame of a scatter-like plot, the left and bottom sides of the plotting area from
+/// `y0` (top) to `y1` (bottom) over the axis's width, and the axis's ticks and labels
+/// below it in text of `font_size`.
+pub fn frame_and_ticks(axis: &Axis, y0: f64, y1: f64, font_size: f64) -> Vec<Shape> {
+    let (x0, x1) = (axis.x0, axis.x0 + axis.width);
+    let mut shapes = vec![Shape::Polyline {
+        points: vec![(x0, y0), (x0, y1), (x1, y1)],
+        ink: Ink::Text,
+        width: 1.0,
+        dashed: false,
+    }];
+    for &t in &axis.ticks {
+        let x = axis.clamped(t);
+        shapes.push(Shape::Line {
+            x1: x,
+            y1,
+            x2: x,
+            y2: y1 + 5.0,
+            ink: Ink::Text,
+            width: 1.0,
+        });
+        shapes.push(Shape::Text {
+            x,
+            y: y1 + 6.0 + font_size,
+            text: axis.label(t),
+            full: None,
+            anchor: Anchor::Middle,
+            bold: false,
+            ink: Ink::Text,
+        });
+    }
+    shapes
 }
 
 /// Round tick values for a ratio axis from `1/l` to `l`.

@@ -269,24 +269,7 @@ pub fn layout(spec: &FunnelSpec, o: &FunnelOptions) -> FunnelLayout {
         });
     }
     // Frame, ticks and labels.
-    shapes.push(Shape::Polyline {
-        points: vec![(x0, y0), (x0, y1), (x0 + o.width, y1)],
-        ink: Ink::Text,
-        width: 1.0,
-        dashed: false,
-    });
-    for &t in &axis.ticks {
-        let x = axis.clamped(t);
-        shapes.push(line(x, y1, x, y1 + 5.0, Ink::Text, 1.0));
-        shapes.push(text(
-            x,
-            y1 + 6.0 + size,
-            axis.label(t),
-            Anchor::Middle,
-            false,
-            Ink::Text,
-        ));
-    }
+    shapes.extend(super::axis::frame_and_ticks(&axis, y0, y1, size));
     let mut se = 0.0;
     while se <= max_se * (1.0 + 1e-9) {
         let y = y_of(se);
