@@ -89,18 +89,7 @@ async fn main() {
     // The view itself at k = 30, from the page: run time and the main thread's longest task.
     let page = Page::open().await;
     // 30 trials with varied counts: 2^30 − 1 subsets.
-    let paste: String = (0..30)
-        .map(|i| {
-            format!(
-                "Trial {}\t{}\t{}\t{}\t{}\n",
-                i + 1,
-                5 + (i * 7) % 31,
-                100 + (i * 37) % 300,
-                8 + (i * 11) % 29,
-                100 + (i * 53) % 300
-            )
-        })
-        .collect();
+    let paste = harness::varied_trials(30);
     page.paste(&paste).await;
     page.settle().await;
     let observe = "window.longest = 0; window.tasks = 0;

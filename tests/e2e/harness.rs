@@ -462,6 +462,23 @@ where
     }
 }
 
+/// `k` trials with varied counts, as pasted rows (study, events and total in each arm):
+/// `2^k − 1` subsets for GOSH.
+pub fn varied_trials(k: usize) -> String {
+    (0..k)
+        .map(|i| {
+            format!(
+                "Trial {}\t{}\t{}\t{}\t{}\n",
+                i + 1,
+                5 + (i * 7) % 31,
+                100 + (i * 37) % 300,
+                8 + (i * 11) % 29,
+                100 + (i * 53) % 300
+            )
+        })
+        .collect()
+}
+
 /// The repository root (the root package's manifest folder).
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3167,18 +3167,7 @@ async fn the_gosh_view_runs_in_its_worker_highlights_cancels_and_exports() {
             .filter(|t| t.contains("common effect"))
     })
     .await;
-    let paste: String = (0..30)
-        .map(|i| {
-            format!(
-                "Trial {}\t{}\t{}\t{}\t{}\n",
-                i + 1,
-                5 + (i * 7) % 31,
-                100 + (i * 37) % 300,
-                8 + (i * 11) % 29,
-                100 + (i * 53) % 300
-            )
-        })
-        .collect();
+    let paste = harness::varied_trials(30);
     page.paste(&paste).await;
     eventually("the run's progress", || async {
         (page.count("gosh-progress").await == 1).then_some(())
