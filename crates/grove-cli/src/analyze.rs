@@ -1,6 +1,6 @@
 //! `grove analyze`: reads a trial table, runs the analysis, prints the results.
 
-use crate::{CiArg, ConventionArg, MeasureArg, MethodArg, ModelArg, Tau2Arg};
+use crate::{ChoiceParser, ModelArg};
 use grove_core::analysis::Analysis;
 use grove_core::forest::{self, PlotOptions};
 use grove_core::format;
@@ -33,24 +33,8 @@ pub(crate) struct Args {
     /// Also write the QR code of the share link to this SVG file (with --link).
     #[arg(long, value_name = "FILE.svg", requires = "link")]
     qr: Option<PathBuf>,
-    /// Effect measure [default: rr].
-    #[arg(long, value_enum)]
-    measure: Option<MeasureArg>,
-    /// Pooling method of the common-effect model [default: iv].
-    #[arg(long, value_enum)]
-    method: Option<MethodArg>,
-    /// Model whose pooled result and weights are shown [default: random].
-    #[arg(long, value_enum)]
-    model: Option<ModelArg>,
-    /// Between-study variance estimator of the random-effects model [default: reml].
-    #[arg(long, value_enum)]
-    tau2: Option<Tau2Arg>,
-    /// Confidence-interval method of the pooled effect [default: z].
-    #[arg(long, value_enum)]
-    ci: Option<CiArg>,
-    /// Whose conventions apply where metafor and RevMan 5 differ [default: metafor].
-    #[arg(long, value_enum)]
-    convention: Option<ConventionArg>,
+    #[command(flatten)]
+    settings: SettingsArgs,
     /// Print the results as JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -68,47 +52,47 @@ pub(crate) struct Args {
     trim_fill: bool,
 }
 
-impl Args {
+/// The analysis options `grove analyze`, `grove explain` and `grove r-script` share.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SettingsArgs {
+    /// Effect measure [default: rr].
+    #[arg(long, value_parser = ChoiceParser::<Measure>::new())]
+    measure: Option<Measure>,
+    /// Pooling method of the common-effect model [default: iv].
+    #[arg(long, value_parser = ChoiceParser::<Method>::new())]
+    method: Option<Method>,
+    /// Model whose pooled result and weights are shown [default: random].
+    #[arg(long, value_enum)]
+    model: Option<ModelArg>,
+    /// Between-study variance estimator of the random-effects model [default: reml].
+    #[arg(long, value_parser = ChoiceParser::<Tau2Estimator>::new())]
+    tau2: Option<Tau2Estimator>,
+    /// Confidence-interval method of the pooled effect [default: z].
+    #[arg(long, value_parser = ChoiceParser::<CiMethod>::new())]
+    ci: Option<CiMethod>,
+    /// Whose conventions apply where metafor and RevMan 5 differ [default: metafor].
+    #[arg(long, value_parser = ChoiceParser::<Convention>::new())]
+    convention: Option<Convention>,
+}
+
+impl SettingsArgs {
     /// `base` with the options given on the command line in place of its own.
     fn settings(&self, base: Settings) -> Settings {
         let mut s = base;
         if let Some(m) = self.measure {
-            s.measure = match m {
-                MeasureArg::Rr => Measure::RiskRatio,
-                MeasureArg::Or => Measure::OddsRatio,
-                MeasureArg::Rd => Measure::RiskDifference,
-            };
+            s.measure = m;
         }
         if let Some(m) = self.method {
-            s.method = match m {
-                MethodArg::Iv => Method::InverseVariance,
-                MethodArg::Mh => Method::MantelHaenszel,
-                MethodArg::Peto => Method::Peto,
-            };
+            s.method = m;
         }
         if let Some(t) = self.tau2 {
-            s.tau2 = match t {
-                Tau2Arg::Dl => Tau2Estimator::DerSimonianLaird,
-                Tau2Arg::Reml => Tau2Estimator::RestrictedMaximumLikelihood,
-                Tau2Arg::Pm => Tau2Estimator::PauleMandel,
-                Tau2Arg::Ml => Tau2Estimator::MaximumLikelihood,
-                Tau2Arg::Hs => Tau2Estimator::HunterSchmidt,
-                Tau2Arg::Sj => Tau2Estimator::SidikJonkman,
-                Tau2Arg::He => Tau2Estimator::Hedges,
-                Tau2Arg::Eb => Tau2Estimator::EmpiricalBayes,
-            };
+            s.tau2 = t;
         }
         if let Some(c) = self.ci {
-            s.ci = match c {
-                CiArg::Z => CiMethod::Wald,
-                CiArg::Hk => CiMethod::HartungKnapp,
-            };
+            s.ci = c;
         }
         if let Some(c) = self.convention {
-            s.convention = match c {
-                ConventionArg::Metafor => Convention::Metafor,
-                ConventionArg::Revman5 => Convention::RevMan5,
-            };
+            s.convention = c;
         }
         s
     }
@@ -120,6 +104,145 @@ impl Args {
             None => base,
         }
     }
+
+    /// `options` with the settings and model given on the command line in place of its
+    /// own.
+    ///
+    /// # Errors
+    /// A message when Peto is asked for with a measure other than the odds ratio.
+    pub(crate) fn apply(&self, options: ReportOptions) -> Result<ReportOptions, String> {
+        let settings = self.settings(options.settings);
+        if settings.method == Method::Peto && settings.measure != Measure::OddsRatio {
+            return Err(
+                "--method peto pools odds ratios only; use it with --measure or (accepted with iv and mh: rr, or, rd)"
+                    .to_owned(),
+            );
+        }
+        let models = match (self.model, options.models) {
+            (None, models) => models,
+            (Some(_), models) => match self.model(models.primary()) {
+                Model::Common => ModelView::Common,
+                Model::Random => ModelView::Random,
+            },
+        };
+        Ok(ReportOptions {
+            settings,
+            models,
+            ..options
+        })
+    }
+}
+
+/// One outcome read from the input.
+pub(crate) struct Input {
+    /// Its name: the outcome's of a review or a link; empty for a table.
+    pub title: String,
+    /// Its rows as typed.
+    pub rows: Vec<grove_core::parse::RawRow>,
+    /// Its settings, as the review or link gives them, or the defaults.
+    pub options: ReportOptions,
+    /// For a review's outcome, the numbers RevMan stored.
+    pub revman: Option<grove_core::review::RevManOutcome>,
+}
+
+/// How many outcomes of a review or a link to read when none is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Every {
+    /// The one named, or the link's first; a review needs `--outcome`.
+    One,
+    /// Every analysed outcome, or the one named.
+    All,
+}
+
+/// How the input is named in messages.
+pub(crate) fn input_name(file: &std::path::Path) -> String {
+    if file.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        file.display().to_string()
+    }
+}
+
+/// The outcomes of the input: a table (one outcome, default settings), a RevMan review
+/// or a share link, with `outcome` naming one of them.
+///
+/// # Errors
+/// A message when the input cannot be read, has rows with errors, or has no such outcome.
+pub(crate) fn read_outcomes(
+    file: &std::path::Path,
+    outcome: Option<&str>,
+    every: Every,
+) -> Result<Vec<Input>, String> {
+    let argument = file.to_string_lossy();
+    let name = input_name(file);
+    if crate::share::is_link(&argument) {
+        let shared = crate::share::open(&argument).map_err(|e| format!("the link: {e}"))?;
+        let count = shared.outcomes.len();
+        let index = match outcome {
+            None if every == Every::All => None,
+            None => Some(shared.active),
+            Some(n) => Some(
+                n.parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .filter(|&i| i < count)
+                    .ok_or_else(|| {
+                        format!(
+                            "the link holds {count} outcome(s); --outcome gives one by its position, 1 to {count}"
+                        )
+                    })?,
+            ),
+        };
+        return Ok(shared
+            .outcomes
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| index.is_none_or(|x| x == *i))
+            .map(|(_, o)| Input {
+                title: o.name,
+                rows: o.rows,
+                options: o.options,
+                revman: None,
+            })
+            .collect());
+    }
+    let bytes = read_input(file)?;
+    if crate::revman::is_review(file, &bytes) {
+        let review = grove_core::parse::revman::read(&bytes).map_err(|e| format!("{name}: {e}"))?;
+        let picked: Vec<&grove_core::review::ReviewOutcome> = match (outcome, every) {
+            (None, Every::All) => review.outcomes.iter().collect(),
+            _ => vec![crate::revman::pick(&review, outcome).map_err(|e| format!("{name}: {e}"))?],
+        };
+        if picked.is_empty() {
+            return Err(format!("{name}: the review has no dichotomous outcome"));
+        }
+        return Ok(picked
+            .into_iter()
+            .map(|o| Input {
+                title: o.title(),
+                rows: o.rows.clone(),
+                options: o.options.clone(),
+                revman: Some(o.source.clone()),
+            })
+            .collect());
+    }
+    if outcome.is_some() {
+        return Err(format!(
+            "{name}: --outcome chooses an outcome of a RevMan review (.rm5)"
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{name} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"))?;
+    let parsed = parse(&text);
+    if !report_diagnostics(&name, &parsed) {
+        return Err(format!("{name}: rows with errors (above)"));
+    }
+    Ok(vec![Input {
+        title: String::new(),
+        rows: parsed.raw_rows(),
+        options: ReportOptions::default(),
+        revman: None,
+    }])
 }
 
 /// What to print.
@@ -153,81 +276,25 @@ fn analyse(args: &Args, output: Printed) -> Result<(), String> {
     {
         return Err("grove explain prints derivations only; --json, --svg, --labbe, --funnel and --link belong to grove analyze".to_owned());
     }
-    let argument = args.file.to_string_lossy();
-    let bytes = if crate::share::is_link(&argument) {
-        Vec::new()
-    } else {
-        read_input(&args.file)?
-    };
-    let name = if args.file.as_os_str() == "-" {
-        "<stdin>".to_string()
-    } else {
-        args.file.display().to_string()
-    };
-    let mut title = String::new();
-    let (rows, options, revman) = if crate::share::is_link(&argument) {
-        let shared = crate::share::open(&argument).map_err(|e| format!("the link: {e}"))?;
-        let index = match args.outcome.as_deref() {
-            None => shared.active,
-            Some(n) => n
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .filter(|&i| i < shared.outcomes.len())
-                .ok_or_else(|| {
-                    format!(
-                        "the link holds {} outcome(s); --outcome gives one by its position, 1 to {}",
-                        shared.outcomes.len(),
-                        shared.outcomes.len()
-                    )
-                })?,
-        };
-        let outcome = shared.outcomes[index].clone();
-        out!("{}", outcome.name);
-        title = outcome.name;
-        (outcome.rows, outcome.options, None)
-    } else if crate::revman::is_review(&args.file, &bytes) {
-        let review = grove_core::parse::revman::read(&bytes).map_err(|e| format!("{name}: {e}"))?;
-        let outcome = crate::revman::pick(&review, args.outcome.as_deref())
-            .map_err(|e| format!("{name}: {e}"))?;
-        out!("{}", outcome.title());
-        title = outcome.title();
-        (
-            outcome.rows.clone(),
-            outcome.options.clone(),
-            Some(outcome.source.clone()),
-        )
-    } else {
-        if args.outcome.is_some() {
-            return Err(format!(
-                "{name}: --outcome chooses an outcome of a RevMan review (.rm5)"
-            ));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| {
-            format!("{name} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)")
-        })?;
-        let parsed = parse(&text);
-        if !report_diagnostics(&name, &parsed) {
-            return Err(format!("{name}: rows with errors (above)"));
-        }
-        (parsed.raw_rows(), ReportOptions::default(), None)
-    };
-    let settings = args.settings(options.settings);
-    if settings.method == Method::Peto && settings.measure != Measure::OddsRatio {
-        return Err(
-            "--method peto pools odds ratios only; use it with --measure or (accepted with iv and mh: rr, or, rd)"
-                .to_owned(),
-        );
+    let mut inputs = read_outcomes(&args.file, args.outcome.as_deref(), Every::One)?;
+    let Input {
+        title,
+        rows,
+        options,
+        revman,
+    } = inputs.remove(0);
+    if !title.is_empty() {
+        out!("{title}");
     }
-    let model = args.model(options.models.primary());
-    let options = ReportOptions {
-        settings,
+    let name = input_name(&args.file);
+    let model = args.settings.model(options.models.primary());
+    let options = args.settings.apply(ReportOptions {
         models: match model {
             Model::Common => ModelView::Common,
             Model::Random => ModelView::Random,
         },
         ..options
-    };
+    })?;
     let report = Report::new(&rows, &options);
     let share = args.link.as_deref().map(|base| {
         crate::share::link(

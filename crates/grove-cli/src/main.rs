@@ -5,6 +5,8 @@
 //!   per-study table and the pooled result, or JSON with `--json`; `--link BASE` prints
 //!   the share link of the analysis and `--qr FILE.svg` writes its QR code.
 //! - `grove explain FILE` prints how each number came about, with the data's values.
+//! - `grove r-script FILE` writes an R script that reproduces the analyses with metafor
+//!   and prints each pooled result as `grove-check OUTCOME ESTIMATE CI_LOWER CI_UPPER`.
 //! - `grove validate FILE.json...` checks the engine against reference files in the
 //!   format of `tests/reference/README.md` or `tests/reference/diagnostics/README.md`.
 //! - `grove revman-check FILE.rm5...` checks the engine against the results RevMan 5
@@ -20,6 +22,7 @@ macro_rules! out {
 
 mod analyze;
 mod revman;
+mod rscript;
 mod share;
 mod validate;
 
@@ -39,7 +42,11 @@ pub(crate) fn write_line(args: std::fmt::Arguments) {
     }
 }
 
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Parser, Subcommand, ValueEnum};
+use grove_core::settings::Choice;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -67,6 +74,15 @@ enum Command {
     /// analysis scale: logs for ratios). The input and options are those of `grove
     /// analyze`. What the analysis uses that is not explained yet is listed at the end.
     Explain(analyze::Args),
+    /// Write an R script that reproduces the analysis with metafor: the data, escalc with
+    /// the zero-cell settings, rma, rma.mh or rma.peto with the estimator and test, the
+    /// subgroups and the forest plot, for every outcome of a review or link.
+    ///
+    /// Run with Rscript, it prints each pooled result on the natural scale as a line
+    /// `grove-check OUTCOME ESTIMATE CI_LOWER CI_UPPER` (OUTCOME: the outcome's name, the
+    /// subgroup's, and `common` or `random`, joined by `/`, spaces written `_`), to
+    /// compare with Grove's. The input and options are those of `grove analyze`.
+    RScript(rscript::Args),
     /// Check the engine against reference files (formats: tests/reference/README.md and,
     /// for files with a `diagnostics` field, tests/reference/diagnostics/README.md).
     ///
@@ -99,37 +115,6 @@ enum Command {
     },
 }
 
-/// Whose conventions apply where metafor and RevMan 5 compute differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ConventionArg {
-    /// R's metafor.
-    Metafor,
-    /// RevMan 5.
-    Revman5,
-}
-
-/// Effect measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum MeasureArg {
-    /// Risk ratio.
-    Rr,
-    /// Odds ratio.
-    Or,
-    /// Risk difference.
-    Rd,
-}
-
-/// Pooling method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum MethodArg {
-    /// Inverse variance.
-    Iv,
-    /// Mantel-Haenszel.
-    Mh,
-    /// Peto (odds ratio only).
-    Peto,
-}
-
 /// Which model's pooled result to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ModelArg {
@@ -139,34 +124,59 @@ pub(crate) enum ModelArg {
     Random,
 }
 
-/// Between-study variance (tau²) estimator, metafor's codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Tau2Arg {
-    /// DerSimonian-Laird.
-    Dl,
-    /// Restricted maximum likelihood.
-    Reml,
-    /// Paule-Mandel.
-    Pm,
-    /// Maximum likelihood.
-    Ml,
-    /// Hunter-Schmidt.
-    Hs,
-    /// Sidik-Jonkman.
-    Sj,
-    /// Hedges.
-    He,
-    /// Empirical Bayes.
-    Eb,
+/// A setting read by its code in the engine's vocabulary ([`Choice`]), in any case
+/// (`rr`, `RR`); `--help` and the message for a wrong value list the codes, in lower
+/// case, with each one's name.
+#[derive(Debug)]
+pub(crate) struct ChoiceParser<T>(PhantomData<fn() -> T>);
+
+impl<T> ChoiceParser<T> {
+    pub(crate) fn new() -> Self {
+        ChoiceParser(PhantomData)
+    }
 }
 
-/// Confidence-interval method for the pooled effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum CiArg {
-    /// Wald (normal quantile).
-    Z,
-    /// Hartung-Knapp (t with k-1 df).
-    Hk,
+impl<T> Clone for ChoiceParser<T> {
+    fn clone(&self) -> Self {
+        ChoiceParser(PhantomData)
+    }
+}
+
+impl<T: Choice + Send + Sync> TypedValueParser for ChoiceParser<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        if let Some(choice) = value.to_str().and_then(T::from_code_ignoring_case) {
+            return Ok(choice);
+        }
+        let mut error = clap::Error::new(ErrorKind::InvalidValue).with_cmd(cmd);
+        if let Some(arg) = arg {
+            error.insert(
+                ContextKind::InvalidArg,
+                ContextValue::String(arg.to_string()),
+            );
+        }
+        error.insert(
+            ContextKind::InvalidValue,
+            ContextValue::String(value.to_string_lossy().into_owned()),
+        );
+        error.insert(
+            ContextKind::ValidValue,
+            ContextValue::Strings(T::CHOICES.iter().map(|c| c.code().to_lowercase()).collect()),
+        );
+        Err(error)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(T::CHOICES.iter().map(|c| {
+            PossibleValue::new(c.code().to_lowercase()).help(c.label())
+        })))
+    }
 }
 
 fn main() -> ExitCode {
@@ -174,6 +184,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args, analyze::Printed::Results),
         Command::Explain(args) => analyze::run(&args, analyze::Printed::Derivations),
+        Command::RScript(args) => rscript::run(&args),
         Command::Validate { files, verbose } => validate::run(&files, verbose),
         Command::RevmanCheck { files, verbose } => revman::run(&files, verbose),
     }

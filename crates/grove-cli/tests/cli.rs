@@ -815,3 +815,66 @@ fn explain_prints_each_number_with_its_formula_and_value() {
     let refused = grove(&["explain", "-", "--json"], "");
     assert!(!refused.status.success());
 }
+
+/// `grove r-script` writes a script that R runs with metafor, printing the pooled result
+/// `grove analyze` prints, for each model asked for; a review's every outcome has its line.
+#[test]
+fn r_script_reproduces_the_analysis_in_r() {
+    let dir = std::env::temp_dir().join(format!("grove-cli-r-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let table = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src/examples/catheters.tsv");
+    let table = table.to_str().expect("a UTF-8 path");
+    let script = dir.join("catheters.R");
+    let settings = [
+        "--measure",
+        "or",
+        "--method",
+        "mh",
+        "--tau2",
+        "dl",
+        "--ci",
+        "hk",
+    ];
+    for model in ["common", "random"] {
+        let mut args = vec!["r-script", table, "--model", model, "-o"];
+        args.push(script.to_str().expect("a UTF-8 path"));
+        args.extend(settings);
+        let out = grove(&args, "");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let r = Command::new("Rscript")
+            .arg(&script)
+            .current_dir(&dir)
+            .output()
+            .expect("Rscript runs (scripts/setup installs R and metafor)");
+        assert!(r.status.success(), "{}", text(&r.stderr));
+        let lines: Vec<String> = text(&r.stdout)
+            .lines()
+            .filter(|l| l.starts_with("grove-check "))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(lines.len(), 1, "one pooled result: {lines:?}");
+        let fields: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(fields[1], format!("catheters/{model}"));
+        let mut args = vec!["analyze", table, "--json", "--model", model];
+        args.extend(settings);
+        let json: serde_json::Value =
+            serde_json::from_slice(&grove(&args, "").stdout).expect("JSON");
+        for (field, key) in fields[2..].iter().zip(["estimate", "ci_lower", "ci_upper"]) {
+            let r: f64 = field.parse().expect("a number");
+            let g = json["pooled"][key].as_f64().expect("a number");
+            assert!((r - g).abs() <= 1e-9 * g.abs(), "{key}: R {r}, Grove {g}");
+        }
+    }
+    let review =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/revman/CD008625StatsDataOnly.rm5");
+    let out = grove(&["r-script", review.to_str().expect("UTF-8")], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    assert!(script.contains("## Outcome 1: 1.3 Deaths") && script.contains("revman_mh_rd("));
+    let out = grove(
+        &["r-script", table, "--method", "peto", "--measure", "rr"],
+        "",
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("odds ratios only"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -148,6 +148,18 @@ pub(crate) struct Pooling {
     pub(crate) random: Result<Fit, Undefined>,
 }
 
+/// Whether `to="if0all"` adds the correction over `tables`: some table has a zero cell,
+/// double zeros counting where the method's trial estimates keep them
+/// ([`effect::any_zero_in_set`]).
+pub(crate) fn if0all_applies(tables: &[Table], settings: &Settings) -> bool {
+    let policy = match settings.method {
+        Method::InverseVariance => effect::DoubleZeroPolicy::for_measure(settings.measure),
+        Method::MantelHaenszel => mh::double_zero_policy(settings.measure, settings.convention),
+        Method::Peto => effect::DoubleZeroPolicy::Drop,
+    };
+    effect::any_zero_in_set(tables, policy)
+}
+
 /// Per-study effects and the two fits for a set of tables (no subgroups).
 pub(crate) fn pool(tables: &[Table], settings: &Settings) -> Pooling {
     let measure = settings.measure;

@@ -29,6 +29,7 @@ pub mod report;
 pub mod review;
 pub mod rma;
 pub mod rob;
+pub mod rscript;
 pub mod sensitivity;
 pub mod settings;
 pub mod share;

@@ -131,6 +131,10 @@ impl crate::settings::Choice for ModelView {
     fn code(self) -> &'static str {
         ModelView::code(self)
     }
+    /// Which models are shown is Grove's choice; metafor fits what it is asked to.
+    fn metafor(self) -> Option<&'static str> {
+        None
+    }
     fn label(self) -> &'static str {
         match self {
             ModelView::Common => "Common effect",
@@ -157,6 +161,10 @@ impl crate::settings::Choice for Totals {
     const CHOICES: &'static [Self] = &Totals::ALL;
     fn code(self) -> &'static str {
         Totals::code(self)
+    }
+    /// RevMan's display option; metafor has none.
+    fn metafor(self) -> Option<&'static str> {
+        None
     }
     fn label(self) -> &'static str {
         Totals::label(self)

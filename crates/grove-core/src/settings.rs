@@ -418,8 +418,9 @@ impl Default for Settings {
 }
 
 /// One setting's vocabulary, in one place for everything that names it (the page's
-/// settings, share links, the command line): every choice in the order offered, its code,
-/// its name where it is chosen, and the sentence that explains it.
+/// settings, share links, the command line, the reference runner, the R script): every
+/// choice in the order offered, its code, its name where it is chosen, the sentence that
+/// explains it, and how metafor spells it.
 pub trait Choice: Copy + PartialEq + Sized + 'static {
     /// Every choice, in the order offered.
     const CHOICES: &'static [Self];
@@ -429,9 +430,28 @@ pub trait Choice: Copy + PartialEq + Sized + 'static {
     fn label(self) -> &'static str;
     /// What choosing it means, in a sentence or two.
     fn explanation(self) -> &'static str;
+    /// metafor's spelling of the choice: the value of its argument (`measure="RR"`,
+    /// `method="DL"`, `test="knha"`, `to="only0"`), or for the pooling method the
+    /// function that pools (`rma.uni`, `rma.mh`, `rma.peto`); `None` for a choice
+    /// metafor has no argument for.
+    fn metafor(self) -> Option<&'static str>;
     /// The choice with this code, exactly as [`Choice::code`] writes it.
     fn from_code(code: &str) -> Option<Self> {
         Self::CHOICES.iter().copied().find(|c| c.code() == code)
+    }
+    /// The choice with this code, in any case (`rr`, `RR`): the command line's reading.
+    fn from_code_ignoring_case(code: &str) -> Option<Self> {
+        Self::CHOICES
+            .iter()
+            .copied()
+            .find(|c| c.code().eq_ignore_ascii_case(code))
+    }
+    /// The choice metafor spells this way, exactly as [`Choice::metafor`] writes it.
+    fn from_metafor(code: &str) -> Option<Self> {
+        Self::CHOICES
+            .iter()
+            .copied()
+            .find(|c| c.metafor() == Some(code))
     }
 }
 
@@ -446,6 +466,9 @@ impl Choice for Measure {
     }
     fn label(self) -> &'static str {
         crate::report::measure_name(self)
+    }
+    fn metafor(self) -> Option<&'static str> {
+        Some(Measure::code(self))
     }
     fn explanation(self) -> &'static str {
         match self {
@@ -470,6 +493,13 @@ impl Choice for Method {
     const CHOICES: &'static [Self] = &Method::ALL;
     fn code(self) -> &'static str {
         Method::code(self)
+    }
+    fn metafor(self) -> Option<&'static str> {
+        Some(match self {
+            Method::InverseVariance => "rma.uni",
+            Method::MantelHaenszel => "rma.mh",
+            Method::Peto => "rma.peto",
+        })
     }
     fn label(self) -> &'static str {
         match self {
@@ -502,6 +532,9 @@ impl Choice for Tau2Estimator {
     const CHOICES: &'static [Self] = &Tau2Estimator::ALL;
     fn code(self) -> &'static str {
         Tau2Estimator::code(self)
+    }
+    fn metafor(self) -> Option<&'static str> {
+        Some(Tau2Estimator::code(self))
     }
     fn label(self) -> &'static str {
         match self {
@@ -551,6 +584,12 @@ impl Choice for CiMethod {
     fn code(self) -> &'static str {
         CiMethod::code(self)
     }
+    fn metafor(self) -> Option<&'static str> {
+        Some(match self {
+            CiMethod::Wald => "z",
+            CiMethod::HartungKnapp => "knha",
+        })
+    }
     fn label(self) -> &'static str {
         match self {
             CiMethod::Wald => "Wald (normal)",
@@ -581,6 +620,9 @@ impl Choice for CorrectionScope {
     ];
     fn code(self) -> &'static str {
         CorrectionScope::code(self)
+    }
+    fn metafor(self) -> Option<&'static str> {
+        Some(CorrectionScope::code(self))
     }
     fn label(self) -> &'static str {
         match self {
@@ -615,6 +657,10 @@ impl Choice for Convention {
     fn code(self) -> &'static str {
         Convention::code(self)
     }
+    /// metafor has one convention: its own.
+    fn metafor(self) -> Option<&'static str> {
+        None
+    }
     fn label(self) -> &'static str {
         Convention::label(self)
     }
@@ -632,6 +678,13 @@ mod vocabulary {
         let mut codes: Vec<&str> = T::CHOICES.iter().map(|c| c.code()).collect();
         for &c in T::CHOICES {
             assert_eq!(T::from_code(c.code()), Some(c));
+            assert_eq!(
+                T::from_code_ignoring_case(&c.code().to_lowercase()),
+                Some(c)
+            );
+            if let Some(m) = c.metafor() {
+                assert_eq!(T::from_metafor(m), Some(c), "{c:?}");
+            }
             assert!(
                 !c.label().is_empty() && c.explanation().ends_with('.'),
                 "{c:?}"

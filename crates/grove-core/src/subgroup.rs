@@ -8,15 +8,21 @@
 //! `I² = max(0, 100 (Q - df)/Q)` (RevMan 5's `I2_Q`); done separately for the
 //! common-effect and the random-effects subgroup estimates. A subgroup of one study
 //! takes part with that study's estimate, as in metafor and RevMan 5.
+//!
+//! # Zero cells
+//! A trial's estimate in its subgroup is the one its row shows. With `to="if0all"` the
+//! correction is added to every trial when any trial *of the analysis* has a zero cell,
+//! not any trial of the subgroup: as metafor computes one `escalc()` of all the trials
+//! and then fits each subgroup with `rma(yi, vi, subset = ...)`.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analysis::{pool, weights_per_study};
+use crate::analysis::{if0all_applies, pool, weights_per_study};
 use crate::dist;
 use crate::rma::{Fit, Undefined};
-use crate::settings::{Method, Settings};
+use crate::settings::{CorrectionScope, Method, Settings};
 use crate::table::{Study, Table};
 
 /// One subgroup's results.
@@ -64,6 +70,8 @@ pub struct Subgroups {
 /// Splits the studies by subgroup label (studies without one form a group with an empty
 /// name), pools each group with `settings`, and tests for differences.
 pub fn subgroups(studies: &[Study], settings: &Settings) -> Subgroups {
+    let tables: Vec<Table> = studies.iter().map(|s| s.table).collect();
+    let settings = &settings_of_the_whole(&tables, settings);
     // Grouped by hashing, so that one subgroup per study stays linear.
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
@@ -104,6 +112,20 @@ pub fn subgroups(studies: &[Study], settings: &Settings) -> Subgroups {
         test_common,
         test_random,
     }
+}
+
+/// `settings` with `to="if0all"` decided over all the analysed `tables` (see the module
+/// documentation): the correction for every trial when it applies, for none otherwise.
+fn settings_of_the_whole(tables: &[Table], settings: &Settings) -> Settings {
+    let mut s = *settings;
+    if s.correction.scope == CorrectionScope::IfAnyStudyHasZero {
+        s.correction.scope = if if0all_applies(tables, settings) {
+            CorrectionScope::AllStudies
+        } else {
+            CorrectionScope::None
+        };
+    }
+    s
 }
 
 /// Common-effect Q across subgroup estimates (see the module documentation).

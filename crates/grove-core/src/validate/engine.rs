@@ -9,7 +9,7 @@ use crate::bias;
 use crate::rma::{Fit, Interval, Model, Undefined};
 use crate::sensitivity;
 use crate::settings::{
-    CiMethod, CorrectionScope, Measure, Method, Settings, Tau2Estimator, ZeroCellCorrection,
+    Choice, CiMethod, CorrectionScope, Measure, Method, Settings, Tau2Estimator, ZeroCellCorrection,
 };
 use crate::subgroup::SubgroupTest;
 use crate::table::Study;
@@ -46,40 +46,29 @@ fn unsupported(field: &str, value: &str) -> Failure {
 }
 
 pub(super) fn measure(code: &str) -> Result<Measure, Failure> {
-    match code {
-        "RR" => Ok(Measure::RiskRatio),
-        "OR" => Ok(Measure::OddsRatio),
-        "RD" => Ok(Measure::RiskDifference),
-        other => Err(unsupported("measure", other)),
-    }
+    <Measure as Choice>::from_metafor(code).ok_or_else(|| unsupported("measure", code))
 }
 
 pub(super) fn spec(a: &ReferenceAnalysis) -> Result<Spec, Failure> {
-    let method = match a.method.as_str() {
-        "IV" => Method::InverseVariance,
-        "MH" => Method::MantelHaenszel,
-        "Peto" => Method::Peto,
-        other => return Err(unsupported("method", other)),
-    };
+    let method =
+        <Method as Choice>::from_code(&a.method).ok_or_else(|| unsupported("method", &a.method))?;
     let model = match a.model.as_str() {
         "common" => ModelSpec::Common,
         "random" => ModelSpec::Random,
         other => return Err(unsupported("model", other)),
     };
     let tau2 = match (&a.tau2_method, model) {
-        (Some(code), _) => {
-            Some(Tau2Estimator::from_code(code).ok_or_else(|| unsupported("tau2_method", code))?)
-        }
+        (Some(code), _) => Some(
+            <Tau2Estimator as Choice>::from_metafor(code)
+                .ok_or_else(|| unsupported("tau2_method", code))?,
+        ),
         (None, ModelSpec::Random) => {
             return Err(unsupported("tau2_method", "null with model random"));
         }
         (None, ModelSpec::Common) => None,
     };
-    let ci = match a.ci_method.as_str() {
-        "z" => CiMethod::Wald,
-        "HK" => CiMethod::HartungKnapp,
-        other => return Err(unsupported("ci_method", other)),
-    };
+    let ci = <CiMethod as Choice>::from_code(&a.ci_method)
+        .ok_or_else(|| unsupported("ci_method", &a.ci_method))?;
     Ok(Spec {
         measure: measure(&a.measure)?,
         method,
@@ -99,12 +88,8 @@ fn correction(c: &BTreeMap<String, Node>) -> Result<ZeroCellCorrection, Failure>
         match (key.as_str(), value) {
             ("add", Node::Number(x)) => out.increment = *x,
             ("to", Node::Text(to)) => {
-                out.scope = match to.as_str() {
-                    "only0" => CorrectionScope::StudiesWithZero,
-                    "all" => CorrectionScope::AllStudies,
-                    "none" => CorrectionScope::None,
-                    other => return Err(unsupported("correction.to", other)),
-                }
+                out.scope = CorrectionScope::from_metafor(to)
+                    .ok_or_else(|| unsupported("correction.to", to))?;
             }
             ("drop00", Node::Bool(_)) | ("note" | "applies_to", Node::Text(_)) => {}
             (key, value) => {
