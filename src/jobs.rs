@@ -43,6 +43,12 @@ pub enum Job {
         /// The SVG's accessible title.
         title: String,
     },
+    /// The risk-of-bias panel of the outcome shown of `project` (a project file's JSON;
+    /// [`crate::rob_view::markup`]).
+    RiskOfBias(String),
+    /// Write the R script that reproduces every outcome of `project` (a project file's
+    /// JSON) with metafor ([`grove_core::rscript`]).
+    RScript(String),
     /// Draw `view` of the active outcome of `project` (a project file's JSON).
     View {
         /// The project, as its file.
@@ -110,6 +116,14 @@ impl Job {
                 Ok(code) => Reply::Text(code.to_svg(*module, title)),
                 Err(why) => Reply::Failed(why.to_string()),
             },
+            Job::RScript(project) => match Project::from_json(project) {
+                Ok(p) => Reply::Text(p.r_script()),
+                Err(why) => Reply::Failed(why.to_string()),
+            },
+            Job::RiskOfBias(project) => match Project::from_json(project) {
+                Ok(p) => Reply::Text(crate::rob_view::markup(&p)),
+                Err(why) => Reply::Failed(why.to_string()),
+            },
             Job::View { project, view } => match Project::from_json(project) {
                 Ok(p) => {
                     let o = p.active();
@@ -143,7 +157,7 @@ pub fn read_review(bytes: &[u8]) -> Reply {
 #[cfg(target_arch = "wasm32")]
 pub use web::{answer, run};
 
-/// Does a job whose answer is text ([`Job::Qr`], [`Job::LinkText`]) and hands `done`
+/// Does a job whose answer is text ([`Job::Qr`], [`Job::LinkText`], [`Job::RScript`]) and hands `done`
 /// the text, or why there is none.
 pub fn text_of(job: Job, done: impl FnOnce(Result<String, String>) + 'static) {
     run(job, move |reply| {
@@ -224,6 +238,8 @@ mod web {
                     set("view", &view.code().into());
                 }
                 Job::ReadLink(text) => set("link", &text.into()),
+                Job::RScript(project) => set("rscript", &project.into()),
+                Job::RiskOfBias(project) => set("rob", &project.into()),
                 Job::LinkText { project, outcome } => {
                     set("project", &project.into());
                     set("share", &(*outcome).map_or(-1.0, |i| i as f64).into());
@@ -252,6 +268,12 @@ mod web {
             }
             if let Some(text) = get("link") {
                 return Some(Job::ReadLink(text.as_string()?));
+            }
+            if let Some(project) = get("rscript") {
+                return Some(Job::RScript(project.as_string()?));
+            }
+            if let Some(project) = get("rob") {
+                return Some(Job::RiskOfBias(project.as_string()?));
             }
             if let Some(outcome) = get("share") {
                 let i = outcome.as_f64()?;

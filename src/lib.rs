@@ -13,6 +13,7 @@ pub mod gosh;
 pub mod history;
 pub mod jobs;
 pub mod project;
+pub mod rob_view;
 pub mod settings_view;
 pub mod stage;
 pub mod tables;

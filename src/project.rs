@@ -9,6 +9,7 @@
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
 use grove_core::report::{ModelView, Report, ReportOptions};
 use grove_core::review::{RevManOutcome, Review, ReviewOutcome, Unsupported};
+use grove_core::rob::{self, Assessment};
 use grove_core::share::{Shared, SharedOutcome};
 use grove_core::{Convention, Measure, Method, Settings, Tau2Estimator};
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,75 @@ pub struct Project {
     /// inverse variance, O − E), each with the reason, listed beside the others.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsupported: Vec<Unsupported>,
+    /// Each study's risk-of-bias judgements (RoB 2) as typed, under its key
+    /// ([`rob::study_key`]: its name, and its year when typed), so that a study that
+    /// appears in several outcomes has one assessment. Files written before it existed
+    /// have none.
+    #[serde(default, skip_serializing_if = "Judgements::is_empty")]
+    pub rob: Judgements,
+}
+
+/// Risk-of-bias judgements as typed, one entry per study key, in the order of the keys
+/// (a sorted list rather than a map: the page carries no B-tree for it).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Judgements(Vec<StudyJudgements>);
+
+/// One study's judgements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyJudgements {
+    /// Its key ([`rob::study_key`]).
+    pub study: String,
+    /// D1 to D5 and overall, as typed.
+    pub rob: rob::Cells,
+}
+
+impl Judgements {
+    /// Whether no study has judgements.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many studies have judgements.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|j| j.study.as_str().cmp(key))
+    }
+
+    /// The judgements kept under `key`.
+    pub fn get(&self, key: &str) -> Option<&rob::Cells> {
+        self.find(key).ok().map(|i| &self.0[i].rob)
+    }
+
+    /// Keeps `cells` under `key`, in place of any there (none when they are blank).
+    pub fn set(&mut self, key: String, cells: rob::Cells) {
+        match (self.find(&key), rob::is_blank(&cells)) {
+            (Ok(i), true) => {
+                self.0.remove(i);
+            }
+            (Ok(i), false) => self.0[i].rob = cells,
+            (Err(i), false) => self.0.insert(
+                i,
+                StudyJudgements {
+                    study: key,
+                    rob: cells,
+                },
+            ),
+            (Err(_), true) => {}
+        }
+    }
+
+    /// Adds the studies of `other` that have no judgements here.
+    pub fn add_missing(&mut self, other: Judgements) {
+        for j in other.0 {
+            if let Err(i) = self.find(&j.study) {
+                self.0.insert(i, j);
+            }
+        }
+    }
 }
 
 /// `text` in lower case, for searching without regard to case. In the page the
@@ -238,6 +308,7 @@ impl Default for Project {
             outcomes: vec![Example::Bcg.outcome()],
             active: 0,
             unsupported: Vec::new(),
+            rob: Judgements::default(),
         }
     }
 }
@@ -249,6 +320,53 @@ impl Project {
             .iter()
             .map(|o| Report::new(&o.rows, &o.options).row_of_study.len())
             .collect()
+    }
+
+    /// The risk-of-bias judgements typed for the study of `row`, if any.
+    pub fn judgements(&self, row: &RawRow) -> Option<&rob::Cells> {
+        self.rob.get(&rob::study_key(&row.study, &row.year))
+    }
+
+    /// The risk-of-bias assessment of each row of the outcome shown (cells that are
+    /// not judgements count as not assessed).
+    pub fn assessments(&self) -> Vec<Option<Assessment>> {
+        self.active()
+            .rows
+            .iter()
+            .map(|r| self.judgements(r).map(|c| rob::read(c).0))
+            .collect()
+    }
+
+    /// Sets the judgement in `domain` (0 to 4 for D1 to D5, 5 for overall) of the study
+    /// of row `row` of the outcome shown, for every outcome it appears in; a study left
+    /// with no judgement is forgotten. A row without a study name is ignored.
+    pub fn set_judgement(&mut self, row: usize, domain: usize, value: String) {
+        let Some(r) = self.active().rows.get(row) else {
+            return;
+        };
+        if r.study.trim().is_empty() || domain >= rob::Domain::ALL.len() {
+            return;
+        }
+        let key = rob::study_key(&r.study, &r.year);
+        let mut cells = self.rob.get(&key).cloned().unwrap_or_default();
+        cells[domain] = value;
+        self.rob.set(key, cells);
+    }
+
+    /// Pastes `text` into the outcome shown ([`Outcome::paste`]), and keeps the
+    /// risk-of-bias judgements of its columns, if its header names any, for each
+    /// study that has some.
+    pub fn paste(&mut self, base: &[RawRow], text: &str, mode: PasteMode) -> Vec<Diagnostic> {
+        let parsed = parse::parse(text);
+        for row in &parsed.rows {
+            if let Some(cells) = row.rob.as_ref().filter(|c| !rob::is_blank(c))
+                && !row.raw.study.trim().is_empty()
+            {
+                let key = rob::study_key(&row.raw.study, &row.raw.year);
+                self.rob.set(key, cells.clone());
+            }
+        }
+        self.active_mut().paste(base, text, mode)
     }
 
     /// The outcome shown.
@@ -315,6 +433,7 @@ impl Project {
                 .collect(),
             active: 0,
             unsupported: review.unsupported.clone(),
+            rob: Judgements::default(),
         })
     }
 
@@ -332,6 +451,8 @@ impl Project {
         self.outcomes.extend(review.outcomes);
         self.active = first.min(self.outcomes.len().saturating_sub(1));
         self.unsupported.extend(review.unsupported);
+        // Judgements the project has already are the user's: an opened file adds others.
+        self.rob.add_missing(review.rob);
         added
     }
 
@@ -363,6 +484,7 @@ impl Project {
             outcomes: vec![self.active().clone()],
             active: 0,
             unsupported: Vec::new(),
+            rob: self.rob.clone(),
         }
     }
 
@@ -402,6 +524,7 @@ impl Project {
             active: shared.active.min(outcomes.len() - 1),
             outcomes,
             unsupported: Vec::new(),
+            rob: Judgements::default(),
         }
     }
 
@@ -462,6 +585,20 @@ impl Project {
                 self.active -= 1;
             }
         }
+    }
+
+    /// The R script that reproduces every outcome with metafor, in tab order.
+    pub fn r_script(&self) -> String {
+        let outcomes: Vec<grove_core::rscript::ScriptOutcome> = self
+            .outcomes
+            .iter()
+            .map(|o| grove_core::rscript::ScriptOutcome {
+                name: &o.name,
+                rows: &o.rows,
+                options: &o.options,
+            })
+            .collect();
+        grove_core::rscript::r_script(&outcomes)
     }
 
     /// Replaces the active outcome with an example, or adds it as a new outcome when the

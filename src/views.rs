@@ -94,13 +94,17 @@ pub enum Shown {
     View(View),
     /// The GOSH plot, fitted in a worker of its own ([`crate::gosh`]).
     Gosh,
+    /// Each trial's RoB 2 judgements, and the analysis restricted to those at low risk
+    /// ([`crate::rob_view`]), made in the worker.
+    RiskOfBias,
     /// The what-if sandbox.
     WhatIf,
 }
 
 impl Shown {
     /// Every choice, in the panel's order.
-    pub const ALL: [Shown; 7] = [
+    pub const ALL: [Shown; 8] = [
+        Shown::RiskOfBias,
         Shown::View(View::Labbe),
         Shown::View(View::Funnel { filled: false }),
         Shown::View(View::LeaveOneOut),
@@ -115,6 +119,7 @@ impl Shown {
         match self {
             Shown::View(v) => v.code(),
             Shown::Gosh => "gosh",
+            Shown::RiskOfBias => "rob",
             Shown::WhatIf => "whatif",
         }
     }
@@ -137,6 +142,7 @@ impl Shown {
         match self {
             Shown::View(v) => v.label(),
             Shown::Gosh => "GOSH",
+            Shown::RiskOfBias => "Risk of bias",
             Shown::WhatIf => "What if…",
         }
     }
@@ -176,6 +182,17 @@ pub fn panel(shown: Option<Shown>, body: &str) -> String {
         }
         Some(Shown::WhatIf) => {
             let _ = write!(out, "<h3>What if…</h3>{body}");
+        }
+        Some(Shown::RiskOfBias) => {
+            let _ = write!(
+                out,
+                r#"<h3>Risk of bias (RoB 2)</h3><div data-testid="view-host">{}</div>"#,
+                if body.is_empty() {
+                    "<p>Drawing…</p>"
+                } else {
+                    body
+                }
+            );
         }
         None => {}
     }

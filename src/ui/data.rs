@@ -36,7 +36,7 @@ pub fn DataPanel() -> impl IntoView {
             let mode = mode.get_untracked();
             let mut diagnostics = Vec::new();
             state.change(Edit::Paste(active()), |p| {
-                diagnostics = p.active_mut().paste(&base, &value, mode)
+                diagnostics = p.paste(&base, &value, mode)
             });
             diagnostics
         };

@@ -123,8 +123,13 @@ impl State {
             project.with(|p| (p.active().rows.clone(), p.active().options.clone()))
         });
         let report = Memo::new(move |_| input.with(|(rows, options)| Report::new(rows, options)));
+        let judgements = Memo::new(move |_| project.with(Project::assessments));
         let layout = Memo::new(move |_| {
-            report.with(|r| forest::layout(&r.forest(), &PlotOptions::default()))
+            report.with(|r| {
+                let mut spec = r.forest();
+                judgements.with(|j| spec.set_risk_of_bias(|row| j.get(row).copied().flatten()));
+                forest::layout(&spec, &PlotOptions::default())
+            })
         });
         let revman = Memo::new(move |_| project.with(|p| p.active().revman.clone()));
         let agreement = Memo::new(move |_| {

@@ -55,6 +55,10 @@ pub fn keep(state: State) {
                     })
                 });
             }
+            Some(Shown::RiskOfBias) => {
+                let project = state.project.with(Project::only_active).to_json();
+                jobs::text_of(Job::RiskOfBias(project), done);
+            }
             Some(Shown::Gosh) => {
                 let choice = gosh_choice.get();
                 match state
@@ -159,7 +163,7 @@ pub fn keep(state: State) {
             browser::focus_soon(format!("[data-action='{action}']"));
             return;
         }
-        let (Some(view @ (Shown::View(_) | Shown::Gosh)), true) =
+        let (Some(view @ (Shown::View(_) | Shown::Gosh | Shown::RiskOfBias)), true) =
             (shown.get_untracked(), action.starts_with("view-"))
         else {
             return;
@@ -188,6 +192,18 @@ pub fn keep(state: State) {
     // drag), and the slider's words follow. Let go (`change`), or another trial chosen:
     // the controls are written anew. One listener for both.
     let slider = move |ev: web_sys::Event| {
+        // A risk-of-bias judgement chosen: kept for the study in every outcome.
+        if let Some((row, domain)) =
+            browser::target_name(&ev).and_then(|n| crate::rob_view::from_name(&n))
+        {
+            let value = leptos::prelude::event_target_value(&ev);
+            state.change(Edit::Step, |p| p.set_judgement(row, domain, value));
+            browser::focus_soon(format!(
+                "[name='{}']",
+                crate::rob_view::control_name(row, domain)
+            ));
+            return;
+        }
         // The GOSH view's selects: its model, the highlighted trial.
         if let Some((which, value)) = gosh_target(&ev) {
             if ev.type_() == "change" {

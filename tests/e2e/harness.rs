@@ -45,6 +45,8 @@
 //! | `export-svg` / `export-csv` | links whose `href` is a `data:` URL of the SVG / CSV file |
 //! | `export-png` | button rendering the plot as PNG at 300 dpi |
 //! | `save-project` / `open-project` | download the project file / file input opening one |
+//! | `export-r` | downloads `grove-analysis.R`, the metafor script of every outcome (a `data:` URL) |
+//! | `view-rob` | the views panel's risk-of-bias button: `rob-table` (a select named `rob-ROW-DOMAIN` per judgement), `rob-problems` (typed cells that are not judgements), `rob-sensitivity` (trials at low overall risk only, beside all trials) |
 //! | `notice` | message about files, storage or the clipboard |
 //! | `present` | button opening the presentation view (also the key P) |
 //! | `stage` | the presentation view; inside it `stage-title`, `stage-place` (outcome, build-up step, slide), `stage-headline`, `stage-plot` (its `<svg>`) or `stage-qr` (the QR code of the outcome's link), and the buttons `stage-previous`, `stage-next`, `stage-reveal` (all studies or a build-up), `stage-code` (QR code or plot), `stage-slide` (1920×1080 PNG), `stage-close` |

@@ -3192,3 +3192,205 @@ async fn the_gosh_view_runs_in_its_worker_highlights_cancels_and_exports() {
     assert!(page.console_errors().await.is_empty());
     page.close().await;
 }
+
+/// `text` of a `data:…;charset=utf-8,` URL, percent-decoded.
+fn data_url_text(href: &str) -> String {
+    let (_, encoded) = href.split_once(',').expect("a data URL");
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("ASCII");
+            out.push(u8::from_str_radix(hex, 16).expect("a percent escape"));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn the_r_script_of_a_three_outcome_project_reproduces_the_page_in_r() {
+    let page = Page::open_sized(1400, 1400).await;
+    page.click("add-outcome").await;
+    choose(&page, &[("examples", "zero-cells")]).await;
+    choose(&page, &[("method", "MH"), ("measure", "OR")]).await;
+    page.click("add-outcome").await;
+    choose(&page, &[("examples", "subgroups")]).await;
+    choose(&page, &[("tau2", "DL"), ("ci-method", "HK")]).await;
+    // Each outcome's name and headline, as the page shows them.
+    let mut shown = Vec::new();
+    for i in 0..3 {
+        page.js(
+            "document.querySelectorAll(`[data-testid='outcome-tab']`)[arguments[0]].click();",
+            vec![json!(i)],
+        )
+        .await;
+        page.settle().await;
+        let name = page
+            .js(
+                "return document.querySelector(`[data-testid='outcome-name']`).value;",
+                vec![],
+            )
+            .await;
+        let mut numbers = Vec::new();
+        for a in ["data-estimate", "data-ci-lower", "data-ci-upper"] {
+            let v = page
+                .attr("pooled-summary", a)
+                .await
+                .expect("a pooled result");
+            numbers.push(v.parse::<f64>().expect("a number"));
+        }
+        shown.push((name.as_str().expect("a name").to_owned(), numbers));
+    }
+    capture_downloads(&page).await;
+    page.click("export-r").await;
+    let d = downloads(&page, 1).await;
+    assert_eq!(d[0][0], json!("grove-analysis.R"));
+    let script = data_url_text(d[0][1].as_str().expect("an address"));
+    assert!(script.contains("escalc(measure = \"OR\"") && script.contains("test = \"knha\""));
+
+    let dir = std::env::temp_dir().join(format!("grove-e2e-r-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    std::fs::write(dir.join("grove-analysis.R"), &script).expect("written");
+    let r = std::process::Command::new("Rscript")
+        .arg("grove-analysis.R")
+        .current_dir(&dir)
+        .output()
+        .expect("Rscript runs (scripts/setup installs R and metafor)");
+    let stdout = String::from_utf8_lossy(&r.stdout).into_owned();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, numbers) in &shown {
+        let label = grove_core::rscript::check_label(&[name, "random"]);
+        let line = stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(label.as_str()))
+            .unwrap_or_else(|| panic!("no line for {label} in\n{stdout}"));
+        let r: Vec<f64> = line
+            .split_whitespace()
+            .skip(2)
+            .map(|v| v.parse().expect("a number"))
+            .collect();
+        for (got, want) in r.iter().zip(numbers) {
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs(),
+                "{label}: R {got}, the page {want}"
+            );
+        }
+    }
+    assert!(stdout.contains("Test for subgroup differences"));
+    page.close().await;
+}
+
+/// The titles of the trials' risk-of-bias discs on the forest plot ("D1: Low"), top to
+/// bottom, left to right; the legend's are left out.
+async fn rob_discs(page: &Page) -> Vec<String> {
+    let v = page
+        .js(
+            "return [...document.querySelectorAll(`[data-testid='forest-plot'] circle title`)].map(t => t.textContent).filter(t => t.includes(':'));",
+            vec![],
+        )
+        .await;
+    serde_json::from_value(v).expect("titles")
+}
+
+#[tokio::test]
+async fn risk_of_bias_judgements_show_on_the_plot_are_shared_by_outcomes_and_restrict_an_analysis()
+{
+    let page = Page::open_sized(1440, 1000).await;
+    page.paste(
+        "Study\tYear\tE events\tE total\tC events\tC total\tD1\tD2\tD3\tD4\tD5\tOverall\n\
+         Aronson\t1948\t4\t123\t11\t139\tLow\tLow\tSome concerns\tLow\tLow\tSome concerns\n\
+         Ferguson\t1949\t6\t306\t29\t303\tLow\tLow\tLow\tLow\tLow\tLow\n\
+         Rosenthal\t1960\t3\t231\t11\t220\tHigh\t?\t+\t+\t+\t-\n\
+         Hart\t1977\t62\t13598\t248\t12867\tLow\tLow\tLow\tLow\tSome concerns\tSome concerns\n\
+         Frimodt-Moller\t1973\t33\t5069\t47\t5808\tSome concerns\tLow\tHigh\tLow\tLow\tHigh\n\
+         Stein\t1953\t180\t1541\t372\t1451\n\
+         Vandiviere\t1973\t8\t2545\t10\t629\tLow\tLow\tLow\tLow\tLow\tLow",
+    )
+    .await;
+    assert_eq!(
+        page.attr("pooled-summary", "data-k").await.as_deref(),
+        Some("7")
+    );
+    let plot = page.text("forest-plot").await;
+    assert!(
+        plot.contains("Risk of bias") && plot.contains("Risk of bias legend"),
+        "{plot}"
+    );
+    let discs = rob_discs(&page).await;
+    // Six judgements for six trials (Stein has none).
+    assert_eq!(discs.len(), 6 * 6, "{discs:?}");
+    assert_eq!(discs[0], "D1: Low");
+    assert_eq!(discs[12], "D1: High", "Rosenthal's row");
+    assert_eq!(discs[17], "Overall: High", "a typed - is High");
+    // The exported SVG carries them.
+    capture_downloads(&page).await;
+    page.click("export-svg").await;
+    let svg = page
+        .js(
+            "return decodeURIComponent(document.querySelector(`[data-testid='export-svg']`).getAttribute('href').split(',')[1]);",
+            vec![],
+        )
+        .await;
+    let svg = svg.as_str().expect("the SVG");
+    assert_eq!(
+        svg.matches("<circle").count(),
+        discs.len() + 3,
+        "and the legend's three"
+    );
+    assert!(svg.contains("<title>Overall: Some concerns</title>"));
+    page.screenshot_of("forest-plot", "rob-forest-plot").await;
+
+    // The panel: a select per judgement; a change is drawn on the plot at once.
+    page.click("view-rob").await;
+    eventually("the risk-of-bias table", || async {
+        page.js(
+            "return document.querySelectorAll(`[data-testid='rob-table'] select`).length;",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .filter(|&n| n == 7 * 6)
+    })
+    .await;
+    let sensitivity = page.text("rob-sensitivity").await;
+    assert!(
+        sensitivity
+            .starts_with("Sensitivity analysis, trials at low overall risk of bias only: RR")
+            && sensitivity.contains("2 trials")
+            && sensitivity.contains("All trials: RR"),
+        "{sensitivity}"
+    );
+    page.screenshot_of("view-host", "rob-panel").await;
+    page.js(
+        "const s = document.querySelector(`select[name='rob-1-5']`); s.value = 'High'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    let discs = rob_discs(&page).await;
+    assert_eq!(discs[11], "Overall: High", "Ferguson now at high risk");
+    eventually("the restricted analysis follows", || async {
+        let t = page.text("rob-sensitivity").await;
+        t.contains("1 trial,").then_some(t)
+    })
+    .await;
+    page.click("undo").await;
+    assert_eq!(rob_discs(&page).await[11], "Overall: Low", "undone");
+
+    // Another outcome of the same trials shares their judgements.
+    page.click("add-outcome").await;
+    page.paste("Aronson\t1948\t2\t123\t5\t139\nVandiviere\t1973\t1\t2545\t3\t629")
+        .await;
+    let discs = rob_discs(&page).await;
+    assert_eq!(discs.len(), 2 * 6, "{discs:?}");
+    assert_eq!(discs[5], "Overall: Some concerns");
+    let violations = accessibility_violations(&page).await;
+    assert!(violations.is_empty(), "{violations:?}");
+    page.close().await;
+}

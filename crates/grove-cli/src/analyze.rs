@@ -143,6 +143,8 @@ pub(crate) struct Input {
     pub options: ReportOptions,
     /// For a review's outcome, the numbers RevMan stored.
     pub revman: Option<grove_core::review::RevManOutcome>,
+    /// Each row's risk-of-bias judgements as typed, when a table's header names them.
+    pub rob: Vec<Option<grove_core::rob::Cells>>,
 }
 
 /// How many outcomes of a review or a link to read when none is named.
@@ -203,6 +205,7 @@ pub(crate) fn read_outcomes(
                 rows: o.rows,
                 options: o.options,
                 revman: None,
+                rob: Vec::new(),
             })
             .collect());
     }
@@ -223,6 +226,7 @@ pub(crate) fn read_outcomes(
                 rows: o.rows.clone(),
                 options: o.options.clone(),
                 revman: Some(o.source.clone()),
+                rob: Vec::new(),
             })
             .collect());
     }
@@ -237,11 +241,23 @@ pub(crate) fn read_outcomes(
     if !report_diagnostics(&name, &parsed) {
         return Err(format!("{name}: rows with errors (above)"));
     }
+    for row in &parsed.rows {
+        if let Some(cells) = &row.rob {
+            for (domain, why) in grove_core::rob::read(cells).1 {
+                eprintln!(
+                    "warning: {name}: line {}, {}: {why}",
+                    row.line,
+                    domain.short()
+                );
+            }
+        }
+    }
     Ok(vec![Input {
         title: String::new(),
         rows: parsed.raw_rows(),
         options: ReportOptions::default(),
         revman: None,
+        rob: parsed.rows.iter().map(|r| r.rob.clone()).collect(),
     }])
 }
 
@@ -282,6 +298,7 @@ fn analyse(args: &Args, output: Printed) -> Result<(), String> {
         rows,
         options,
         revman,
+        rob,
     } = inputs.remove(0);
     if !title.is_empty() {
         out!("{title}");
@@ -344,7 +361,13 @@ fn analyse(args: &Args, output: Printed) -> Result<(), String> {
         std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.svg {
-        let svg = forest::layout(&report.forest(), &PlotOptions::default()).to_svg();
+        let mut spec = report.forest();
+        spec.set_risk_of_bias(|row| {
+            rob.get(row)
+                .and_then(Option::as_ref)
+                .map(|cells| grove_core::rob::read(cells).0)
+        });
+        let svg = forest::layout(&spec, &PlotOptions::default()).to_svg();
         std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if let (Some(link), Some(path)) = (&share, &args.qr) {

@@ -620,6 +620,7 @@ impl Report {
             footer,
             set_aside: self.set_aside_note(),
             description: self.description(),
+            risk_of_bias: false,
         }
     }
 
@@ -777,6 +778,7 @@ impl Report {
             excluded: false,
             row: self.row_of_study[s],
             explain: crate::explain::study_keys(self, s),
+            rob: None,
         }
     }
 
@@ -806,6 +808,7 @@ impl Report {
             excluded: true,
             row: a.row,
             explain: String::new(),
+            rob: None,
         }
     }
 

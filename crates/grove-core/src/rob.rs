@@ -12,7 +12,7 @@
 use std::fmt;
 
 /// A risk-of-bias judgement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum Judgement {
     /// Low risk of bias.
     Low,
@@ -58,7 +58,8 @@ impl Judgement {
     /// (+, ?, -); any case. An empty cell is `Ok(None)`: not assessed. RoB 1's
     /// "unclear" is refused rather than guessed, since RoB 2 has no such judgement.
     pub fn parse(cell: &str) -> Result<Option<Judgement>, JudgementError> {
-        let text = cell.trim().to_lowercase();
+        // ASCII case only: the words are ASCII, and Unicode's case tables would weigh on the page.
+        let text = cell.trim().to_ascii_lowercase();
         let text = text
             .trim_end_matches(" of bias")
             .trim_end_matches(" risk")
@@ -156,7 +157,7 @@ impl Domain {
 }
 
 /// One trial's assessment; `None` where not assessed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Assessment {
     /// D1 to D5.
     pub domains: [Option<Judgement>; 5],
@@ -194,6 +195,75 @@ impl Assessment {
         } else {
             Some(Judgement::SomeConcerns)
         }
+    }
+}
+
+/// One trial's judgements as typed, D1 to D5 then overall; an empty cell is not
+/// assessed. What was typed is kept even when it is not a judgement ([`read`] says why).
+pub type Cells = [String; 6];
+
+/// The assessment typed in `cells`, and each cell that is not a judgement with its
+/// domain and why (that domain is then not assessed).
+pub fn read(cells: &Cells) -> (Assessment, Vec<(Domain, JudgementError)>) {
+    let mut a = Assessment::default();
+    let mut problems = Vec::new();
+    for (i, (domain, cell)) in Domain::ALL.iter().zip(cells).enumerate() {
+        match Judgement::parse(cell) {
+            Ok(j) if i < 5 => a.domains[i] = j,
+            Ok(j) => a.overall = j,
+            Err(why) => problems.push((*domain, why)),
+        }
+    }
+    (a, problems)
+}
+
+/// Whether no cell holds anything.
+pub fn is_blank(cells: &Cells) -> bool {
+    cells.iter().all(|c| c.trim().is_empty())
+}
+
+/// The key under which a trial's judgements are kept: its name as typed (trimmed) and
+/// its year when one is typed, so that "Smith" of 2001 and of 2005 are two trials, and
+/// the same trial in several outcomes of a review shares one assessment.
+pub fn study_key(name: &str, year: &str) -> String {
+    let (name, year) = (name.trim(), year.trim());
+    if year.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({year})")
+    }
+}
+
+impl Domain {
+    /// The domain a header cell names, if any: `D1`…`D5`, `Overall`, or the domain's
+    /// words ("Randomisation process", "Deviations from intended interventions",
+    /// "Missing outcome data", "Measurement of the outcome", "Selection of the reported
+    /// result", "Overall risk of bias"), any case, as robvis's templates and reviewers'
+    /// spreadsheets name them.
+    pub fn recognise(cell: &str) -> Option<Domain> {
+        let compact: String = cell
+            .to_ascii_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let c = compact
+            .trim_start_matches("rob")
+            .trim_start_matches("riskofbias");
+        Some(match c {
+            "d1" => Domain::Randomisation,
+            "d2" => Domain::Deviations,
+            "d3" => Domain::MissingData,
+            "d4" => Domain::Measurement,
+            "d5" => Domain::Selection,
+            "overall" | "" if !compact.is_empty() => Domain::Overall,
+            _ if c.contains("random") => Domain::Randomisation,
+            _ if c.contains("deviation") => Domain::Deviations,
+            _ if c.contains("missing") => Domain::MissingData,
+            _ if c.contains("measurement") => Domain::Measurement,
+            _ if c.contains("selection") || c.contains("reportedresult") => Domain::Selection,
+            _ if c.starts_with("overall") => Domain::Overall,
+            _ => return None,
+        })
     }
 }
 
@@ -275,6 +345,52 @@ mod tests {
             assert_eq!(Judgement::parse(j.label()), Ok(Some(j)));
             assert_eq!(Judgement::parse(j.symbol()), Ok(Some(j)));
         }
+    }
+
+    #[test]
+    fn headers_name_the_domains() {
+        for (typed, domain) in [
+            ("D1", Some(Domain::Randomisation)),
+            ("d5", Some(Domain::Selection)),
+            ("Overall", Some(Domain::Overall)),
+            ("RoB overall", Some(Domain::Overall)),
+            ("Risk of bias", Some(Domain::Overall)),
+            ("Overall risk of bias", Some(Domain::Overall)),
+            (
+                "Bias arising from the randomization process",
+                Some(Domain::Randomisation),
+            ),
+            (
+                "Deviations from intended interventions",
+                Some(Domain::Deviations),
+            ),
+            ("Missing outcome data", Some(Domain::MissingData)),
+            ("Measurement of the outcome", Some(Domain::Measurement)),
+            ("Selection of the reported result", Some(Domain::Selection)),
+            ("Study", None),
+            ("Events", None),
+            ("", None),
+        ] {
+            assert_eq!(Domain::recognise(typed), domain, "{typed}");
+        }
+    }
+
+    #[test]
+    fn typed_cells_keep_what_is_not_a_judgement_with_its_reason() {
+        let cells = ["Low", "some concerns", "", "unclear", "-", "High"].map(String::from);
+        let (a, problems) = read(&cells);
+        assert_eq!(a.domains[0], Some(Judgement::Low));
+        assert_eq!(a.domains[1], Some(Judgement::SomeConcerns));
+        assert_eq!(a.domains[2], None);
+        assert_eq!(a.domains[3], None, "refused, so not assessed");
+        assert_eq!(a.domains[4], Some(Judgement::High));
+        assert_eq!(a.overall, Some(Judgement::High));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, Domain::Measurement);
+        assert!(problems[0].1.to_string().contains("RoB 1"));
+        assert_eq!(study_key(" Smith ", "2001"), "Smith (2001)");
+        assert_eq!(study_key("Smith 2001", ""), "Smith 2001");
+        assert!(is_blank(&Default::default()));
     }
 
     #[test]

@@ -103,6 +103,10 @@ pub struct ParsedRow {
     pub raw: RawRow,
     /// The validated study, or every problem found in the row's cells.
     pub study: Result<Study, Vec<Diagnostic>>,
+    /// The trial's risk-of-bias judgements as typed (D1 to D5, overall), when the header
+    /// names any of those columns ([`crate::rob::Domain::recognise`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rob: Option<crate::rob::Cells>,
 }
 
 /// Everything read from a text.
@@ -331,6 +335,7 @@ pub fn parse(text: &str) -> Parsed {
         .is_some_and(looks_like_header)
         .then(|| records.remove(0));
     let header_line = header.as_ref().map(|h| h.line);
+    let rob_layout = header.as_ref().and_then(rob_layout);
     let named = header
         .as_ref()
         .and_then(|h| header_layout(h, &mut diagnostics));
@@ -358,10 +363,12 @@ pub fn parse(text: &str) -> Parsed {
         .map(|(index, record)| {
             let raw = raw_row(record, &layout, evidence, &mut diagnostics);
             let study = raw.validate_with(record.line, index + 1, evidence);
+            let rob = rob_layout.as_ref().map(|l| rob_cells(record, l));
             ParsedRow {
                 line: record.line,
                 raw,
                 study,
+                rob,
             }
         })
         .collect();
@@ -419,6 +426,38 @@ fn looks_like_header(record: &Record) -> bool {
     !numbers && (recognised || non_empty >= 2)
 }
 
+/// Which risk-of-bias domain each header cell names (cells that name a column of the
+/// table name none); `None` when no cell names one.
+fn rob_layout(header: &Record) -> Option<Vec<Option<crate::rob::Domain>>> {
+    let mut seen = Vec::new();
+    let layout: Vec<Option<crate::rob::Domain>> = header.cells[..header.width()]
+        .iter()
+        .map(|c| {
+            if header::recognise(c).is_some() {
+                return None;
+            }
+            // The first column naming a domain holds it.
+            let d = crate::rob::Domain::recognise(c).filter(|d| !seen.contains(d))?;
+            seen.push(d);
+            Some(d)
+        })
+        .collect();
+    layout.iter().any(Option::is_some).then_some(layout)
+}
+
+/// A record's risk-of-bias cells, by the header's `layout`.
+fn rob_cells(record: &Record, layout: &[Option<crate::rob::Domain>]) -> crate::rob::Cells {
+    let mut cells = crate::rob::Cells::default();
+    for (i, domain) in layout.iter().enumerate() {
+        if let (Some(d), Some(cell)) = (domain, record.cells.get(i))
+            && let Some(slot) = crate::rob::Domain::ALL.iter().position(|x| x == d)
+        {
+            cells[slot] = cell.trim().to_owned();
+        }
+    }
+    cells
+}
+
 /// The layout a header gives; `None` when it names none of the four counts.
 fn header_layout(header: &Record, diagnostics: &mut Vec<Diagnostic>) -> Option<Layout> {
     let cells = &header.cells[..header.width()];
@@ -441,7 +480,7 @@ fn header_layout(header: &Record, diagnostics: &mut Vec<Diagnostic>) -> Option<L
     };
     for (i, cell) in cells.iter().enumerate() {
         match layout[i] {
-            None if !cell.trim().is_empty() => {
+            None if !cell.trim().is_empty() && crate::rob::Domain::recognise(cell).is_none() => {
                 diagnostics.push(diag(Problem::UnknownHeaderColumn(cell.trim().to_string())));
             }
             Some(column) if layout[..i].contains(&Some(column)) => {

@@ -432,3 +432,34 @@ fn an_unclear_order_is_explained_once() {
     // A single row is not a pattern.
     check("A\t4\t0\t1\t2\n", &[], &[(1, Problem::ZeroTotal)]);
 }
+
+#[test]
+fn risk_of_bias_columns_are_read_by_their_headers() {
+    let text = "Study\tYear\tE events\tE total\tC events\tC total\tD1\tD2\tD3\tD4\tD5\tOverall\n\
+                Aronson\t1948\t4\t123\t11\t139\tLow\tLow\tSome concerns\tLow\tLow\tSome concerns\n\
+                Ferguson\t1949\t6\t306\t29\t303\t+\t?\t-\tunclear\t\tHigh\n\
+                Rosenthal\t1960\t3\t231\t11\t220\n";
+    let parsed = parse(text);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert_eq!(
+        parsed.studies().len(),
+        3,
+        "the judgements leave the counts as they were"
+    );
+    let rob: Vec<crate::rob::Cells> = parsed.rows.iter().map(|r| r.rob.clone().unwrap()).collect();
+    assert_eq!(rob[0][2], "Some concerns");
+    assert_eq!(
+        rob[1],
+        ["+", "?", "-", "unclear", "", "High"].map(String::from),
+        "as typed"
+    );
+    assert!(crate::rob::is_blank(&rob[2]), "a short row is not assessed");
+    let named = parse(
+        "Study,ai,n1i,ci,n2i,Randomisation process,Overall risk of bias\nA,1,10,2,10,High,High\n",
+    );
+    assert!(named.diagnostics.is_empty(), "{:?}", named.diagnostics);
+    let cells = named.rows[0].rob.clone().unwrap();
+    assert_eq!((cells[0].as_str(), cells[5].as_str()), ("High", "High"));
+    let without = parse("Study\tE events\tE total\tC events\tC total\nA\t1\t10\t2\t10\n");
+    assert_eq!(without.rows[0].rob, None, "no such column, no judgements");
+}

@@ -12,6 +12,7 @@ pub mod funnel;
 pub mod gosh;
 pub mod influence;
 pub mod labbe;
+pub mod robvis;
 pub mod svg;
 pub mod text;
 
@@ -93,6 +94,8 @@ pub enum Ink {
     Shade(u8),
     /// The plot's background, white: a region left unshaded over shaded ones.
     Background,
+    /// A risk-of-bias judgement's colour ([`crate::rob::Judgement::colour`]).
+    Risk(crate::rob::Judgement),
 }
 
 impl Ink {
@@ -110,6 +113,7 @@ impl Ink {
             Ink::Shade(1) => "#d9d9d9",
             Ink::Shade(_) => "#eeeeee",
             Ink::Background => BACKGROUND,
+            Ink::Risk(j) => j.colour(),
         }
     }
 }
@@ -179,6 +183,19 @@ pub enum Shape {
         ink: Ink,
         /// A translucent disc inside the outline, so that overlapping circles show.
         filled: bool,
+        /// What it stands for, shown on hover and read by screen readers.
+        title: String,
+    },
+    /// An opaque disc with a thin dark outline: a risk-of-bias judgement's traffic light.
+    Disc {
+        /// Centre x.
+        cx: f64,
+        /// Centre y.
+        cy: f64,
+        /// Radius.
+        r: f64,
+        /// Fill colour.
+        ink: Ink,
         /// What it stands for, shown on hover and read by screen readers.
         title: String,
     },

@@ -115,6 +115,23 @@ pub fn shape_svg(out: &mut String, shape: &Shape) {
             escape_into(out, title);
             out.push_str("</title></circle>");
         }
+        Shape::Disc {
+            cx,
+            cy,
+            r,
+            ink,
+            title,
+        } => {
+            out.push_str("<circle");
+            attr(out, "cx", *cx);
+            attr(out, "cy", *cy);
+            attr(out, "r", *r);
+            out.push_str(r#" fill=""#);
+            out.push_str(ink.hex());
+            out.push_str(r##"" stroke="#333333" stroke-width="0.75"><title>"##);
+            escape_into(out, title);
+            out.push_str("</title></circle>");
+        }
     }
 }
 

@@ -141,6 +141,7 @@ impl Report {
                 excluded: false,
                 row: 0,
                 explain: String::new(),
+                rob: None,
             })
             .collect();
         let pooled = all
@@ -177,6 +178,7 @@ impl Report {
             prediction_explain: String::new(),
             footer: Vec::new(),
             set_aside: None,
+            risk_of_bias: false,
             description: format!(
                 "{} of {} {}: {} {} ({}) of each step.",
                 match kind {

@@ -54,6 +54,8 @@ pub struct StudyRow {
     /// The keys of its numbers' explanations ([`crate::explain::study_keys`]), which a
     /// click on its numbers names ([`Layout::explain_at`]); empty when none.
     pub explain: String,
+    /// Its risk-of-bias judgements, drawn when [`ForestSpec::risk_of_bias`] is set.
+    pub rob: Option<crate::rob::Assessment>,
 }
 
 /// The weight column of a study the user switched off.
@@ -136,6 +138,9 @@ pub struct ForestSpec {
     pub set_aside: Option<String>,
     /// A sentence for screen readers.
     pub description: String,
+    /// Whether to draw RevMan's risk-of-bias columns (D1 to D5 and overall, a
+    /// traffic light with its symbol per trial) right of the graph, with their legend.
+    pub risk_of_bias: bool,
 }
 
 /// Sizes of the plot, in pixels.
@@ -290,6 +295,8 @@ pub enum Layer {
     Intervals,
     /// Squares.
     Marks,
+    /// Risk-of-bias traffic lights.
+    Bias,
 }
 
 /// Most shapes in one group of [`Layout::groups`].
@@ -327,6 +334,17 @@ pub struct Layout {
 }
 
 impl ForestSpec {
+    /// Gives each trial the judgements `of_row` has for its row in the data table, and
+    /// draws the risk-of-bias columns when any trial has one.
+    pub fn set_risk_of_bias(&mut self, of_row: impl Fn(usize) -> Option<crate::rob::Assessment>) {
+        let mut any = false;
+        for s in self.sections.iter_mut().flat_map(|s| s.studies.iter_mut()) {
+            s.rob = of_row(s.row).filter(|a| *a != crate::rob::Assessment::default());
+            any |= s.rob.is_some();
+        }
+        self.risk_of_bias = any;
+    }
+
     /// The two lines over the graph column: the measure ("Risk Ratio") and the method
     /// ("IV, Random, 95% CI"), as over the effect column.
     pub fn graph_headers(&self) -> [&str; 2] {
@@ -408,6 +426,8 @@ struct Columns {
     weights: Vec<f64>,
     /// Right edge of the effect text.
     effect: f64,
+    /// Centre of each risk-of-bias column (D1 to D5, overall); empty when not drawn.
+    rob: Vec<f64>,
 }
 
 struct Builder<'a> {
@@ -447,6 +467,32 @@ pub const STUDY_HEADER: &str = "Study or Subgroup";
 
 /// What the plot says of the trials switched off, after the note naming them.
 pub const SET_ASIDE_SHOWN: &str = "shown in grey, not pooled";
+
+/// The lines of the risk-of-bias legend naming each column: "(D1) Bias arising from the
+/// randomisation process", …
+fn legend_lines() -> Vec<String> {
+    crate::rob::Domain::ALL
+        .iter()
+        .map(|d| format!("({}) {}", d.short(), d.label()))
+        .collect()
+}
+
+/// A judgement's name in the legend's key.
+fn legend_key(j: crate::rob::Judgement) -> &'static str {
+    match j {
+        crate::rob::Judgement::Low => "Low risk of bias",
+        crate::rob::Judgement::SomeConcerns => "Some concerns",
+        crate::rob::Judgement::High => "High risk of bias",
+    }
+}
+
+/// Width of the legend's key: each judgement's disc and name.
+fn legend_key_width(size: f64, row_height: f64) -> f64 {
+    crate::rob::Judgement::ALL
+        .iter()
+        .map(|&j| row_height * 0.8 + 4.0 + text::width(legend_key(j), size, false) + GAP)
+        .sum()
+}
 
 /// The note on the trials switched off as one footer line.
 fn set_aside_line(note: &str) -> String {
@@ -569,10 +615,26 @@ impl<'a> Builder<'a> {
             )
             .map(|l| PAD + 8.0 + w(&l, false))
             .fold(0.0, f64::max);
-        let width = (graph_x0 + o.graph_width + 6.0)
-            .max(right_label)
-            .max(footer)
-            + PAD;
+        // RevMan's risk-of-bias columns right of the graph: one traffic light each.
+        let mut rob = Vec::new();
+        let mut right = graph_x0 + o.graph_width + 6.0;
+        if spec.risk_of_bias {
+            right = right.max(right_label) + GAP;
+            for d in crate::rob::Domain::ALL {
+                let cell = w(d.short(), true).max(o.row_height) + 8.0;
+                rob.push(right + cell / 2.0);
+                right += cell;
+            }
+        }
+        let legend = if spec.risk_of_bias {
+            legend_lines()
+                .iter()
+                .map(|l| PAD + w(l, false))
+                .fold(PAD + legend_key_width(o.font_size, o.row_height), f64::max)
+        } else {
+            0.0
+        };
+        let width = right.max(right_label).max(footer).max(legend) + PAD;
 
         let max_weight = studies()
             .filter_map(|s| s.marker_weight)
@@ -588,6 +650,7 @@ impl<'a> Builder<'a> {
                 arm,
                 weights,
                 effect,
+                rob,
             },
             axis,
             width,
@@ -659,6 +722,9 @@ impl<'a> Builder<'a> {
             if let Some(r) = self.rows.last_mut() {
                 r.explain.clone_from(&line.explain);
             }
+        }
+        if self.spec.risk_of_bias {
+            self.rob_legend();
         }
         self.y += PAD;
         let title = format!("Forest plot: {}", measure_title(self.spec.measure));
@@ -764,6 +830,10 @@ impl<'a> Builder<'a> {
         self.text(self.cols.effect, title, Anchor::End, true, Ink::Text);
         let centre = self.axis.x0 + self.axis.width / 2.0;
         self.text(centre, title, Anchor::Middle, true, Ink::Text);
+        if let (Some(first), Some(last)) = (self.cols.rob.first(), self.cols.rob.last()) {
+            let middle = (first + last) / 2.0;
+            self.text(middle, "Risk of bias", Anchor::Middle, true, Ink::Text);
+        }
         self.row(RowKind::Header, Marker::None, [false; 2]);
         // Second line: column names.
         self.text(
@@ -784,6 +854,11 @@ impl<'a> Builder<'a> {
         }
         self.text(self.cols.effect, method, Anchor::End, true, Ink::Text);
         self.text(centre, method, Anchor::Middle, true, Ink::Text);
+        for (i, d) in crate::rob::Domain::ALL.iter().enumerate() {
+            if let Some(&x) = self.cols.rob.get(i) {
+                self.text(x, d.short(), Anchor::Middle, true, Ink::Text);
+            }
+        }
         self.row(RowKind::Header, Marker::None, [false; 2]);
         let y = self.y + 2.0;
         self.rule(y);
@@ -917,12 +992,63 @@ impl<'a> Builder<'a> {
             }
             Err(_) => (Marker::None, [false; 2]),
         };
+        self.layer = Layer::Bias;
+        if let Some(a) = &s.rob {
+            for (i, d) in crate::rob::Domain::ALL.iter().enumerate() {
+                if let (Some(&x), Some(j)) = (self.cols.rob.get(i), a.get(*d)) {
+                    let title = format!("{}: {}", d.short(), j.label());
+                    self.traffic_light(x, j, title);
+                }
+            }
+        }
         self.layer = Layer::Frame;
         self.row(RowKind::Study, marker, arrows);
         if let Some(r) = self.rows.last_mut() {
             r.table_row = Some(s.row);
             r.explain.clone_from(&s.explain);
         }
+    }
+
+    /// A judgement's disc centred at `x` in the current row, its symbol on it (white on
+    /// the dark red of High, black on the others), so that it reads without colour.
+    fn traffic_light(&mut self, x: f64, j: crate::rob::Judgement, title: String) {
+        let cy = self.y + self.o.row_height / 2.0;
+        self.push(Shape::Disc {
+            cx: x,
+            cy,
+            r: self.o.row_height * 0.4,
+            ink: Ink::Risk(j),
+            title,
+        });
+        let ink = if j == crate::rob::Judgement::High {
+            Ink::Background
+        } else {
+            Ink::Text
+        };
+        self.text(x, j.symbol(), Anchor::Middle, true, ink);
+    }
+
+    /// RevMan's legend of the risk-of-bias columns: what each column judges, then each
+    /// judgement's disc and name.
+    fn rob_legend(&mut self) {
+        self.y += self.o.row_height / 2.0;
+        let x = PAD;
+        self.text(x, "Risk of bias legend", Anchor::Start, true, Ink::Text);
+        self.row(RowKind::Note, Marker::None, [false; 2]);
+        for line in legend_lines() {
+            self.text(x, &line, Anchor::Start, false, Ink::Text);
+            self.row(RowKind::Note, Marker::None, [false; 2]);
+        }
+        let mut at = x + self.o.row_height * 0.4;
+        for j in crate::rob::Judgement::ALL {
+            self.traffic_light(at, j, j.label().to_owned());
+            let label = legend_key(j);
+            let start = at + self.o.row_height * 0.4 + 4.0;
+            self.text(start, label, Anchor::Start, false, Ink::Text);
+            at =
+                start + text::width(label, self.o.font_size, false) + GAP + self.o.row_height * 0.4;
+        }
+        self.row(RowKind::Note, Marker::None, [false; 2]);
     }
 
     /// Side of a square whose area is proportional to `weight`.

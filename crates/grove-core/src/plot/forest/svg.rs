@@ -76,7 +76,7 @@ impl Layout {
         let reach = |shape: &Shape| match shape {
             Shape::Text { y, .. } => (y - self.font_size, y + self.font_size / 3.0),
             Shape::Line { y1, y2, .. } => (y1.min(*y2), y1.max(*y2)),
-            Shape::Circle { cy, r, .. } => (cy - r, cy + r),
+            Shape::Circle { cy, r, .. } | Shape::Disc { cy, r, .. } => (cy - r, cy + r),
             Shape::Polygon { points, .. } | Shape::Polyline { points, .. } => points
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, y)| {

@@ -16,6 +16,7 @@ fn study(label: &str, value: f64, lower: f64, upper: f64, weight: f64) -> StudyR
         excluded: false,
         row: 0,
         explain: String::new(),
+        rob: None,
     }
 }
 
@@ -59,6 +60,7 @@ fn spec(studies: Vec<StudyRow>) -> ForestSpec {
         }],
         set_aside: None,
         description: "13 trials".to_owned(),
+        risk_of_bias: false,
     }
 }
 
@@ -428,7 +430,7 @@ fn group_extents_hold_their_shapes_and_row_groups_are_local() {
                 Shape::Polygon { points, .. } | Shape::Polyline { points, .. } => {
                     points.iter().map(|p| p.1).collect()
                 }
-                Shape::Circle { cy, r, .. } => vec![cy - r, cy + r],
+                Shape::Circle { cy, r, .. } | Shape::Disc { cy, r, .. } => vec![cy - r, cy + r],
             };
             assert!(
                 ys.iter().all(|y| (top..=bottom).contains(y)),
@@ -527,4 +529,84 @@ fn trials_switched_off_are_noted_beside_the_axis_without_resizing_the_plot() {
             .2,
     );
     assert!(note_y < heterogeneity_y, "first footer line");
+}
+
+/// RevMan's risk-of-bias columns: a disc with its symbol per judged domain, right of the
+/// graph, headed D1 to D5 and Overall, with the legend; none without judgements.
+#[test]
+fn risk_of_bias_columns_draw_each_judgement_with_its_symbol_and_a_legend() {
+    use crate::rob::{Assessment, Judgement};
+    let mut s = spec(vec![
+        study("Aronson", 0.4, 0.2, 0.8, 30.0),
+        study("Ferguson", 0.5, 0.3, 0.9, 70.0),
+    ]);
+    s.sections[0].studies[1].row = 1;
+    let plain = layout(&s, &PlotOptions::default());
+    s.set_risk_of_bias(|row| {
+        (row == 0).then_some(Assessment {
+            domains: [
+                Some(Judgement::Low),
+                Some(Judgement::SomeConcerns),
+                None,
+                Some(Judgement::Low),
+                Some(Judgement::High),
+            ],
+            overall: Some(Judgement::High),
+        })
+    });
+    assert!(s.risk_of_bias);
+    let l = layout(&s, &PlotOptions::default());
+    let discs: Vec<(f64, f64, &str, Ink)> = l
+        .shapes
+        .iter()
+        .filter_map(|sh| match sh {
+            Shape::Disc {
+                cx, cy, title, ink, ..
+            } => Some((*cx, *cy, title.as_str(), *ink)),
+            _ => None,
+        })
+        .collect();
+    // Five judged domains on Aronson's row, and the legend's three.
+    assert_eq!(discs.len(), 5 + 3, "{discs:?}");
+    let row_y = l.rows.iter().find(|r| r.table_row == Some(0)).unwrap().y;
+    let on_row: Vec<_> = discs.iter().filter(|d| d.1 == row_y).collect();
+    assert_eq!(on_row.len(), 5);
+    assert_eq!(on_row[0].2, "D1: Low");
+    assert_eq!(on_row[4].2, "Overall: High");
+    assert_eq!(on_row[4].3, Ink::Risk(Judgement::High));
+    assert!(on_row.windows(2).all(|w| w[0].0 < w[1].0), "left to right");
+    assert!(on_row[0].0 > l.axis.x0 + l.axis.width, "right of the graph");
+    assert!(l.width > plain.width);
+    let texts: Vec<&str> = l
+        .shapes
+        .iter()
+        .filter_map(|sh| match sh {
+            Shape::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    for t in [
+        "Risk of bias",
+        "D1",
+        "D5",
+        "Overall",
+        "+",
+        "?",
+        "\u{2212}",
+        "Risk of bias legend",
+    ] {
+        assert!(texts.contains(&t), "{t}");
+    }
+    assert!(texts.contains(&"(D3) Bias due to missing outcome data"));
+    // Every judgement reads without colour: its symbol is drawn on its disc.
+    for (cx, cy, _, _) in &discs {
+        assert!(l.shapes.iter().any(|sh| matches!(sh,
+            Shape::Text { x, y, text, .. } if (x - cx).abs() < 1e-9 && (y - cy).abs() < 12.0 && ["+", "?", "\u{2212}"].contains(&text.as_str()))));
+    }
+    let svg = l.to_svg();
+    assert!(svg.contains("<title>D2: Some concerns</title>"));
+    // No judgement for any trial: no columns.
+    s.set_risk_of_bias(|_| None);
+    assert!(!s.risk_of_bias);
+    assert_eq!(layout(&s, &PlotOptions::default()).width, plain.width);
 }
