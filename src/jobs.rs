@@ -43,12 +43,14 @@ pub enum Job {
         /// The SVG's accessible title.
         title: String,
     },
-    /// The risk-of-bias panel of the outcome shown of `project` (a project file's JSON;
-    /// [`crate::rob_view::markup`]).
-    RiskOfBias(String),
-    /// Write the R script that reproduces every outcome of `project` (a project file's
-    /// JSON) with metafor ([`grove_core::rscript`]).
-    RScript(String),
+    /// Write `what` of `project` (a project file's JSON): text made from the whole
+    /// project.
+    Write {
+        /// The project, as its file.
+        project: String,
+        /// What to write.
+        what: Writing,
+    },
     /// Draw `view` of the active outcome of `project` (a project file's JSON).
     View {
         /// The project, as its file.
@@ -56,6 +58,59 @@ pub enum Job {
         /// Which view.
         view: crate::views::View,
     },
+}
+
+/// Text the worker writes from a whole project ([`Job::Write`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writing {
+    /// The R script that reproduces every outcome with metafor.
+    RScript,
+    /// The risk-of-bias panel of the outcome shown ([`crate::rob_view::markup`]).
+    RiskOfBias,
+    /// The results paragraph, with its copy button.
+    Paragraph,
+    /// The GRADE summary of findings ([`crate::sof_view::markup`]).
+    Findings,
+}
+
+impl Writing {
+    /// Each, by its number in messages to the worker.
+    pub const ALL: [Writing; 4] = [
+        Writing::RScript,
+        Writing::RiskOfBias,
+        Writing::Paragraph,
+        Writing::Findings,
+    ];
+
+    /// Its code in `data-action` (`view-CODE`) and test ids.
+    pub fn code(self) -> &'static str {
+        match self {
+            Writing::RScript => "r-script",
+            Writing::RiskOfBias => "rob",
+            Writing::Paragraph => "paragraph",
+            Writing::Findings => "findings",
+        }
+    }
+
+    /// Its name on its button and in its heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            Writing::RScript => "R script",
+            Writing::RiskOfBias => "Risk of bias (RoB 2)",
+            Writing::Paragraph => "Results paragraph",
+            Writing::Findings => "Summary of findings",
+        }
+    }
+
+    /// The text, of `project`.
+    pub fn of(self, project: &Project) -> String {
+        match self {
+            Writing::RScript => project.r_script(),
+            Writing::RiskOfBias => crate::rob_view::markup(project),
+            Writing::Paragraph => crate::views::paragraph_markup(&project.paragraph()),
+            Writing::Findings => crate::sof_view::markup(project),
+        }
+    }
 }
 
 /// What the worker answers.
@@ -116,12 +171,8 @@ impl Job {
                 Ok(code) => Reply::Text(code.to_svg(*module, title)),
                 Err(why) => Reply::Failed(why.to_string()),
             },
-            Job::RScript(project) => match Project::from_json(project) {
-                Ok(p) => Reply::Text(p.r_script()),
-                Err(why) => Reply::Failed(why.to_string()),
-            },
-            Job::RiskOfBias(project) => match Project::from_json(project) {
-                Ok(p) => Reply::Text(crate::rob_view::markup(&p)),
+            Job::Write { project, what } => match Project::from_json(project) {
+                Ok(p) => Reply::Text(what.of(&p)),
                 Err(why) => Reply::Failed(why.to_string()),
             },
             Job::View { project, view } => match Project::from_json(project) {
@@ -177,7 +228,7 @@ pub fn run(job: Job, done: impl FnOnce(Reply) + 'static) {
 
 #[cfg(target_arch = "wasm32")]
 mod web {
-    use super::{Job, Reply};
+    use super::{Job, Reply, Writing};
     use js_sys::{Object, Reflect};
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
@@ -238,8 +289,10 @@ mod web {
                     set("view", &view.code().into());
                 }
                 Job::ReadLink(text) => set("link", &text.into()),
-                Job::RScript(project) => set("rscript", &project.into()),
-                Job::RiskOfBias(project) => set("rob", &project.into()),
+                Job::Write { project, what } => {
+                    set("project", &project.into());
+                    set("write", &(*what as u8).into());
+                }
                 Job::LinkText { project, outcome } => {
                     set("project", &project.into());
                     set("share", &(*outcome).map_or(-1.0, |i| i as f64).into());
@@ -269,11 +322,11 @@ mod web {
             if let Some(text) = get("link") {
                 return Some(Job::ReadLink(text.as_string()?));
             }
-            if let Some(project) = get("rscript") {
-                return Some(Job::RScript(project.as_string()?));
-            }
-            if let Some(project) = get("rob") {
-                return Some(Job::RiskOfBias(project.as_string()?));
+            if let Some(what) = get("write") {
+                return Some(Job::Write {
+                    project: get("project")?.as_string()?,
+                    what: Writing::ALL.get(what.as_f64()? as usize).copied()?,
+                });
             }
             if let Some(outcome) = get("share") {
                 let i = outcome.as_f64()?;

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod project;
 pub mod rob_view;
 pub mod settings_view;
+pub mod sof_view;
 pub mod stage;
 pub mod tables;
 pub mod ui;

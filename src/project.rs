@@ -6,6 +6,7 @@
 //! ([`Project::to_json`], [`Project::from_json`]); a damaged file gives a
 //! [`ProjectError`] and never replaces the work in place.
 
+use grove_core::grade::{Concern, sof};
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
 use grove_core::report::{ModelView, Report, ReportOptions};
 use grove_core::review::{RevManOutcome, Review, ReviewOutcome, Unsupported};
@@ -39,20 +40,13 @@ pub struct Project {
     pub rob: Judgements,
 }
 
-/// Risk-of-bias judgements as typed, one entry per study key, in the order of the keys
-/// (a sorted list rather than a map: the page carries no B-tree for it).
+/// Risk-of-bias judgements as typed, one entry per study in the order of the keys: the
+/// study's key ([`rob::study_key`]), then D1 to D5 and overall as typed. Lists rather
+/// than a map of records: the page then carries neither a B-tree nor a record reader
+/// for them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Judgements(Vec<StudyJudgements>);
-
-/// One study's judgements.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StudyJudgements {
-    /// Its key ([`rob::study_key`]).
-    pub study: String,
-    /// D1 to D5 and overall, as typed.
-    pub rob: rob::Cells,
-}
+pub struct Judgements(Vec<Vec<String>>);
 
 impl Judgements {
     /// Whether no study has judgements.
@@ -66,28 +60,28 @@ impl Judgements {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|j| j.study.as_str().cmp(key))
+        self.0
+            .binary_search_by(|j| j.first().map_or("", String::as_str).cmp(key))
     }
 
-    /// The judgements kept under `key`.
-    pub fn get(&self, key: &str) -> Option<&rob::Cells> {
-        self.find(key).ok().map(|i| &self.0[i].rob)
+    /// The judgements kept under `key` (a cell a damaged file lacks is empty).
+    pub fn get(&self, key: &str) -> Option<rob::Cells> {
+        let entry = &self.0[self.find(key).ok()?];
+        Some(std::array::from_fn(|i| {
+            entry.get(i + 1).cloned().unwrap_or_default()
+        }))
     }
 
     /// Keeps `cells` under `key`, in place of any there (none when they are blank).
     pub fn set(&mut self, key: String, cells: rob::Cells) {
-        match (self.find(&key), rob::is_blank(&cells)) {
+        let blank = rob::is_blank(&cells);
+        let entry = || std::iter::once(key.clone()).chain(cells.clone()).collect();
+        match (self.find(&key), blank) {
             (Ok(i), true) => {
                 self.0.remove(i);
             }
-            (Ok(i), false) => self.0[i].rob = cells,
-            (Err(i), false) => self.0.insert(
-                i,
-                StudyJudgements {
-                    study: key,
-                    rob: cells,
-                },
-            ),
+            (Ok(i), false) => self.0[i] = entry(),
+            (Err(i), false) => self.0.insert(i, entry()),
             (Err(_), true) => {}
         }
     }
@@ -95,7 +89,7 @@ impl Judgements {
     /// Adds the studies of `other` that have no judgements here.
     pub fn add_missing(&mut self, other: Judgements) {
         for j in other.0 {
-            if let Err(i) = self.find(&j.study) {
+            if let Err(i) = self.find(j.first().map_or("", String::as_str)) {
                 self.0.insert(i, j);
             }
         }
@@ -144,6 +138,15 @@ pub struct Outcome {
     /// trials' median.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub control_risk: String,
+    /// The reviewer's GRADE judgements of the outcome, one letter per domain in GRADE's
+    /// order (risk of bias, inconsistency, indirectness, imprecision, publication bias):
+    /// `-` for Grove's proposal, `N` not serious, `S` serious, `V` very serious; empty
+    /// when there are none ([`Outcome::grade_judgements`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub grade: String,
+    /// The reviewer's reason in each GRADE domain, in the same order; empty when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grade_reasons: Vec<String>,
 }
 
 /// Outcomes listed under one heading: a comparison of a review, or the user's own.
@@ -296,6 +299,8 @@ impl Example {
             options,
             revman: None,
             control_risk: String::new(),
+            grade: String::new(),
+            grade_reasons: Vec::new(),
         }
     }
 }
@@ -323,7 +328,7 @@ impl Project {
     }
 
     /// The risk-of-bias judgements typed for the study of `row`, if any.
-    pub fn judgements(&self, row: &RawRow) -> Option<&rob::Cells> {
+    pub fn judgements(&self, row: &RawRow) -> Option<rob::Cells> {
         self.rob.get(&rob::study_key(&row.study, &row.year))
     }
 
@@ -333,7 +338,7 @@ impl Project {
         self.active()
             .rows
             .iter()
-            .map(|r| self.judgements(r).map(|c| rob::read(c).0))
+            .map(|r| self.judgements(r).map(|c| rob::read(&c).0))
             .collect()
     }
 
@@ -348,7 +353,7 @@ impl Project {
             return;
         }
         let key = rob::study_key(&r.study, &r.year);
-        let mut cells = self.rob.get(&key).cloned().unwrap_or_default();
+        let mut cells = self.rob.get(&key).unwrap_or_default();
         cells[domain] = value;
         self.rob.set(key, cells);
     }
@@ -402,6 +407,8 @@ impl Project {
             options,
             revman: None,
             control_risk: String::new(),
+            grade: String::new(),
+            grade_reasons: Vec::new(),
         });
         self.active = self.outcomes.len() - 1;
     }
@@ -514,6 +521,8 @@ impl Project {
                 options: o.options,
                 revman: None,
                 control_risk: String::new(),
+                grade: String::new(),
+                grade_reasons: Vec::new(),
             })
             .collect();
         if outcomes.is_empty() {
@@ -583,6 +592,87 @@ impl Project {
             self.outcomes.remove(index);
             if self.active >= index && self.active > 0 {
                 self.active -= 1;
+            }
+        }
+    }
+
+    /// The results paragraph of every outcome, in tab order
+    /// ([`grove_core::report::paragraph`]).
+    pub fn paragraph(&self) -> String {
+        use grove_core::report::paragraph::{ParagraphOutcome, paragraph};
+        let reports: Vec<Report> = self
+            .outcomes
+            .iter()
+            .map(|o| Report::new(&o.rows, &o.options))
+            .collect();
+        let outcomes: Vec<ParagraphOutcome> = self
+            .outcomes
+            .iter()
+            .zip(&reports)
+            .map(|(o, report)| ParagraphOutcome {
+                name: &o.name,
+                report,
+                certainty: None,
+            })
+            .collect();
+        let mut outcomes = outcomes;
+        for (i, o) in outcomes.iter_mut().enumerate() {
+            o.certainty = self.summary_row(i).ok().map(|r| r.certainty);
+        }
+        paragraph(&outcomes)
+    }
+
+    /// The summary-of-findings row of outcome `i` (GRADE), with its trials' risk of bias
+    /// and the reviewer's judgements.
+    ///
+    /// # Errors
+    /// Why the outcome has no row (no pooled result, no such outcome).
+    pub fn summary_row(&self, i: usize) -> Result<sof::Row, String> {
+        let o = self.outcomes.get(i).ok_or("no such outcome")?;
+        let report = Report::new(&o.rows, &o.options);
+        let rob: Vec<Option<Assessment>> = report
+            .row_of_study
+            .iter()
+            .map(|&row| {
+                o.rows
+                    .get(row)
+                    .and_then(|r| self.judgements(r))
+                    .map(|c| rob::read(&c).0)
+            })
+            .collect();
+        sof::row(&sof::RowInput {
+            outcome: &o.name,
+            report: &report,
+            control_risk: o.typed_control_risk().ok().flatten(),
+            rob: &rob,
+            judgements: &o.grade_judgements(),
+            intervention: &o.options.arms[0],
+        })
+    }
+
+    /// Sets the reviewer's concern in GRADE domain `domain` of outcome `i` (`None`: take
+    /// Grove's proposal).
+    pub fn set_grade(&mut self, i: usize, domain: usize, concern: Option<Concern>) {
+        if let Some(o) = self.outcomes.get_mut(i) {
+            let mut j = o.grade_judgements();
+            if let Some(slot) = j.concerns.get_mut(domain) {
+                *slot = concern;
+            }
+            o.grade = if j.concerns.iter().all(Option::is_none) {
+                String::new()
+            } else {
+                j.concerns.iter().map(|c| grade_letter(*c)).collect()
+            };
+        }
+    }
+
+    /// Sets the reviewer's reason in GRADE domain `domain` of outcome `i`.
+    pub fn set_grade_reason(&mut self, i: usize, domain: usize, reason: String) {
+        if let Some(o) = self.outcomes.get_mut(i).filter(|_| domain < 5) {
+            o.grade_reasons.resize(5, String::new());
+            o.grade_reasons[domain] = reason;
+            if o.grade_reasons.iter().all(|r| r.trim().is_empty()) {
+                o.grade_reasons.clear();
             }
         }
     }
@@ -687,6 +777,16 @@ mod json {
     }
 }
 
+/// The letter of a GRADE judgement in [`Outcome::grade`].
+fn grade_letter(c: Option<Concern>) -> char {
+    match c {
+        None => '-',
+        Some(Concern::NotSerious) => 'N',
+        Some(Concern::Serious) => 'S',
+        Some(Concern::VerySerious) => 'V',
+    }
+}
+
 /// A control-group risk per 1000 as typed, as a proportion (see
 /// [`Outcome::typed_control_risk`]).
 ///
@@ -721,6 +821,8 @@ impl Outcome {
             options: o.options.clone(),
             revman: Some(o.source.clone()),
             control_risk: String::new(),
+            grade: String::new(),
+            grade_reasons: Vec::new(),
         }
     }
 
@@ -828,6 +930,24 @@ impl Outcome {
     /// What is typed is not a number between 0 and 1000 (exclusive).
     pub fn typed_control_risk(&self) -> Result<Option<f64>, String> {
         control_risk(&self.control_risk)
+    }
+
+    /// The reviewer's GRADE judgements, read from [`Outcome::grade`] and
+    /// [`Outcome::grade_reasons`] (a letter that is none of `NSV` is Grove's proposal).
+    pub fn grade_judgements(&self) -> sof::Judgements {
+        let mut j = sof::Judgements::default();
+        for (slot, letter) in j.concerns.iter_mut().zip(self.grade.chars()) {
+            *slot = match letter {
+                'N' => Some(Concern::NotSerious),
+                'S' => Some(Concern::Serious),
+                'V' => Some(Concern::VerySerious),
+                _ => None,
+            };
+        }
+        for (slot, reason) in j.reasons.iter_mut().zip(&self.grade_reasons) {
+            slot.clone_from(reason);
+        }
+        j
     }
 
     /// Switches a row off (it stays in the table and on the plot, greyed, and is not

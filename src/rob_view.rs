@@ -56,7 +56,7 @@ pub fn markup(project: &Project) -> String {
             continue;
         }
         let label = grove_core::rob::study_key(&row.study, &row.year);
-        let cells = project.judgements(row).cloned().unwrap_or_default();
+        let cells = project.judgements(row).unwrap_or_default();
         let (assessment, wrong) = rob::read(&cells);
         let _ = write!(s, "<tr><th scope=\"row\">{}</th>", escape(&label));
         for (d, domain) in Domain::ALL.iter().enumerate() {

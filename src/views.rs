@@ -3,6 +3,7 @@
 //! (the engine's SVG, [`grove_core::plot`]) with the data table behind it, as markup.
 //! Plain functions, tested natively.
 
+use crate::jobs::Writing;
 use grove_core::bias::SmallStudyEffects;
 use grove_core::forest::escape;
 use grove_core::forest::{self, PlotOptions};
@@ -94,17 +95,20 @@ pub enum Shown {
     View(View),
     /// The GOSH plot, fitted in a worker of its own ([`crate::gosh`]).
     Gosh,
-    /// Each trial's RoB 2 judgements, and the analysis restricted to those at low risk
-    /// ([`crate::rob_view`]), made in the worker.
-    RiskOfBias,
+    /// What the worker writes from the project: the GRADE summary of findings
+    /// ([`crate::sof_view`]), the results paragraph, each trial's risk of bias
+    /// ([`crate::rob_view`]).
+    Written(Writing),
     /// The what-if sandbox.
     WhatIf,
 }
 
 impl Shown {
     /// Every choice, in the panel's order.
-    pub const ALL: [Shown; 8] = [
-        Shown::RiskOfBias,
+    pub const ALL: [Shown; 10] = [
+        Shown::Written(Writing::Findings),
+        Shown::Written(Writing::Paragraph),
+        Shown::Written(Writing::RiskOfBias),
         Shown::View(View::Labbe),
         Shown::View(View::Funnel { filled: false }),
         Shown::View(View::LeaveOneOut),
@@ -119,7 +123,7 @@ impl Shown {
         match self {
             Shown::View(v) => v.code(),
             Shown::Gosh => "gosh",
-            Shown::RiskOfBias => "rob",
+            Shown::Written(w) => w.code(),
             Shown::WhatIf => "whatif",
         }
     }
@@ -142,7 +146,7 @@ impl Shown {
         match self {
             Shown::View(v) => v.label(),
             Shown::Gosh => "GOSH",
-            Shown::RiskOfBias => "Risk of bias",
+            Shown::Written(w) => w.label(),
             Shown::WhatIf => "What if…",
         }
     }
@@ -183,20 +187,34 @@ pub fn panel(shown: Option<Shown>, body: &str) -> String {
         Some(Shown::WhatIf) => {
             let _ = write!(out, "<h3>What if…</h3>{body}");
         }
-        Some(Shown::RiskOfBias) => {
+        Some(Shown::Written(w)) => {
             let _ = write!(
                 out,
-                r#"<h3>Risk of bias (RoB 2)</h3><div data-testid="view-host">{}</div>"#,
+                r#"<h3>{}</h3><div data-testid="view-host">{}</div>"#,
+                w.label(),
                 if body.is_empty() {
-                    "<p>Drawing…</p>"
+                    "<p>Writing…</p>"
                 } else {
                     body
                 }
             );
+            if w == Writing::RiskOfBias {
+                out.push_str(r#"<div class="exports" role="group" aria-label="Export the summary plot"><button type="button" data-action="view-svg" data-testid="view-export-svg">Summary plot: SVG</button><button type="button" data-action="view-png" data-testid="view-export-png">PNG (300 dpi)</button></div>"#);
+            }
         }
         None => {}
     }
     out
+}
+
+/// The results paragraph as shown, with its copy button (`data-action="copy-paragraph"`)
+/// and where the copy's outcome is said, and the button that downloads the R script
+/// (`data-action="export-r"`).
+pub fn paragraph_markup(text: &str) -> String {
+    format!(
+        r#"<p data-testid="paragraph" class="paragraph">{}</p><p><button type="button" data-action="copy-paragraph" data-testid="copy-paragraph">Copy</button> <span role="status" data-testid="paragraph-status"></span></p><p>The R script reproduces every outcome with R's metafor, and prints each pooled result to compare with Grove's. <button type="button" data-action="export-r" data-testid="export-r">R script</button></p>"#,
+        escape(text)
+    )
 }
 
 /// The markup of `view` for `report`: the plot (standalone SVG, the file its exports

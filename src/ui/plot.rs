@@ -371,22 +371,6 @@ pub fn ProjectFiles() -> impl IntoView {
             state.say(format!("The project was not saved: {why}."), true);
         }
     };
-    // The script is written in the worker, which carries the engine's R export.
-    let r_script = move |_| {
-        let json = state.project.with_untracked(Project::to_json);
-        crate::jobs::text_of(crate::jobs::Job::RScript(json), move |r| {
-            let done = r.and_then(|script| {
-                browser::download(
-                    &browser::data_url("text/plain", &script),
-                    "grove-analysis.R",
-                )
-                .map_err(|e| e.to_string())
-            });
-            if let Err(why) = done {
-                state.say(format!("The R script was not written: {why}."), true);
-            }
-        });
-    };
     let open = move |ev: leptos::ev::Event| {
         let Some(el) = ev
             .target()
@@ -401,8 +385,6 @@ pub fn ProjectFiles() -> impl IntoView {
     };
     view! {
         <button type="button" class="ghost" data-testid="save-project" on:click=save>"Save project"</button>
-        <button type="button" class="ghost" data-testid="export-r" on:click=r_script
-            title="A script for R's metafor that reproduces every outcome; it prints each pooled result to compare">"R script"</button>
         <label class="button ghost file-button">
             "Open project"
             <input type="file" accept=".json,application/json" class="visually-hidden"

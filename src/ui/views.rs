@@ -13,7 +13,7 @@ use super::plot::{PNG_SCALE, file_stem};
 use crate::browser;
 use crate::gosh;
 use crate::history::Edit;
-use crate::jobs::{self, Job, Reply};
+use crate::jobs::{self, Job, Reply, Writing};
 use crate::project::Project;
 use crate::views::{self, Shown};
 use crate::whatif::{Knob, WhatIf};
@@ -55,9 +55,9 @@ pub fn keep(state: State) {
                     })
                 });
             }
-            Some(Shown::RiskOfBias) => {
-                let project = state.project.with(Project::only_active).to_json();
-                jobs::text_of(Job::RiskOfBias(project), done);
+            Some(Shown::Written(what)) => {
+                let project = state.project.with(Project::to_json);
+                jobs::text_of(Job::Write { project, what }, done);
             }
             Some(Shown::Gosh) => {
                 let choice = gosh_choice.get();
@@ -112,6 +112,31 @@ pub fn keep(state: State) {
             return;
         };
         match action.as_str() {
+            "copy-paragraph" => {
+                copy_paragraph();
+                return;
+            }
+            "export-r" => {
+                // Written in the worker, which carries the engine's R export.
+                let project = state.project.with_untracked(Project::to_json);
+                let job = Job::Write {
+                    project,
+                    what: Writing::RScript,
+                };
+                jobs::text_of(job, move |r| {
+                    let done = r.and_then(|script| {
+                        browser::download(
+                            &browser::data_url("text/plain", &script),
+                            "grove-analysis.R",
+                        )
+                        .map_err(|e| e.to_string())
+                    });
+                    if let Err(why) = done {
+                        state.say(format!("The R script was not written: {why}."), true);
+                    }
+                });
+                return;
+            }
             "whatif-restore" => {
                 restore();
                 knobs.update(|k| *k += 1);
@@ -163,8 +188,10 @@ pub fn keep(state: State) {
             browser::focus_soon(format!("[data-action='{action}']"));
             return;
         }
-        let (Some(view @ (Shown::View(_) | Shown::Gosh | Shown::RiskOfBias)), true) =
-            (shown.get_untracked(), action.starts_with("view-"))
+        let (
+            Some(view @ (Shown::View(_) | Shown::Gosh | Shown::Written(Writing::RiskOfBias))),
+            true,
+        ) = (shown.get_untracked(), action.starts_with("view-"))
         else {
             return;
         };
@@ -202,6 +229,21 @@ pub fn keep(state: State) {
                 "[name='{}']",
                 crate::rob_view::control_name(row, domain)
             ));
+            return;
+        }
+        // A GRADE judgement or its reason, kept with the outcome.
+        if ev.type_() == "change"
+            && let Some((outcome, domain, reason)) =
+                browser::target_name(&ev).and_then(|n| crate::sof_view::from_name(&n))
+        {
+            let value = leptos::prelude::event_target_value(&ev);
+            state.change(Edit::Step, |p| {
+                if reason {
+                    p.set_grade_reason(outcome, domain, value);
+                } else {
+                    p.set_grade(outcome, domain, crate::sof_view::concern_of(&value));
+                }
+            });
             return;
         }
         // The GOSH view's selects: its model, the highlighted trial.
@@ -250,6 +292,30 @@ pub fn keep(state: State) {
         click.remove();
         input.remove();
         change.remove();
+    });
+}
+
+/// Copies the results paragraph shown, and says whether it was copied.
+fn copy_paragraph() {
+    let document = web_sys::window().and_then(|w| w.document());
+    let find = |testid: &str| {
+        document.as_ref().and_then(|d| {
+            d.query_selector(&format!("[data-testid='{testid}']"))
+                .ok()
+                .flatten()
+        })
+    };
+    let (Some(text), Some(status)) = (
+        find("paragraph").and_then(|p| p.text_content()),
+        find("paragraph-status"),
+    ) else {
+        return;
+    };
+    browser::copy_text(&text, move |r| {
+        status.set_text_content(Some(&match r {
+            Ok(()) => "Copied.".to_owned(),
+            Err(why) => format!("Not copied: {why}"),
+        }));
     });
 }
 

@@ -45,7 +45,9 @@
 //! | `export-svg` / `export-csv` | links whose `href` is a `data:` URL of the SVG / CSV file |
 //! | `export-png` | button rendering the plot as PNG at 300 dpi |
 //! | `save-project` / `open-project` | download the project file / file input opening one |
-//! | `export-r` | downloads `grove-analysis.R`, the metafor script of every outcome (a `data:` URL) |
+//! | `export-r` | in the results paragraph's view (`view-paragraph`): downloads `grove-analysis.R`, the metafor script of every outcome (a `data:` URL) |
+//! | `view-findings` | the views panel's summary of findings: `sof-table` with a `sof-row` per outcome and its `sof-certainty`, `sof-footnotes`, the exports `sof-html` and `sof-csv` (`data:` URLs), a `grade-outcome` fieldset per outcome with a select `grade-OUTCOME-DOMAIN` and a field `gradereason-OUTCOME-DOMAIN` per domain |
+//! | `view-paragraph` | the views panel's results paragraph: `paragraph`, `copy-paragraph`, `paragraph-status` |
 //! | `view-rob` | the views panel's risk-of-bias button: `rob-table` (a select named `rob-ROW-DOMAIN` per judgement), `rob-problems` (typed cells that are not judgements), `rob-sensitivity` (trials at low overall risk only, beside all trials) |
 //! | `notice` | message about files, storage or the clipboard |
 //! | `present` | button opening the presentation view (also the key P) |

@@ -3247,6 +3247,18 @@ async fn the_r_script_of_a_three_outcome_project_reproduces_the_page_in_r() {
         shown.push((name.as_str().expect("a name").to_owned(), numbers));
     }
     capture_downloads(&page).await;
+    // The results paragraph's view offers the script.
+    page.click("view-paragraph").await;
+    eventually("the R script button", || async {
+        page.js(
+            "return document.querySelector(`[data-testid='export-r']`) !== null;",
+            vec![],
+        )
+        .await
+        .as_bool()
+        .filter(|&b| b)
+    })
+    .await;
     page.click("export-r").await;
     let d = downloads(&page, 1).await;
     assert_eq!(d[0][0], json!("grove-analysis.R"));
@@ -3367,6 +3379,29 @@ async fn risk_of_bias_judgements_show_on_the_plot_are_shared_by_outcomes_and_res
         "{sensitivity}"
     );
     page.screenshot_of("view-host", "rob-panel").await;
+    // robvis's summary plot, weighted, and its export.
+    let title = page
+        .js(
+            "return document.querySelector(`[data-testid='view-host'] svg title`).textContent;",
+            vec![],
+        )
+        .await;
+    assert!(
+        title
+            .as_str()
+            .is_some_and(|t| t.starts_with("Risk of bias summary")),
+        "{title}"
+    );
+    page.click("view-export-svg").await;
+    let exported = eventually("the summary plot's SVG", || async {
+        let d = page
+            .js("return window.downloads.map(d => d[0]);", vec![])
+            .await;
+        let names: Vec<String> = serde_json::from_value(d).ok()?;
+        names.into_iter().find(|n| n.ends_with("-rob.svg"))
+    })
+    .await;
+    assert_eq!(exported, "my-outcome-rob.svg");
     page.js(
         "const s = document.querySelector(`select[name='rob-1-5']`); s.value = 'High'; s.dispatchEvent(new Event('change', {bubbles: true}));",
         vec![],
@@ -3392,5 +3427,207 @@ async fn risk_of_bias_judgements_show_on_the_plot_are_shared_by_outcomes_and_res
     assert_eq!(discs[5], "Overall: Some concerns");
     let violations = accessibility_violations(&page).await;
     assert!(violations.is_empty(), "{violations:?}");
+    page.close().await;
+}
+
+#[tokio::test]
+async fn the_results_paragraph_covers_every_outcome_in_the_settings_words_and_is_copied() {
+    let page = Page::open_sized(1440, 1000).await;
+    page.click("add-outcome").await;
+    choose(&page, &[("examples", "zero-cells")]).await;
+    choose(&page, &[("model", "common"), ("method", "MH")]).await;
+    page.click("view-paragraph").await;
+    let text = eventually("the paragraph", || async {
+        let v = page
+            .js("const p = document.querySelector(`[data-testid='paragraph']`); return p && p.textContent;", vec![])
+            .await;
+        v.as_str().map(str::to_owned)
+    })
+    .await;
+    assert!(text.starts_with("A total of "), "{text}");
+    assert!(
+        text.contains("randomised trials with") && text.contains("participants were included."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tuberculosis: RR 0.49 (95% CI 0.34 to 0.70;"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a common-effect model (Mantel-Haenszel)"),
+        "{text}"
+    );
+    assert!(text.contains("a random-effects model (REML)"), "{text}");
+    assert!(!text.contains("NaN"));
+    // A change of settings is in the words at once.
+    choose(&page, &[("model", "random"), ("tau2", "DL")]).await;
+    eventually("the paragraph follows the settings", || async {
+        let t = page.text("paragraph").await;
+        t.contains("Trials were pooled with")
+            .then_some(())
+            .is_none()
+            .then_some(())?;
+        t.contains("a random-effects model (DL) with Wald 95% confidence intervals)")
+            .then_some(t)
+    })
+    .await;
+    page.js(
+        "window.copied = null;
+         Object.defineProperty(navigator, 'clipboard', { value: { writeText: (t) => { window.copied = t; return Promise.resolve(); } } });",
+        vec![],
+    )
+    .await;
+    page.click("copy-paragraph").await;
+    let copied = eventually("copied", || async {
+        let v = page.js("return window.copied;", vec![]).await;
+        v.as_str().map(str::to_owned)
+    })
+    .await;
+    assert_eq!(copied, page.text("paragraph").await);
+    assert_eq!(page.text("paragraph-status").await, "Copied.");
+    page.screenshot_of("view-host", "paragraph").await;
+    page.close().await;
+}
+
+#[tokio::test]
+async fn the_summary_of_findings_has_a_row_per_outcome_and_follows_the_reviewers_judgements() {
+    let page = Page::open_sized(1440, 1000).await;
+    page.click("add-outcome").await;
+    choose(&page, &[("examples", "zero-cells")]).await;
+    page.click("add-outcome").await;
+    choose(&page, &[("examples", "subgroups")]).await;
+    page.click("view-findings").await;
+    let rows = eventually("three rows", || async {
+        page.js(
+            "return document.querySelectorAll(`[data-testid='sof-row']`).length;",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .filter(|&n| n == 3)
+    })
+    .await;
+    assert_eq!(rows, 3);
+    let table = page.text("sof-table").await;
+    assert!(
+        table.contains("Tuberculosis") && table.contains("(13 RCTs)"),
+        "{table}"
+    );
+    assert!(table.contains("RR 0.49 (0.34 to 0.70)"), "{table}");
+    assert!(table.contains("per 1000"), "{table}");
+    let certainty = |i: usize| {
+        let page = &page;
+        async move {
+            page.js(
+                "return document.querySelectorAll(`[data-testid='sof-certainty']`)[arguments[0]].textContent;",
+                vec![json!(i)],
+            )
+            .await
+            .as_str()
+            .expect("a certainty")
+            .to_owned()
+        }
+    };
+    let before = certainty(0).await;
+    assert!(before.starts_with('⊕'), "{before}");
+    page.screenshot_of("view-host", "summary-of-findings").await;
+    // Indirectness, judged very serious by the reviewer with a reason: two levels down.
+    page.js(
+        "const s = document.querySelector(`select[name='grade-0-2']`); s.value = 'Very serious'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    let after = eventually("the certainty follows", || async {
+        let c = certainty(0).await;
+        (c != before).then_some(c)
+    })
+    .await;
+    assert!(
+        after.contains("Very low") || after.contains("Low"),
+        "{before} -> {after}"
+    );
+    page.js(
+        "const i = document.querySelector(`input[name='gradereason-0-2']`); i.value = 'Adolescents only'; i.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    eventually("the reason is a footnote", || async {
+        let t = page
+            .js("const f = document.querySelector(`[data-testid='sof-footnotes']`); return f && f.textContent;", vec![])
+            .await;
+        t.as_str().filter(|t| t.contains("Indirectness: rated down two levels (Adolescents only).")).map(str::to_owned)
+    })
+    .await;
+    // The exports hold the table.
+    let csv = page
+        .js(
+            "return decodeURIComponent(document.querySelector(`[data-testid='sof-csv']`).getAttribute('href').split(',')[1]);",
+            vec![],
+        )
+        .await;
+    let csv = csv.as_str().expect("CSV");
+    assert_eq!(csv.lines().count(), 4, "a header and three outcomes: {csv}");
+    assert!(csv.contains("Adolescents only"));
+    let html = page
+        .js(
+            "return decodeURIComponent(document.querySelector(`[data-testid='sof-html']`).getAttribute('href').split(',')[1]);",
+            vec![],
+        )
+        .await;
+    assert!(
+        html.as_str()
+            .is_some_and(|h| h.starts_with("<!DOCTYPE html>") && h.contains("border:1px solid"))
+    );
+    // The paragraph says each outcome's certainty.
+    page.click("view-paragraph").await;
+    eventually("the paragraph with certainty", || async {
+        let v = page
+            .js("const p = document.querySelector(`[data-testid='paragraph']`); return p && p.textContent;", vec![])
+            .await;
+        v.as_str().filter(|t| t.matches("-certainty evidence").count() == 3).map(str::to_owned)
+    })
+    .await;
+    let violations = accessibility_violations(&page).await;
+    assert!(violations.is_empty(), "{violations:?}");
+    page.close().await;
+}
+
+/// At a projector's 1024×768, the risk-of-bias columns, the summary of findings and the
+/// paragraph are drawn within the page's width (tables scroll in their own box).
+#[tokio::test]
+async fn risk_of_bias_and_findings_fit_a_1024_by_768_screen() {
+    let page = Page::open_viewport(1024, 768).await;
+    page.paste(
+        "Study\tE events\tE total\tC events\tC total\tD1\tD2\tD3\tD4\tD5\tOverall\n\
+         Aronson 1948\t4\t123\t11\t139\tLow\tLow\tSome concerns\tLow\tLow\tSome concerns\n\
+         Ferguson 1949\t6\t306\t29\t303\tLow\tLow\tLow\tLow\tLow\tLow\n\
+         Rosenthal 1960\t3\t231\t11\t220\tHigh\t?\t+\t+\t+\t-",
+    )
+    .await;
+    assert_eq!(rob_discs(&page).await.len(), 18);
+    page.screenshot("rob-1024").await;
+    page.click("view-findings").await;
+    eventually("the summary of findings", || async {
+        page.js(
+            "return document.querySelectorAll(`[data-testid='sof-row']`).length;",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .filter(|&n| n == 1)
+    })
+    .await;
+    page.screenshot_of("view-host", "findings-1024").await;
+    let overflow = page
+        .js(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await;
+    assert!(
+        overflow.as_f64().is_some_and(|o| o <= 0.0),
+        "the page is wider than the screen by {overflow}"
+    );
     page.close().await;
 }

@@ -44,6 +44,8 @@
 //! interventions. J Clin Epidemiol 119:126–135. Schünemann HJ, Higgins JPT, Vist GE, et al.
 //! (2022). Chapter 14, Cochrane Handbook for Systematic Reviews of Interventions 6.3.
 
+pub mod sof;
+
 use crate::dist::normal_quantile;
 use crate::settings::Measure;
 use std::fmt;
@@ -123,7 +125,18 @@ impl Domain {
 }
 
 /// A judgement in one domain: how far it rates the evidence down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Concern {
     /// Not rated down.
     #[default]

@@ -1199,6 +1199,7 @@ fn csv_text(s: &str) -> String {
     }
 }
 
+pub mod paragraph;
 pub mod steps;
 
 #[cfg(test)]

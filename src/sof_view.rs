@@ -1,0 +1,269 @@
+//! The GRADE summary of findings as markup, one row per outcome of the project
+//! ([`grove_core::grade::sof`]), laid out as Cochrane reviews print it; under it, each
+//! outcome's five judgements, each a select that shows Grove's proposal and its reason
+//! until the reviewer chooses, with a field for their own reason; and the table's
+//! exports (CSV, and an HTML file that Word opens and pastes with its formatting). Made
+//! in the worker; the page answers the selects and fields through one listener.
+
+use crate::project::Project;
+use grove_core::forest::escape;
+use grove_core::grade::sof::{self, Row, absolute_texts, footnotes};
+use grove_core::grade::{Concern, Domain};
+use std::fmt::Write;
+
+/// The name of the select of outcome `outcome`'s domain `domain`.
+pub fn concern_name(outcome: usize, domain: usize) -> String {
+    format!("grade-{outcome}-{domain}")
+}
+
+/// The name of the reason field of outcome `outcome`'s domain `domain`.
+pub fn reason_name(outcome: usize, domain: usize) -> String {
+    format!("gradereason-{outcome}-{domain}")
+}
+
+/// What a control's `name` stands for: the outcome, the domain, and whether it is the
+/// reason field.
+pub fn from_name(name: &str) -> Option<(usize, usize, bool)> {
+    let (reason, rest) = match name.strip_prefix("gradereason-") {
+        Some(rest) => (true, rest),
+        None => (false, name.strip_prefix("grade-")?),
+    };
+    let (o, d) = rest.split_once('-')?;
+    let d: usize = d.parse().ok()?;
+    (d < Domain::ALL.len()).then_some((o.parse().ok()?, d, reason))
+}
+
+/// The concern a select's value stands for (empty: Grove's proposal).
+pub fn concern_of(value: &str) -> Option<Concern> {
+    [Concern::NotSerious, Concern::Serious, Concern::VerySerious]
+        .into_iter()
+        .find(|c| c.label() == value)
+}
+
+/// Every outcome's row, or its name and why it has none.
+pub fn rows(project: &Project) -> Vec<Result<Row, (String, String)>> {
+    (0..project.outcomes.len())
+        .map(|i| {
+            project
+                .summary_row(i)
+                .map_err(|why| (project.outcomes[i].name.clone(), why))
+        })
+        .collect()
+}
+
+/// The table alone, with inline styles so that it keeps its look when pasted into a
+/// word processor: what the page shows and the HTML file holds.
+pub fn table(rows: &[Result<Row, (String, String)>]) -> String {
+    const CELL: &str =
+        "border:1px solid #808080;padding:4px 6px;vertical-align:top;text-align:left";
+    let mut s = format!(
+        r#"<table data-testid="sof-table" style="border-collapse:collapse;font-family:Arial,Helvetica,sans-serif;font-size:10pt"><caption style="text-align:left;font-weight:bold;padding:4px 0">Summary of findings</caption><thead><tr><th rowspan="2" style="{CELL}">Outcome</th><th rowspan="2" style="{CELL}">№ of participants (studies)</th><th rowspan="2" style="{CELL}">Relative effect (95% CI)</th><th colspan="3" style="{CELL}">Anticipated absolute effects (95% CI)</th><th rowspan="2" style="{CELL}">Certainty of the evidence (GRADE)</th><th rowspan="2" style="{CELL}">What happens</th></tr><tr><th style="{CELL}">Risk with comparator</th><th style="{CELL}">Risk with intervention</th><th style="{CELL}">Risk difference</th></tr></thead><tbody>"#
+    );
+    let mut notes: Vec<String> = Vec::new();
+    for r in rows {
+        match r {
+            Ok(r) => {
+                let marks: Vec<String> = footnotes(r)
+                    .into_iter()
+                    .map(|n| {
+                        notes.push(n);
+                        footnote_mark(notes.len() - 1)
+                    })
+                    .collect();
+                let (assumed, with, diff) = absolute_texts(r);
+                let assumed = if r.median_risk && !assumed.is_empty() {
+                    format!("{assumed} (the trials' median)")
+                } else {
+                    assumed
+                };
+                let _ = write!(
+                    s,
+                    r#"<tr data-testid="sof-row"><td style="{CELL}">{}</td><td style="{CELL}">{} ({} RCT{})</td><td style="{CELL}">{}</td><td style="{CELL}">{}</td><td style="{CELL}">{}</td><td style="{CELL}">{}</td><td style="{CELL}" data-testid="sof-certainty">{} {}<sup>{}</sup></td><td style="{CELL}">{}</td></tr>"#,
+                    escape(&r.outcome),
+                    grove_core::format::count(r.participants),
+                    r.studies,
+                    if r.studies == 1 { "" } else { "s" },
+                    escape(&r.relative),
+                    escape(&assumed),
+                    escape(&with),
+                    escape(&diff),
+                    r.certainty.symbols(),
+                    r.certainty.label(),
+                    marks.join(","),
+                    escape(&r.statement),
+                );
+            }
+            Err((name, why)) => {
+                let _ = write!(
+                    s,
+                    r#"<tr data-testid="sof-row"><td style="{CELL}">{}</td><td colspan="7" style="{CELL}">No pooled result: {}.</td></tr>"#,
+                    escape(name),
+                    escape(why)
+                );
+            }
+        }
+    }
+    s.push_str("</tbody></table>");
+    if !notes.is_empty() {
+        s.push_str(r#"<ol type="a" data-testid="sof-footnotes" style="font-family:Arial,Helvetica,sans-serif;font-size:9pt">"#);
+        for n in notes {
+            let _ = write!(s, "<li>{}</li>", escape(&n));
+        }
+        s.push_str("</ol>");
+    }
+    s.push_str(r#"<p style="font-family:Arial,Helvetica,sans-serif;font-size:9pt">GRADE: high certainty, the true effect lies close to the estimate; moderate, it is likely to be close to the estimate but may be substantially different; low, it may be substantially different; very low, it is likely to be substantially different. The risk with the intervention (and its 95% CI) is based on the assumed risk with the comparator and the relative effect of the intervention.</p>"#);
+    s
+}
+
+/// The footnote mark of note `i`: a, b, …, z, aa, ab, …
+fn footnote_mark(i: usize) -> String {
+    let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
+    if i < 26 {
+        letter(i).to_string()
+    } else {
+        format!("{}{}", letter(i / 26 - 1), letter(i))
+    }
+}
+
+/// The HTML file of the table: Word opens it, and pastes it, with its formatting.
+pub fn html_document(rows: &[Result<Row, (String, String)>]) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Summary of findings</title></head><body>{}</body></html>",
+        table(rows)
+    )
+}
+
+/// The view: the table, its exports, and each outcome's judgements.
+pub fn markup(project: &Project) -> String {
+    let rows = rows(project);
+    let mut s = format!(r#"<div class="table-scroll">{}</div>"#, table(&rows));
+    let ok: Vec<Row> = rows
+        .iter()
+        .filter_map(|r| r.as_ref().ok().cloned())
+        .collect();
+    let _ = write!(
+        s,
+        r#"<div class="exports" role="group" aria-label="Export the summary of findings"><a class="button" data-testid="sof-html" download="summary-of-findings.html" href="{}">HTML (for Word)</a><a class="button" data-testid="sof-csv" download="summary-of-findings.csv" href="{}">CSV</a></div>"#,
+        escape(&crate::browser::data_url(
+            "text/html",
+            &html_document(&rows)
+        )),
+        escape(&crate::browser::data_url("text/csv", &sof::csv(&ok))),
+    );
+    s.push_str(
+        "<h4>Judgements</h4><p class=\"hint\">Each domain shows Grove's proposal from the data and why; \
+         choose your own judgement to replace it, with your reason for the footnote.</p>",
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let Ok(r) = r else { continue };
+        let _ = write!(
+            s,
+            r#"<fieldset class="grade" data-testid="grade-outcome"><legend>{}</legend>"#,
+            escape(&r.outcome)
+        );
+        for (d, j) in r.domains.iter().enumerate() {
+            let proposal = match j.proposal.concern {
+                Some(c) => format!("Grove proposes: {}", c.label()),
+                None => "Grove proposes nothing: not serious until you judge".to_owned(),
+            };
+            let _ = write!(
+                s,
+                r#"<div class="grade-domain"><label>{} <select name="{}">"#,
+                j.domain.label(),
+                concern_name(i, d)
+            );
+            let _ = write!(
+                s,
+                r#"<option value=""{}>{}</option>"#,
+                if j.by_reviewer { "" } else { " selected" },
+                escape(&proposal)
+            );
+            for c in [Concern::NotSerious, Concern::Serious, Concern::VerySerious] {
+                let _ = write!(
+                    s,
+                    r#"<option value="{0}"{1}>{0}</option>"#,
+                    c.label(),
+                    if j.by_reviewer && j.concern == c {
+                        " selected"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            let own = project.outcomes[i]
+                .grade_reasons
+                .get(d)
+                .map_or("", String::as_str);
+            let _ = write!(
+                s,
+                r#"</select></label> <span class="hint">{}</span> <label>Your reason <input type="text" name="{}" value="{}"></label></div>"#,
+                escape(&j.proposal.reason),
+                reason_name(i, d),
+                escape(own)
+            );
+        }
+        s.push_str("</fieldset>");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Example;
+
+    fn project() -> Project {
+        let mut p = Project::default();
+        p.outcomes.push(Example::ZeroCells.outcome());
+        p.outcomes.push(Example::Subgroups.outcome());
+        p
+    }
+
+    #[test]
+    fn a_row_per_outcome_with_certainty_footnotes_and_exports() {
+        let p = project();
+        let html = markup(&p);
+        assert_eq!(html.matches(r#"data-testid="sof-row""#).count(), 3);
+        assert_eq!(html.matches(r#"data-testid="grade-outcome""#).count(), 3);
+        assert!(
+            html.contains("(13 RCTs)") && html.contains("RR 0.49 (0.34 to 0.70)"),
+            "{html}"
+        );
+        assert!(html.contains("Grove proposes: Serious"), "BCG's I² of 92%");
+        assert!(html.contains("summary-of-findings.csv") && html.contains("data:text/csv"));
+        assert!(!html.contains("NaN"));
+        assert_eq!(from_name(&concern_name(2, 4)), Some((2, 4, false)));
+        assert_eq!(from_name(&reason_name(0, 1)), Some((0, 1, true)));
+        assert_eq!(from_name("grade-0-5"), None);
+        assert_eq!(concern_of("Very serious"), Some(Concern::VerySerious));
+        assert_eq!(concern_of(""), None);
+    }
+
+    #[test]
+    fn the_reviewers_judgement_changes_the_certainty_and_its_footnote() {
+        let mut p = project();
+        let before = p.summary_row(0).expect("a row").certainty;
+        p.set_grade(0, 2, Some(Concern::VerySerious));
+        p.set_grade_reason(0, 2, "Adolescents only".to_owned());
+        let after = p.summary_row(0).expect("a row");
+        assert!(
+            after.certainty < before || after.certainty == grove_core::grade::Certainty::VeryLow
+        );
+        let html = markup(&p);
+        assert!(
+            html.contains("Indirectness: rated down two levels (Adolescents only)."),
+            "{html}"
+        );
+        assert!(html.contains(r#"value="Adolescents only""#));
+        assert_eq!(p.outcomes[0].grade, "--V--");
+        let back = Project::from_json(&p.to_json()).expect("reads");
+        assert_eq!(
+            back.outcomes[0].grade_judgements(),
+            p.outcomes[0].grade_judgements(),
+            "kept in the file"
+        );
+        assert!(p.paragraph().contains("-certainty evidence"));
+        assert_eq!(footnote_mark(0), "a");
+        assert_eq!(footnote_mark(27), "ab");
+    }
+}
