@@ -2,7 +2,8 @@
 //! ([`grove_core::grade::sof`]), laid out as Cochrane reviews print it; under it, each
 //! outcome's five judgements, each a select that shows Grove's proposal and its reason
 //! until the reviewer chooses, with a field for their own reason; and the table's
-//! exports (CSV, and an HTML file that Word opens and pastes with its formatting). Made
+//! exports (CSV, an HTML file that Word opens and pastes with its formatting, and the
+//! table as an image, SVG and PNG: [`grove_core::plot::sof`]). Made
 //! in the worker; the page answers the selects and fields through one listener.
 
 use crate::project::Project;
@@ -67,7 +68,7 @@ pub fn table(rows: &[Result<Row, (String, String)>]) -> String {
                     .into_iter()
                     .map(|n| {
                         notes.push(n);
-                        footnote_mark(notes.len() - 1)
+                        grove_core::plot::sof::mark(notes.len() - 1)
                     })
                     .collect();
                 let (assumed, with, diff) = absolute_texts(r);
@@ -115,16 +116,6 @@ pub fn table(rows: &[Result<Row, (String, String)>]) -> String {
     s
 }
 
-/// The footnote mark of note `i`: a, b, …, z, aa, ab, …
-fn footnote_mark(i: usize) -> String {
-    let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
-    if i < 26 {
-        letter(i).to_string()
-    } else {
-        format!("{}{}", letter(i / 26 - 1), letter(i))
-    }
-}
-
 /// The HTML file of the table: Word opens it, and pastes it, with its formatting.
 pub fn html_document(rows: &[Result<Row, (String, String)>]) -> String {
     format!(
@@ -143,12 +134,13 @@ pub fn markup(project: &Project) -> String {
         .collect();
     let _ = write!(
         s,
-        r#"<div class="exports" role="group" aria-label="Export the summary of findings"><a class="button" data-testid="sof-html" download="summary-of-findings.html" href="{}">HTML (for Word)</a><a class="button" data-testid="sof-csv" download="summary-of-findings.csv" href="{}">CSV</a></div>"#,
+        r#"<div class="exports" role="group" aria-label="Export the summary of findings"><a class="button" data-testid="sof-html" download="summary-of-findings.html" href="{}">HTML (for Word)</a><a class="button" data-testid="sof-csv" download="summary-of-findings.csv" href="{}">CSV</a><button type="button" data-action="view-svg" data-testid="view-export-svg">SVG</button><button type="button" data-action="view-png" data-testid="view-export-png">PNG (300 dpi)</button></div><details data-testid="sof-image"><summary>The table as an image (the SVG and PNG)</summary><div class="table-scroll">{}</div></details>"#,
         escape(&crate::browser::data_url(
             "text/html",
             &html_document(&rows)
         )),
         escape(&crate::browser::data_url("text/csv", &sof::csv(&ok))),
+        grove_core::plot::sof::summary_table(&rows, 12.0).to_svg(),
     );
     s.push_str(
         "<h4>Judgements</h4><p class=\"hint\">Each domain shows Grove's proposal from the data and why; \
@@ -263,7 +255,5 @@ mod tests {
             "kept in the file"
         );
         assert!(p.paragraph().contains("-certainty evidence"));
-        assert_eq!(footnote_mark(0), "a");
-        assert_eq!(footnote_mark(27), "ab");
     }
 }

@@ -189,7 +189,11 @@ pub fn keep(state: State) {
             return;
         }
         let (
-            Some(view @ (Shown::View(_) | Shown::Gosh | Shown::Written(Writing::RiskOfBias))),
+            Some(
+                view @ (Shown::View(_)
+                | Shown::Gosh
+                | Shown::Written(Writing::RiskOfBias | Writing::Findings)),
+            ),
             true,
         ) = (shown.get_untracked(), action.starts_with("view-"))
         else {
@@ -201,7 +205,12 @@ pub fn keep(state: State) {
         let stem = state
             .project
             .with_untracked(|p| file_stem(&p.active().name));
-        let name = format!("{stem}-{}", view.code());
+        // The summary of findings is the whole project's.
+        let name = if view == Shown::Written(Writing::Findings) {
+            "summary-of-findings".to_owned()
+        } else {
+            format!("{stem}-{}", view.code())
+        };
         if action == "view-svg" {
             let _ = browser::download(
                 &browser::data_url("image/svg+xml", &svg),

@@ -3579,6 +3579,23 @@ async fn the_summary_of_findings_has_a_row_per_outcome_and_follows_the_reviewers
         html.as_str()
             .is_some_and(|h| h.starts_with("<!DOCTYPE html>") && h.contains("border:1px solid"))
     );
+    // The table as an image, and its export.
+    page.js(
+        "document.querySelector(`[data-testid='sof-image']`).open = true;",
+        vec![],
+    )
+    .await;
+    page.screenshot_of("sof-image", "summary-of-findings-image")
+        .await;
+    capture_downloads(&page).await;
+    page.click("view-export-svg").await;
+    let d = downloads(&page, 1).await;
+    assert_eq!(d[0][0], json!("summary-of-findings.svg"));
+    assert!(
+        d[0][1]
+            .as_str()
+            .is_some_and(|h| h.contains("Summary%20of%20findings"))
+    );
     // The paragraph says each outcome's certainty.
     page.click("view-paragraph").await;
     eventually("the paragraph with certainty", || async {

@@ -429,8 +429,10 @@ fn imprecision(e: &Evidence, t: &Thresholds) -> (Option<Concern>, String) {
     }
     match ois {
         Some(n) => reasons.push(format!(
-            "{} participants against an optimal information size of {n:.0}",
-            e.participants
+            "{} participants against an optimal information size of {}",
+            crate::format::count(e.participants),
+            // A count of participants, whole and far below 2^53.
+            crate::format::count(n.max(0.0) as u128)
         )),
         None => reasons.push("no optimal information size for this control risk".to_owned()),
     }
@@ -594,7 +596,7 @@ mod tests {
         assert_eq!(concern(&e, Domain::Imprecision), Some(Concern::Serious));
         let reason = suggest(&e, &Thresholds::default())[3].reason.clone();
         assert!(
-            reason.contains("1000 participants against an optimal information size of 1806"),
+            reason.contains("1,000 participants against an optimal information size of 1,806"),
             "{reason}"
         );
 

@@ -13,6 +13,7 @@ pub mod gosh;
 pub mod influence;
 pub mod labbe;
 pub mod robvis;
+pub mod sof;
 pub mod svg;
 pub mod text;
 

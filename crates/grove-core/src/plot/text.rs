@@ -31,6 +31,29 @@ pub fn width(text: &str, size: f64, bold: bool) -> f64 {
     if bold { w * BOLD_FACTOR } else { w }
 }
 
+/// `text` broken into lines at spaces, each at most `max_width` wide (a word wider than
+/// that has a line of its own); one empty line for empty text.
+pub fn wrap(text: &str, size: f64, bold: bool, max_width: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if line.is_empty() || width(&candidate, size, bold) <= max_width {
+            line = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut line, word.to_owned()));
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `text` cut at a character boundary and ended with "…" so that it fits in
 /// `max_width`; `None` when it already fits.
 pub fn truncate(text: &str, size: f64, bold: bool, max_width: f64) -> Option<String> {
