@@ -371,7 +371,7 @@ impl Project {
                 self.rob.set(key, cells.clone());
             }
         }
-        self.active_mut().paste(base, text, mode)
+        self.active_mut().paste_parsed(base, parsed, mode)
     }
 
     /// The outcome shown.
@@ -839,6 +839,17 @@ impl Outcome {
     /// name, source and labels go (its settings stay). Any paste clears the source line,
     /// which no longer describes the rows.
     pub fn paste(&mut self, base: &[RawRow], text: &str, mode: PasteMode) -> Vec<Diagnostic> {
+        self.paste_parsed(base, parse::parse(text), mode)
+    }
+
+    /// [`Outcome::paste`] of text already read, which a paste with risk-of-bias columns
+    /// reads once for both ([`Project::paste`]).
+    pub fn paste_parsed(
+        &mut self,
+        base: &[RawRow],
+        parsed: parse::Parsed,
+        mode: PasteMode,
+    ) -> Vec<Diagnostic> {
         if mode == PasteMode::Replace && self.holds_an_example() {
             self.name = "My outcome".to_owned();
             self.options = ReportOptions {
@@ -849,7 +860,6 @@ impl Outcome {
             };
         }
         self.source.clear();
-        let parsed = parse::parse(text);
         let mut rows = match mode {
             PasteMode::Replace => Vec::new(),
             PasteMode::Append => base.iter().filter(|r| !r.is_blank()).cloned().collect(),
