@@ -6,7 +6,7 @@
 //! ([`Project::to_json`], [`Project::from_json`]); a damaged file gives a
 //! [`ProjectError`] and never replaces the work in place.
 
-use grove_core::grade::{Concern, sof};
+use grove_core::grade::{Concern, Thresholds, sof};
 use grove_core::parse::{self, Column, Diagnostic, RawRow};
 use grove_core::report::{ModelView, Report, ReportOptions};
 use grove_core::review::{RevManOutcome, Review, ReviewOutcome, Unsupported};
@@ -147,6 +147,11 @@ pub struct Outcome {
     /// The reviewer's reason in each GRADE domain, in the same order; empty when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grade_reasons: Vec<String>,
+    /// The thresholds of appreciable benefit and harm that GRADE's imprecision is judged
+    /// by, as typed relative risks (benefit, harm); empty, or an empty field, for GRADE's
+    /// defaults ([`Outcome::typed_thresholds`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<String>,
 }
 
 /// Outcomes listed under one heading: a comparison of a review, or the user's own.
@@ -301,6 +306,7 @@ impl Example {
             control_risk: String::new(),
             grade: String::new(),
             grade_reasons: Vec::new(),
+            thresholds: Vec::new(),
         }
     }
 }
@@ -358,6 +364,36 @@ impl Project {
         self.rob.set(key, cells);
     }
 
+    /// Sets a cell of row `row` of the outcome shown. A study renamed (its name or year
+    /// retyped) takes its risk-of-bias judgements along when no other row of the
+    /// project is that study and the new name has none of its own: otherwise they stay
+    /// with the study they were made for.
+    pub fn set_cell(&mut self, row: usize, column: Column, value: String) {
+        let Some(before) = self.active().rows.get(row).cloned() else {
+            return;
+        };
+        self.active_mut().set_cell(row, column, value);
+        if !matches!(column, Column::Study | Column::Year) {
+            return;
+        }
+        let old = rob::study_key(&before.study, &before.year);
+        let Some(cells) = self.rob.get(&old) else {
+            return;
+        };
+        let after = &self.active().rows[row];
+        let new = rob::study_key(&after.study, &after.year);
+        let shared = self
+            .outcomes
+            .iter()
+            .flat_map(|o| &o.rows)
+            .any(|r| rob::study_key(&r.study, &r.year) == old);
+        if after.study.trim().is_empty() || shared || self.rob.get(&new).is_some() {
+            return;
+        }
+        self.rob.set(old, rob::Cells::default());
+        self.rob.set(new, cells);
+    }
+
     /// Pastes `text` into the outcome shown ([`Outcome::paste`]), and keeps the
     /// risk-of-bias judgements of its columns, if its header names any, for each
     /// study that has some.
@@ -409,6 +445,7 @@ impl Project {
             control_risk: String::new(),
             grade: String::new(),
             grade_reasons: Vec::new(),
+            thresholds: Vec::new(),
         });
         self.active = self.outcomes.len() - 1;
     }
@@ -523,6 +560,7 @@ impl Project {
                 control_risk: String::new(),
                 grade: String::new(),
                 grade_reasons: Vec::new(),
+                thresholds: Vec::new(),
             })
             .collect();
         if outcomes.is_empty() {
@@ -647,6 +685,7 @@ impl Project {
             rob: &rob,
             judgements: &o.grade_judgements(),
             intervention: &o.options.arms[0],
+            thresholds: o.typed_thresholds().unwrap_or_default(),
         })
     }
 
@@ -673,6 +712,18 @@ impl Project {
             o.grade_reasons[domain] = reason;
             if o.grade_reasons.iter().all(|r| r.trim().is_empty()) {
                 o.grade_reasons.clear();
+            }
+        }
+    }
+
+    /// Sets the threshold of appreciable benefit (`which` 0) or harm (1) of outcome `i`,
+    /// as typed.
+    pub fn set_threshold(&mut self, i: usize, which: usize, typed: String) {
+        if let Some(o) = self.outcomes.get_mut(i).filter(|_| which < 2) {
+            o.thresholds.resize(2, String::new());
+            o.thresholds[which] = typed;
+            if o.thresholds.iter().all(|t| t.trim().is_empty()) {
+                o.thresholds.clear();
             }
         }
     }
@@ -823,6 +874,7 @@ impl Outcome {
             control_risk: String::new(),
             grade: String::new(),
             grade_reasons: Vec::new(),
+            thresholds: Vec::new(),
         }
     }
 
@@ -940,6 +992,33 @@ impl Outcome {
     /// What is typed is not a number between 0 and 1000 (exclusive).
     pub fn typed_control_risk(&self) -> Result<Option<f64>, String> {
         control_risk(&self.control_risk)
+    }
+
+    /// The thresholds of appreciable benefit and harm typed for GRADE's imprecision
+    /// ([`Outcome::thresholds`]; a field left empty keeps its default, RR 0.75 or 1.25).
+    ///
+    /// # Errors
+    /// Why what is typed cannot be used, naming the field; the defaults are used then.
+    pub fn typed_thresholds(&self) -> Result<Thresholds, String> {
+        let default = Thresholds::default();
+        let mut limits = [default.benefit, default.harm];
+        for ((limit, typed), name) in limits
+            .iter_mut()
+            .zip(&self.thresholds)
+            .zip(["benefit", "harm"])
+        {
+            let typed = typed.trim();
+            if typed.is_empty() {
+                continue;
+            }
+            *limit = typed.replace(',', ".").parse().map_err(|_| {
+                format!(
+                    "\u{201c}{typed}\u{201d}, the threshold of appreciable {name}, is not a number; the defaults, RR 0.75 and 1.25, are used."
+                )
+            })?;
+        }
+        Thresholds::new(limits[0], limits[1])
+            .map_err(|why| format!("Not used: {why}; the defaults, RR 0.75 and 1.25, are used."))
     }
 
     /// The reviewer's GRADE judgements, read from [`Outcome::grade`] and

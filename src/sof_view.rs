@@ -12,26 +12,39 @@ use grove_core::grade::sof::{self, Row, absolute_texts, footnotes};
 use grove_core::grade::{Concern, Domain};
 use std::fmt::Write;
 
-/// The name of the select of outcome `outcome`'s domain `domain`.
-pub fn concern_name(outcome: usize, domain: usize) -> String {
-    format!("grade-{outcome}-{domain}")
+/// A control of the view, as its `name` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// The select of an outcome's domain (outcome, domain).
+    Concern(usize, usize),
+    /// The reason field of an outcome's domain (outcome, domain).
+    Reason(usize, usize),
+    /// An outcome's threshold of appreciable benefit (0) or harm (1).
+    Threshold(usize, usize),
 }
 
-/// The name of the reason field of outcome `outcome`'s domain `domain`.
-pub fn reason_name(outcome: usize, domain: usize) -> String {
-    format!("gradereason-{outcome}-{domain}")
-}
+impl Control {
+    /// The control's `name`.
+    pub fn name(self) -> String {
+        match self {
+            Control::Concern(o, d) => format!("grade-{o}-{d}"),
+            Control::Reason(o, d) => format!("gradereason-{o}-{d}"),
+            Control::Threshold(o, w) => format!("gradelimit-{o}-{w}"),
+        }
+    }
 
-/// What a control's `name` stands for: the outcome, the domain, and whether it is the
-/// reason field.
-pub fn from_name(name: &str) -> Option<(usize, usize, bool)> {
-    let (reason, rest) = match name.strip_prefix("gradereason-") {
-        Some(rest) => (true, rest),
-        None => (false, name.strip_prefix("grade-")?),
-    };
-    let (o, d) = rest.split_once('-')?;
-    let d: usize = d.parse().ok()?;
-    (d < Domain::ALL.len()).then_some((o.parse().ok()?, d, reason))
+    /// What a control's `name` stands for.
+    pub fn from_name(name: &str) -> Option<Control> {
+        let (prefix, rest) = name.split_once('-')?;
+        let (o, d) = rest.split_once('-')?;
+        let (o, d): (usize, usize) = (o.parse().ok()?, d.parse().ok()?);
+        match prefix {
+            "grade" if d < Domain::ALL.len() => Some(Control::Concern(o, d)),
+            "gradereason" if d < Domain::ALL.len() => Some(Control::Reason(o, d)),
+            "gradelimit" if d < 2 => Some(Control::Threshold(o, d)),
+            _ => None,
+        }
+    }
 }
 
 /// The concern a select's value stands for (empty: Grove's proposal).
@@ -153,6 +166,24 @@ pub fn markup(project: &Project) -> String {
             r#"<fieldset class="grade" data-testid="grade-outcome"><legend>{}</legend>"#,
             escape(&r.outcome)
         );
+        let outcome = &project.outcomes[i];
+        let typed = |w: usize| outcome.thresholds.get(w).map_or("", String::as_str);
+        let (note, invalid) = match outcome.typed_thresholds() {
+            Ok(_) => (
+                "Imprecision and the statement are judged by these relative risks; an empty field keeps GRADE's default (a relative risk reduction or increase of 25%). The threshold of benefit also sets the optimal information size.".to_owned(),
+                false,
+            ),
+            Err(why) => (why, true),
+        };
+        let _ = write!(
+            s,
+            r#"<div class="grade-thresholds"><label>Appreciable benefit: RR at or below <input type="text" inputmode="decimal" size="5" name="{}" value="{}" placeholder="0.75" aria-invalid="{invalid}" aria-describedby="gradelimit-{i}"></label> <label>appreciable harm: RR at or above <input type="text" inputmode="decimal" size="5" name="{}" value="{}" placeholder="1.25" aria-invalid="{invalid}" aria-describedby="gradelimit-{i}"></label><p class="hint" id="gradelimit-{i}" data-testid="grade-thresholds-note">{}</p></div>"#,
+            Control::Threshold(i, 0).name(),
+            escape(typed(0)),
+            Control::Threshold(i, 1).name(),
+            escape(typed(1)),
+            escape(&note)
+        );
         for (d, j) in r.domains.iter().enumerate() {
             let proposal = match j.proposal.concern {
                 Some(c) => format!("Grove proposes: {}", c.label()),
@@ -162,7 +193,7 @@ pub fn markup(project: &Project) -> String {
                 s,
                 r#"<div class="grade-domain"><label>{} <select name="{}">"#,
                 j.domain.label(),
-                concern_name(i, d)
+                Control::Concern(i, d).name()
             );
             let _ = write!(
                 s,
@@ -182,15 +213,12 @@ pub fn markup(project: &Project) -> String {
                     }
                 );
             }
-            let own = project.outcomes[i]
-                .grade_reasons
-                .get(d)
-                .map_or("", String::as_str);
+            let own = outcome.grade_reasons.get(d).map_or("", String::as_str);
             let _ = write!(
                 s,
                 r#"</select></label> <span class="hint">{}</span> <label>Your reason <input type="text" name="{}" value="{}"></label></div>"#,
                 escape(&j.proposal.reason),
-                reason_name(i, d),
+                Control::Reason(i, d).name(),
                 escape(own)
             );
         }
@@ -224,9 +252,16 @@ mod tests {
         assert!(html.contains("Grove proposes: Serious"), "BCG's I² of 92%");
         assert!(html.contains("summary-of-findings.csv") && html.contains("data:text/csv"));
         assert!(!html.contains("NaN"));
-        assert_eq!(from_name(&concern_name(2, 4)), Some((2, 4, false)));
-        assert_eq!(from_name(&reason_name(0, 1)), Some((0, 1, true)));
-        assert_eq!(from_name("grade-0-5"), None);
+        for c in [
+            Control::Concern(2, 4),
+            Control::Reason(0, 1),
+            Control::Threshold(1, 1),
+        ] {
+            assert_eq!(Control::from_name(&c.name()), Some(c));
+        }
+        assert_eq!(Control::from_name("grade-0-5"), None);
+        assert_eq!(Control::from_name("gradelimit-0-2"), None);
+        assert_eq!(Control::from_name("rob-0-1"), None);
         assert_eq!(concern_of("Very serious"), Some(Concern::VerySerious));
         assert_eq!(concern_of(""), None);
     }
@@ -255,5 +290,66 @@ mod tests {
             "kept in the file"
         );
         assert!(p.paragraph().contains("-certainty evidence"));
+    }
+
+    #[test]
+    fn typed_thresholds_judge_imprecision_and_a_bad_one_says_why_and_keeps_the_text() {
+        let mut p = project();
+        let imprecision = |p: &Project| {
+            p.summary_row(0).expect("a row").domains[3]
+                .proposal
+                .reason
+                .clone()
+        };
+        assert!(imprecision(&p).contains("relative risk reduction of 25%"));
+        p.set_threshold(0, 0, "0,5".to_owned());
+        assert_eq!(p.outcomes[0].thresholds, ["0,5", ""]);
+        assert!(
+            imprecision(&p).contains("relative risk reduction of 50%"),
+            "{}",
+            imprecision(&p)
+        );
+        let html = markup(&p);
+        assert!(
+            html.contains(r#"name="gradelimit-0-0" value="0,5""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"aria-invalid="false""#));
+        let back = Project::from_json(&p.to_json()).expect("reads");
+        assert_eq!(
+            back.outcomes[0].thresholds, p.outcomes[0].thresholds,
+            "kept in the file"
+        );
+        p.set_threshold(0, 1, "0.9".to_owned());
+        let why = p.outcomes[0].typed_thresholds().expect_err("harm below 1");
+        assert_eq!(
+            why,
+            "Not used: the threshold of appreciable harm must be a relative risk above 1; the defaults, RR 0.75 and 1.25, are used."
+        );
+        assert!(
+            imprecision(&p).contains("relative risk reduction of 25%"),
+            "the defaults"
+        );
+        let html = markup(&p);
+        assert!(
+            html.contains(r#"aria-invalid="true""#)
+                && html.contains("must be a relative risk above 1")
+        );
+        assert!(html.contains(r#"value="0.9""#), "what was typed is kept");
+        p.set_threshold(0, 1, "lots".to_owned());
+        assert!(
+            p.outcomes[0]
+                .typed_thresholds()
+                .expect_err("not a number")
+                .starts_with(
+                    "\u{201c}lots\u{201d}, the threshold of appreciable harm, is not a number"
+                )
+        );
+        p.set_threshold(0, 0, " ".to_owned());
+        p.set_threshold(0, 1, String::new());
+        assert!(
+            p.outcomes[0].thresholds.is_empty(),
+            "nothing typed: nothing stored"
+        );
     }
 }

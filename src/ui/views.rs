@@ -92,11 +92,33 @@ pub fn keep(state: State) {
             }
             _ => drawn.get(),
         };
-        let host = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(HOST_ID));
-        if let Some(host) = host {
-            host.set_inner_html(&views::panel(shown.get_untracked(), &body));
+        let document = web_sys::window().and_then(|w| w.document());
+        let Some((document, host)) =
+            document.and_then(|d| Some((d.clone(), d.get_element_by_id(HOST_ID)?)))
+        else {
+            return;
+        };
+        // The control with the focus keeps it, and what is being typed into it, when
+        // the panel is written anew (a judgement chosen, a field left with Tab).
+        let focused = document
+            .active_element()
+            .filter(|e| host.contains(Some(e)))
+            .and_then(|e| {
+                Some((
+                    e.get_attribute("name")?,
+                    js_sys::Reflect::get(&e, &"value".into()).ok()?,
+                ))
+            });
+        host.set_inner_html(&views::panel(shown.get_untracked(), &body));
+        if let Some((name, value)) = focused
+            && let Ok(Some(e)) = host.query_selector(&format!("[name='{name}']"))
+        {
+            if e.get_attribute("type").as_deref() == Some("text") {
+                let _ = js_sys::Reflect::set(&e, &"value".into(), &value);
+            }
+            if let Ok(e) = e.dyn_into::<web_sys::HtmlElement>() {
+                let _ = e.focus();
+            }
         }
     });
     // Back to the data: the trial's row as typed, as one step.
@@ -240,18 +262,17 @@ pub fn keep(state: State) {
             ));
             return;
         }
-        // A GRADE judgement or its reason, kept with the outcome.
+        // A GRADE judgement, its reason or a threshold, kept with the outcome.
         if ev.type_() == "change"
-            && let Some((outcome, domain, reason)) =
-                browser::target_name(&ev).and_then(|n| crate::sof_view::from_name(&n))
+            && let Some(control) =
+                browser::target_name(&ev).and_then(|n| crate::sof_view::Control::from_name(&n))
         {
+            use crate::sof_view::{Control, concern_of};
             let value = leptos::prelude::event_target_value(&ev);
-            state.change(Edit::Step, |p| {
-                if reason {
-                    p.set_grade_reason(outcome, domain, value);
-                } else {
-                    p.set_grade(outcome, domain, crate::sof_view::concern_of(&value));
-                }
+            state.change(Edit::Step, |p| match control {
+                Control::Concern(o, d) => p.set_grade(o, d, concern_of(&value)),
+                Control::Reason(o, d) => p.set_grade_reason(o, d, value),
+                Control::Threshold(o, w) => p.set_threshold(o, w, value),
             });
             return;
         }

@@ -21,10 +21,11 @@
 //!   do not overlap: serious; I² of 75% or more with point estimates on both sides of no
 //!   effect: very serious. One trial: not applicable.
 //! - **Imprecision** (GRADE 6, Guyatt 2011c): the confidence interval crossing no effect
-//!   or a threshold of appreciable benefit or harm (by default a relative risk reduction
-//!   or increase of 25%: RR 0.75 and 1.25), or fewer participants than the optimal
-//!   information size ([`optimal_information_size`]): serious; an interval that includes
-//!   both appreciable benefit and appreciable harm: very serious.
+//!   or a threshold of appreciable benefit or harm (the reviewer's [`Thresholds`]; by
+//!   default a relative risk reduction or increase of 25%: RR 0.75 and 1.25), or fewer
+//!   participants than the optimal information size ([`optimal_information_size`], for
+//!   the relative risk reduction of the threshold of benefit): serious; an interval that
+//!   includes both appreciable benefit and appreciable harm: very serious.
 //! - **Publication bias** (GRADE 5, Guyatt 2011a; Handbook §13.3.5.4): with 10 trials or
 //!   more, Egger's test at p < 0.10: serious (suspected). With fewer than 10 trials the
 //!   tests are too weak to judge: not proposed.
@@ -230,6 +231,50 @@ impl Default for Thresholds {
     }
 }
 
+/// Why thresholds cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdError {
+    /// The threshold of benefit is not a relative risk between 0 and 1.
+    Benefit,
+    /// The threshold of harm is not a relative risk above 1.
+    Harm,
+}
+
+impl std::fmt::Display for ThresholdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ThresholdError::Benefit => {
+                "the threshold of appreciable benefit must be a relative risk between 0 and 1"
+            }
+            ThresholdError::Harm => {
+                "the threshold of appreciable harm must be a relative risk above 1"
+            }
+        })
+    }
+}
+
+impl Thresholds {
+    /// GRADE's default power and significance level with the reviewer's thresholds of
+    /// appreciable benefit (a relative risk in (0, 1), also the relative risk reduction
+    /// `1 − benefit` of the optimal information size) and harm (above 1, finite).
+    ///
+    /// # Errors
+    /// Which threshold is outside its range.
+    pub fn new(benefit: f64, harm: f64) -> Result<Thresholds, ThresholdError> {
+        if !(benefit > 0.0 && benefit < 1.0) {
+            return Err(ThresholdError::Benefit);
+        }
+        if !(harm > 1.0 && harm.is_finite()) {
+            return Err(ThresholdError::Harm);
+        }
+        Ok(Thresholds {
+            benefit,
+            harm,
+            ..Thresholds::default()
+        })
+    }
+}
+
 /// The certainty that judgements in the five domains give evidence from randomised
 /// trials: high, less one level per serious concern and two per very serious one.
 pub fn certainty(concerns: &[Concern]) -> Certainty {
@@ -424,15 +469,23 @@ fn imprecision(e: &Evidence, t: &Thresholds) -> (Option<Concern>, String) {
         reasons.push("the confidence interval crosses no effect".to_owned());
     } else if one {
         reasons.push(
-            "the confidence interval crosses a threshold of appreciable benefit or harm".to_owned(),
+            format!(
+                "the confidence interval crosses a threshold of appreciable benefit or harm ({} {} or {})",
+                crate::report::abbreviation(e.measure),
+                crate::format::effect(benefit),
+                crate::format::effect(harm)
+            ),
         );
     }
     match ois {
         Some(n) => reasons.push(format!(
-            "{} participants against an optimal information size of {}",
+            "{} participants against an optimal information size of {} (a relative risk reduction of {}, α {}, power {})",
             crate::format::count(e.participants),
             // A count of participants, whole and far below 2^53.
-            crate::format::count(n.max(0.0) as u128)
+            crate::format::count(n.max(0.0) as u128),
+            percent(1.0 - t.benefit),
+            t.alpha,
+            percent(t.power)
         )),
         None => reasons.push("no optimal information size for this control risk".to_owned()),
     }

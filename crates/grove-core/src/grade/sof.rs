@@ -87,6 +87,9 @@ pub struct RowInput<'a> {
     pub judgements: &'a Judgements,
     /// The intervention's name in the statement ("Azithromycin").
     pub intervention: &'a str,
+    /// The thresholds of appreciable benefit and harm that imprecision and the statement
+    /// are judged by.
+    pub thresholds: Thresholds,
 }
 
 /// The evidence the proposals are made from (see [`Evidence`]).
@@ -162,7 +165,7 @@ pub fn row(input: &RowInput) -> Result<Row, String> {
     let median = crate::interpret::median_control_risk(&r.studies);
     let risk = input.control_risk.or(median).unwrap_or(0.0);
     let e = evidence(r, risk, input.rob)?;
-    let proposals = super::suggest(&e, &Thresholds::default());
+    let proposals = super::suggest(&e, &input.thresholds);
     let domains: Vec<Judged> = proposals
         .into_iter()
         .enumerate()
@@ -204,7 +207,7 @@ pub fn row(input: &RowInput) -> Result<Row, String> {
         certainty,
         statement: statement(
             certainty,
-            size(m, h.estimate, risk, &Thresholds::default()),
+            size(m, h.estimate, risk, &input.thresholds),
             input.intervention,
             input.outcome,
         ),
@@ -322,6 +325,7 @@ mod tests {
             rob: &rob,
             judgements: &none,
             intervention: "Aspirin",
+            thresholds: Thresholds::default(),
         };
         let row = row(&input).expect("a row");
         assert_eq!(row.studies, 3);
@@ -387,6 +391,7 @@ mod tests {
             rob: &[Some(high), Some(high), Some(low)],
             judgements: &Judgements::default(),
             intervention: "Aspirin",
+            thresholds: Thresholds::default(),
         })
         .expect("a row");
         assert!(!row.median_risk);
@@ -397,5 +402,76 @@ mod tests {
             row.domains[0]
         );
         assert!(footnotes(&row)[0].ends_with("; proposed by Grove)."));
+    }
+
+    #[test]
+    fn the_reviewers_thresholds_judge_imprecision_and_the_statement() {
+        let r = report(TRIALS);
+        let rob = vec![None; 3];
+        let none = Judgements::default();
+        let input = RowInput {
+            outcome: "Death",
+            report: &r,
+            control_risk: None,
+            rob: &rob,
+            judgements: &none,
+            intervention: "Aspirin",
+            thresholds: Thresholds::default(),
+        };
+        let imprecision = |t: Thresholds| {
+            let row = row(&RowInput {
+                thresholds: t,
+                ..input
+            })
+            .expect("a row");
+            (row.domains[3].proposal.reason.clone(), row.statement)
+        };
+        // RR 0.51 (0.34 to 0.77): beyond 0.75 at its upper limit.
+        assert!(
+            r.headline()
+                .is_ok_and(|h| h.ci_upper > 0.75 && h.ci_upper < 0.9)
+        );
+        let (reason, statement) = imprecision(Thresholds::default());
+        assert!(
+            reason.contains("crosses a threshold of appreciable benefit or harm (RR 0.75 or 1.25)"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("(a relative risk reduction of 25%, α 0.05, power 80%)"),
+            "{reason}"
+        );
+        assert_eq!(statement, "Aspirin probably reduces death.");
+        // Benefit from a 10% reduction: the interval is all benefit, and the optimal
+        // information size grows.
+        let (reason, statement) = imprecision(Thresholds::new(0.9, 1.1).expect("valid"));
+        assert!(!reason.contains("crosses"), "{reason}");
+        assert!(
+            reason.contains("a relative risk reduction of 10%"),
+            "{reason}"
+        );
+        assert_eq!(statement, "Aspirin probably reduces death.");
+        // Benefit only beyond RR 0.3: the interval lies between the thresholds, precise
+        // about an effect that is not an appreciable one.
+        let (_, statement) = imprecision(Thresholds::new(0.3, 2.0).expect("valid"));
+        assert_eq!(
+            statement,
+            "Aspirin results in little to no difference in death."
+        );
+        assert_eq!(
+            Thresholds::new(1.0, 1.25),
+            Err(super::super::ThresholdError::Benefit)
+        );
+        assert_eq!(
+            Thresholds::new(0.8, 1.0),
+            Err(super::super::ThresholdError::Harm)
+        );
+        assert_eq!(
+            Thresholds::new(f64::NAN, 1.25),
+            Err(super::super::ThresholdError::Benefit)
+        );
+        assert_eq!(
+            Thresholds::new(0.8, f64::INFINITY),
+            Err(super::super::ThresholdError::Harm)
+        );
     }
 }

@@ -187,6 +187,7 @@ fn rule(x1: f64, x2: f64, y: f64) -> Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grade::Thresholds;
     use crate::grade::sof::{Judgements, RowInput, row};
     use crate::parse::parse;
     use crate::report::{Report, ReportOptions};
@@ -204,6 +205,7 @@ mod tests {
             rob: &[None, None, None],
             judgements: &Judgements::default(),
             intervention: "Aspirin",
+            thresholds: Thresholds::default(),
         })
         .expect("a row");
         let f = summary_table(
