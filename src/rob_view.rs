@@ -120,7 +120,7 @@ pub fn markup(project: &Project) -> String {
         s.push_str("</tr>");
         for (domain, why) in wrong {
             problems.push(format!(
-                "Row {} ({}), {}: {why}.",
+                "Row {}, {}, {}: {why}.",
                 i + 1,
                 label,
                 domain.short()
@@ -208,6 +208,7 @@ pub fn low_risk_sensitivity(project: &Project) -> String {
 mod tests {
     use super::*;
     use crate::project::PasteMode;
+    use grove_core::parse::Column;
 
     const PASTED: &str = "Study\tYear\tE events\tE total\tC events\tC total\tD1\tD2\tD3\tD4\tD5\tOverall\n\
         Aronson\t1948\t4\t123\t11\t139\tLow\tLow\tLow\tLow\tLow\tLow\n\
@@ -231,7 +232,7 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<option value=\"unclear\" selected>unclear (not read)</option>"));
-        assert!(html.contains("Row 2 (Ferguson (1949)), D4: \u{201c}unclear\u{201d} is a judgement of the older RoB 1 tool"));
+        assert!(html.contains("Row 2, Ferguson (1949), D4: \u{201c}unclear\u{201d} is a judgement of the older RoB 1 tool"));
         // Ferguson's domains hold a High, so they propose High overall.
         assert!(html.contains("the domains propose High"));
         assert_eq!(from_name(&control_name(3, 5)), Some((3, 5)));
@@ -290,5 +291,37 @@ mod tests {
             !old.contains("\"rob\""),
             "written only when there are judgements"
         );
+    }
+
+    #[test]
+    fn a_renamed_study_takes_its_judgements_unless_another_row_is_that_study() {
+        let mut p = project();
+        let first = p.active().rows[0].clone();
+        let key = grove_core::rob::study_key(&first.study, &first.year);
+        let cells = p.rob.get(&key).expect("judged");
+        // Typed letter by letter: the judgements follow each step.
+        p.set_cell(0, Column::Study, "Aronso".to_owned());
+        p.set_cell(0, Column::Study, "Aronson J".to_owned());
+        assert_eq!(p.rob.get(&key), None);
+        assert_eq!(
+            p.rob.get(&format!("Aronson J ({})", first.year)),
+            Some(cells.clone())
+        );
+        p.set_cell(0, Column::Year, "1949".to_owned());
+        assert_eq!(p.rob.get("Aronson J (1949)"), Some(cells.clone()));
+        // Cleared: kept under the last name, not lost.
+        p.set_cell(0, Column::Study, String::new());
+        assert_eq!(p.rob.get("Aronson J (1949)"), Some(cells.clone()));
+        // The same study in another outcome keeps them where they are.
+        let mut q = project();
+        q.add_outcome();
+        q.paste(
+            &[],
+            &format!("{}\t{}\t1\t50\t2\t50", first.study, first.year),
+            PasteMode::Replace,
+        );
+        q.set_cell(0, Column::Study, "Someone else".to_owned());
+        assert_eq!(q.rob.get(&key), Some(cells));
+        assert_eq!(q.rob.get(&format!("Someone else ({})", first.year)), None);
     }
 }

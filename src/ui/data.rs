@@ -7,7 +7,9 @@ use crate::browser;
 use crate::history::Edit;
 use crate::project::PasteMode;
 use crate::viewport::Viewport;
+use grove_core::forest::escape;
 use grove_core::parse::{Column, Diagnostic};
+use grove_core::rob::{self, Domain, Judgement};
 use leptos::prelude::*;
 
 /// The data panel.
@@ -104,20 +106,74 @@ fn StructureProblems() -> impl IntoView {
     }
 }
 
-/// Columns of the table, in order, with their input widths.
-const COLUMNS: [(Column, &str); 7] = [
-    (Column::Study, "study"),
-    (Column::Year, "year"),
-    (Column::ExperimentalEvents, "count"),
-    (Column::ExperimentalTotal, "count"),
-    (Column::ControlEvents, "count"),
-    (Column::ControlTotal, "count"),
-    (Column::Subgroup, "subgroup"),
+/// A cell of a row: one of the trial's columns, or a risk-of-bias judgement of its study
+/// (0 to 4 for D1 to D5, 5 for overall; kept per study, not per row). One type for both,
+/// so that every cell of the table is one piece of code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Data(Column),
+    Rob(usize),
+}
+
+impl Field {
+    /// The column's heading, as the cell's label says it.
+    fn heading(self) -> &'static str {
+        match self {
+            Field::Data(column) => column.heading(),
+            Field::Rob(d) => Domain::ALL[d].short(),
+        }
+    }
+}
+
+/// Cells of a row, in order, with their classes (input widths).
+const FIELDS: [(Field, &str); 13] = [
+    (Field::Data(Column::Study), "study"),
+    (Field::Data(Column::Year), "year"),
+    (Field::Data(Column::ExperimentalEvents), "count"),
+    (Field::Data(Column::ExperimentalTotal), "count"),
+    (Field::Data(Column::ControlEvents), "count"),
+    (Field::Data(Column::ControlTotal), "count"),
+    (Field::Data(Column::Subgroup), "subgroup"),
+    (Field::Rob(0), "rob-cell"),
+    (Field::Rob(1), "rob-cell"),
+    (Field::Rob(2), "rob-cell"),
+    (Field::Rob(3), "rob-cell"),
+    (Field::Rob(4), "rob-cell"),
+    (Field::Rob(5), "rob-cell"),
 ];
 
+/// The table's header rows, the arms named as `arms`: markup rather than a tree of
+/// views, which would weigh several times more in the page.
+fn header(arms: &[String; 2]) -> String {
+    let mut rob = String::new();
+    for d in Domain::ALL {
+        rob.push_str(&format!(
+            r#"<th scope="col" class="rob-col"><abbr title="{}">{}</abbr></th>"#,
+            d.label(),
+            d.short()
+        ));
+    }
+    format!(
+        r#"<tr aria-rowindex="1"><th scope="col" rowspan="2">#</th><th scope="col" rowspan="2">Study</th><th scope="col" rowspan="2">Year</th><th scope="colgroup" colspan="2">{}</th><th scope="colgroup" colspan="2">{}</th><th scope="col" rowspan="2">Subgroup</th><th scope="colgroup" colspan="6" class="rob-col">Risk of bias (RoB 2)</th><th scope="col" rowspan="2"><span class="visually-hidden">Row actions</span></th></tr><tr aria-rowindex="2"><th scope="col">Events</th><th scope="col">Total</th><th scope="col">Events</th><th scope="col">Total</th>{rob}</tr>"#,
+        escape(&arms[0]),
+        escape(&arms[1])
+    )
+}
+
 /// The CSS selector of the input of a cell (rows from 0), by its label.
-fn cell_selector(row: usize, column: Column) -> String {
-    format!("input[aria-label='Row {}, {}']", row + 1, column.heading())
+fn cell_selector(row: usize, field: Field) -> String {
+    format!("input[aria-label='Row {}, {}']", row + 1, field.heading())
+}
+
+/// The value of a risk-of-bias cell's `data-rob`, which colours it: `low`, `some`,
+/// `high`, or none.
+fn judgement_code(typed: &str) -> Option<&'static str> {
+    match Judgement::parse(typed) {
+        Ok(Some(Judgement::Low)) => Some("low"),
+        Ok(Some(Judgement::SomeConcerns)) => Some("some"),
+        Ok(Some(Judgement::High)) => Some("high"),
+        _ => None,
+    }
 }
 
 /// The data table's scrolled box and what was last measured of it. Row actions, Enter and
@@ -166,8 +222,8 @@ impl TableView {
     }
 
     /// Focuses the input of a cell.
-    fn focus_cell(self, row: usize, column: Column) {
-        self.focus(row, cell_selector(row, column));
+    fn focus_cell(self, row: usize, field: Field) {
+        self.focus(row, cell_selector(row, field));
     }
 }
 
@@ -177,6 +233,7 @@ fn DataTable() -> impl IntoView {
     let count = Memo::new(move |_| state.project.with(|p| p.active().rows.len()));
     let arms = Memo::new(move |_| state.project.with(|p| p.active().options.arms.clone()));
     let table = expect_context::<TableView>();
+    let judged = Memo::new(move |_| state.project.with(|p| !p.rob.is_empty()));
     let window = Memo::new(move |_| table.viewport.get().window(count.get()));
     // Rows drawn or gone: measure them (the first rows replace the estimates) in the next
     // frame, when the browser lays the page out anyway; measuring now would lay it out
@@ -189,7 +246,7 @@ fn DataTable() -> impl IntoView {
         (height > 0.0).then(|| {
             view! {
                 <tr class="spacer" aria-hidden="true">
-                    <td colspan="9" style:height=format!("{height}px")></td>
+                    <td colspan="15" style:height=format!("{height}px")></td>
                 </tr>
             }
         })
@@ -199,21 +256,7 @@ fn DataTable() -> impl IntoView {
             <table class="data-table" data-testid="data-table"
                 aria-rowcount=move || (count.get() + 2).to_string()>
                 <caption class="visually-hidden">"Trials of this outcome, as entered"</caption>
-                <thead>
-                    <tr aria-rowindex="1">
-                        <th scope="col" rowspan="2">"#"</th>
-                        <th scope="col" rowspan="2">"Study"</th>
-                        <th scope="col" rowspan="2">"Year"</th>
-                        <th scope="colgroup" colspan="2">{move || arms.get()[0].clone()}</th>
-                        <th scope="colgroup" colspan="2">{move || arms.get()[1].clone()}</th>
-                        <th scope="col" rowspan="2">"Subgroup"</th>
-                        <th scope="col" rowspan="2"><span class="visually-hidden">"Row actions"</span></th>
-                    </tr>
-                    <tr aria-rowindex="2">
-                        <th scope="col">"Events"</th><th scope="col">"Total"</th>
-                        <th scope="col">"Events"</th><th scope="col">"Total"</th>
-                    </tr>
-                </thead>
+                <thead inner_html=move || arms.with(header)></thead>
                 <tbody>
                     {move || spacer(window.with(|w| w.above))}
                     <For each=move || window.get().rows key=|i| *i let:row>
@@ -223,11 +266,20 @@ fn DataTable() -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <button type="button" class="ghost" data-testid="add-row"
-            on:click=move |_| {
-                let n = state.change(Edit::Step, |p| { p.active_mut().add_row(); p.active().rows.len() });
-                table.focus_cell(n - 1, Column::Study);
-            }>"+ Row"</button>
+        <RobProblems/>
+        <div class="table-actions">
+            <button type="button" class="ghost" data-testid="add-row"
+                on:click=move |_| {
+                    let n = state.change(Edit::Step, |p| { p.active_mut().add_row(); p.active().rows.len() });
+                    table.focus_cell(n - 1, Field::Data(Column::Study));
+                }>"+ Row"</button>
+            // Shows the columns (style.css), ticked when the project first holds judgements.
+            <label class="inline" title="RoB 2 judgements of each study (D1 to D5 and overall: Low or +, Some concerns or ?, High or -), shared by every outcome it appears in">
+                <input type="checkbox" id="rob-columns" data-testid="rob-columns"
+                    prop:checked=move || judged.get()/>
+                <span>"Risk-of-bias columns"</span>
+            </label>
+        </div>
     }
 }
 
@@ -250,28 +302,58 @@ fn DataRow(row: usize) -> impl IntoView {
     });
     let excluded = move || problems.with(|p| !p.is_empty());
     let switched_off = move || raw.with(|r| r.excluded);
-    let cells = COLUMNS
+    // The study's risk-of-bias judgements as typed: kept per study, not per row, so a
+    // row without a study name takes none.
+    let judgements = Memo::new(move |_| {
+        state.project.with(|p| {
+            p.active()
+                .rows
+                .get(row)
+                .and_then(|r| p.judgements(r))
+                .unwrap_or_default()
+        })
+    });
+    let unnamed = move || raw.with(|r| r.study.trim().is_empty());
+    let cells = FIELDS
         .iter()
-        .map(|&(column, class)| {
-            let problem = move || {
-                problems.with(|p| {
+        .map(|&(field, class)| {
+            let problem = move || match field {
+                Field::Data(column) => problems.with(|p| {
                     p.iter()
                         .find(|d| d.column == Some(column))
                         .map(|d| d.problem.to_string())
-                })
+                }),
+                Field::Rob(d) => judgements.with(|c| Judgement::parse(&c[d]).err().map(|e| e.to_string())),
             };
-            let label = format!("Row {}, {}", row + 1, column.heading());
+            let label = format!("Row {}, {}", row + 1, field.heading());
             view! {
                 <td class=class>
                     <input type="text" aria-label=label
                         class:invalid=move || problem().is_some()
                         aria-invalid=move || problem().is_some().to_string()
-                        title=move || problem().unwrap_or_default()
-                        prop:value=move || raw.with(|r| r.get(column).to_owned())
-                        on:input=move |ev| { let v = event_target_value(&ev); state.change(Edit::Cell(active(), row, column.heading()), |p| p.active_mut().set_cell(row, column, v)); }
+                        title=move || match field {
+                            Field::Rob(_) if unnamed() => "Name the study first: judgements are kept for each study".to_owned(),
+                            _ => problem().unwrap_or_default(),
+                        }
+                        data-rob=move || match field {
+                            Field::Rob(d) => judgements.with(|c| judgement_code(&c[d])),
+                            Field::Data(_) => None,
+                        }
+                        disabled=move || matches!(field, Field::Rob(_)) && unnamed()
+                        prop:value=move || match field {
+                            Field::Data(column) => raw.with(|r| r.get(column).to_owned()),
+                            Field::Rob(d) => judgements.with(|c| c[d].clone()),
+                        }
+                        on:input=move |ev| {
+                            let v = event_target_value(&ev);
+                            state.change(Edit::Cell(active(), row, field.heading()), |p| match field {
+                                Field::Data(column) => p.set_cell(row, column, v),
+                                Field::Rob(d) => p.set_judgement(row, d, v),
+                            });
+                        }
                         on:paste=move |ev| {
                             // A block from a spreadsheet fills the cells from here.
-                            let Some(text) = browser::pasted_text(&ev) else { return };
+                            let (Field::Data(column), Some(text)) = (field, browser::pasted_text(&ev)) else { return };
                             if state.change(Edit::Step, |p| p.active_mut().paste_block(row, column, &text)) {
                                 ev.prevent_default();
                             }
@@ -282,7 +364,7 @@ fn DataRow(row: usize) -> impl IntoView {
                             ev.prevent_default();
                             let next = if ev.shift_key() { row.checked_sub(1) } else { Some(row + 1) };
                             if let Some(next) = next.filter(|&n| n < state.project.with_untracked(|p| p.active().rows.len())) {
-                                table.focus_cell(next, column);
+                                table.focus_cell(next, field);
                             }
                         }/>
                 </td>
@@ -317,6 +399,36 @@ fn DataRow(row: usize) -> impl IntoView {
                     on:click=move |_| edit(|o, r| o.delete_row(r), Some((row, format!("[aria-label='Delete row {n}']"))))>"✕"</button>
             </td>
         </tr>
+    }
+}
+
+/// What was typed in the risk-of-bias columns that is not a judgement, by row and
+/// column. Such a cell counts as not assessed; the analysis keeps the trial.
+#[component]
+fn RobProblems() -> impl IntoView {
+    let state = expect_context::<State>();
+    let html = Memo::new(move |_| {
+        state.project.with(|p| {
+            let mut out = String::new();
+            for (i, r) in p.active().rows.iter().enumerate() {
+                let Some(cells) = p.judgements(r) else {
+                    continue;
+                };
+                for (domain, why) in rob::read(&cells).1 {
+                    out.push_str(&format!(
+                        "<li>Row {}, {}: {}; counted as not assessed.</li>",
+                        i + 1,
+                        domain.short(),
+                        escape(&why.to_string())
+                    ));
+                }
+            }
+            out
+        })
+    });
+    view! {
+        <ul class="problems" data-testid="rob-cell-problems" aria-live="polite"
+            inner_html=move || html.get()></ul>
     }
 }
 
@@ -391,7 +503,7 @@ fn go_to_cell(d: &Diagnostic) -> Option<impl IntoView + use<>> {
     Some(view! {
         <button type="button" class="ghost small" data-testid="go-to-cell"
             aria-label=format!("Go to row {}, {}", d.line, column.heading())
-            on:click=move |_| table.focus_cell(row, column)>"Go to"</button>
+            on:click=move |_| table.focus_cell(row, Field::Data(column))>"Go to"</button>
     })
 }
 

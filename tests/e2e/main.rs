@@ -3648,3 +3648,257 @@ async fn risk_of_bias_and_findings_fit_a_1024_by_768_screen() {
     );
     page.close().await;
 }
+
+/// The value of the data table's input labelled `label` ("Row 2, D3").
+async fn cell(page: &Page, label: &str) -> String {
+    page.js(
+        "const i = document.querySelector(`input[aria-label='${arguments[0]}']`); return i ? i.value : null;",
+        vec![json!(label)],
+    )
+    .await
+    .as_str()
+    .unwrap_or_else(|| panic!("no cell {label}"))
+    .to_owned()
+}
+
+/// Presses the keys of `text` (WebDriver's key codes for Tab and the like) on whatever
+/// has the focus, as a keyboard does: a key after a Tab goes to the next field even when
+/// the page has written that field anew in between.
+async fn keyboard(page: &Page, text: &str) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut keys = KeyActions::new("keyboard".to_owned());
+    // Control (U+E009) stays down until U+E000, as in WebDriver's "send keys".
+    for c in text.chars() {
+        keys = match c {
+            '\u{E009}' => keys.then(KeyAction::Down { value: c }),
+            '\u{E000}' => keys.then(KeyAction::Up { value: '\u{E009}' }),
+            _ => keys
+                .then(KeyAction::Down { value: c })
+                .then(KeyAction::Up { value: c }),
+        };
+    }
+    page.client
+        .perform_actions(keys)
+        .await
+        .expect("keys pressed");
+}
+
+/// Whether the data table shows its risk-of-bias columns (header and cells).
+async fn rob_columns_shown(page: &Page) -> bool {
+    page.js(
+        "const cell = document.querySelector(`input[aria-label='Row 1, D1']`); const head = document.querySelector(`.data-table th.rob-col`); return cell.offsetParent !== null && head.offsetParent !== null;",
+        vec![],
+    )
+    .await
+    .as_bool()
+    .expect("a boolean")
+}
+
+/// Types `text` over what the data table's input labelled `label` holds, key by key, as
+/// a user does.
+async fn type_in(page: &Page, label: &str, text: &str) {
+    let input = page
+        .client
+        .find(fantoccini::Locator::Css(&format!(
+            "input[aria-label='{label}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no cell {label}: {e}"));
+    // Select all, then type over it: the first key replaces what was there.
+    input
+        .send_keys(&format!("\u{E009}a\u{E000}{text}"))
+        .await
+        .expect("typed");
+    page.settle().await;
+}
+
+#[tokio::test]
+async fn risk_of_bias_is_entered_in_the_data_table_beside_each_trial() {
+    let page = Page::open_sized(1440, 1000).await;
+    // Columns hidden until asked for, or until judgements are pasted.
+    assert_eq!(page.count("rob-columns").await, 1);
+    assert!(!rob_columns_shown(&page).await);
+    page.paste(
+        "Study\tYear\tE events\tE total\tC events\tC total\tD1\tD2\tD3\tD4\tD5\tOverall\n\
+         Aronson\t1948\t4\t123\t11\t139\tLow\tLow\tSome concerns\tLow\tLow\tSome concerns\n\
+         Ferguson\t1949\t6\t306\t29\t303\tLow\tLow\tLow\tLow\tLow\tLow\n\
+         Rosenthal\t1960\t3\t231\t11\t220\tHigh\t?\t+\t+\t+\t-",
+    )
+    .await;
+    assert!(
+        rob_columns_shown(&page).await,
+        "shown once judgements are pasted"
+    );
+    assert_eq!(cell(&page, "Row 1, D3").await, "Some concerns");
+    assert_eq!(cell(&page, "Row 3, Overall").await, "-");
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`input[aria-label='Row 3, Overall']`).dataset.rob;",
+            vec![]
+        )
+        .await,
+        json!("high")
+    );
+    assert_eq!(rob_discs(&page).await[11], "Overall: Low");
+    // Typed in the table: drawn on the plot at once; one step to undo.
+    type_in(&page, "Row 2, Overall", "?").await;
+    assert_eq!(rob_discs(&page).await[11], "Overall: Some concerns");
+    page.click("undo").await;
+    assert_eq!(cell(&page, "Row 2, Overall").await, "Low");
+    assert_eq!(rob_discs(&page).await[11], "Overall: Low");
+    // What is not a judgement is kept as typed, named by row and column, and counts as
+    // not assessed.
+    type_in(&page, "Row 2, D4", "unclear").await;
+    let problems = page.text("rob-cell-problems").await;
+    assert!(
+        problems.starts_with(
+            "Row 2, D4: \u{201c}unclear\u{201d} is a judgement of the older RoB 1 tool"
+        ),
+        "{problems}"
+    );
+    assert_eq!(cell(&page, "Row 2, D4").await, "unclear");
+    assert_eq!(
+        page.js("return document.querySelector(`input[aria-label='Row 2, D4']`).getAttribute('aria-invalid');", vec![]).await,
+        json!("true")
+    );
+    assert_eq!(
+        rob_discs(&page).await.len(),
+        17,
+        "one disc fewer: {:?}",
+        rob_discs(&page).await
+    );
+    // The views panel's table shows what the data table holds, and the other way round.
+    page.click("view-rob").await;
+    eventually("the panel's table", || async {
+        page.js(
+            "const s = document.querySelector(`select[name='rob-2-0']`); return s && s.value;",
+            vec![],
+        )
+        .await
+        .as_str()
+        .filter(|v| *v == "High")
+        .map(str::to_owned)
+    })
+    .await;
+    page.js(
+        "const s = document.querySelector(`select[name='rob-2-0']`); s.value = 'Low'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    page.settle().await;
+    assert_eq!(cell(&page, "Row 3, D1").await, "Low");
+    // A study renamed keeps its judgements; a row without a study takes none.
+    type_in(&page, "Row 1, Study", "Aronson JD").await;
+    assert_eq!(cell(&page, "Row 1, D3").await, "Some concerns");
+    page.click("add-row").await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`input[aria-label='Row 4, D1']`).disabled;",
+            vec![]
+        )
+        .await,
+        json!(true)
+    );
+    page.screenshot_of("data-table", "rob-data-table").await;
+    // Hidden on request, and shown again.
+    page.click("rob-columns").await;
+    assert!(!rob_columns_shown(&page).await);
+    page.click("rob-columns").await;
+    assert!(rob_columns_shown(&page).await);
+    assert_eq!(cell(&page, "Row 1, D1").await, "Low");
+    // The table scrolled back to its first columns, as a user sees it.
+    page.js(
+        "document.querySelector('.table-wrap').scrollLeft = 0;",
+        vec![],
+    )
+    .await;
+    page.screenshot("rob-data-table-page").await;
+    let violations = accessibility_violations(&page).await;
+    assert!(violations.is_empty(), "{violations:?}");
+    page.close().await;
+}
+
+#[tokio::test]
+async fn the_reviewers_thresholds_judge_imprecision_and_typing_on_is_never_lost() {
+    let page = Page::open_sized(1440, 1000).await;
+    page.click("view-findings").await;
+    let imprecision = || {
+        let page = &page;
+        async move {
+            page.js(
+                "const s = document.querySelector(`select[name='grade-0-3']`); return s && s.closest('.grade-domain').textContent;",
+                vec![],
+            )
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+        }
+    };
+    eventually("GRADE's default thresholds", || async {
+        let t = imprecision().await;
+        t.contains("a relative risk reduction of 25%").then_some(t)
+    })
+    .await;
+    // Typed as a user types: the first field, Tab, straight on into the second.
+    let field = |name: &'static str| {
+        let page = &page;
+        async move {
+            page.client
+                .find(fantoccini::Locator::Css(&format!("input[name='{name}']")))
+                .await
+                .expect("the field")
+        }
+    };
+    field("gradelimit-0-0")
+        .await
+        .click()
+        .await
+        .expect("focused");
+    keyboard(&page, "0.5\u{E004}1.5").await;
+    page.settle().await;
+    eventually("the benefit threshold applies", || async {
+        let t = imprecision().await;
+        t.contains("a relative risk reduction of 50%").then_some(t)
+    })
+    .await;
+    let (value, focused) = {
+        let v = page
+            .js(
+                "const i = document.querySelector(`input[name='gradelimit-0-1']`); return [i.value, document.activeElement === i];",
+                vec![],
+            )
+            .await;
+        (v[0].clone(), v[1].clone())
+    };
+    assert_eq!(value, json!("1.5"), "typing on after Tab is kept");
+    assert_eq!(focused, json!(true), "and the field keeps the focus");
+    // A bad threshold: why, the defaults used, and the text kept.
+    keyboard(&page, "\u{E009}a\u{E000}0.9\u{E004}").await;
+    let note = eventually("why the threshold is not used", || async {
+        let t = page.text("grade-thresholds-note").await;
+        t.starts_with("Not used:").then_some(t)
+    })
+    .await;
+    assert!(
+        note.contains("appreciable harm must be a relative risk above 1"),
+        "{note}"
+    );
+    assert!(
+        imprecision()
+            .await
+            .contains("a relative risk reduction of 25%")
+    );
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`input[name='gradelimit-0-1']`).value;",
+            vec![]
+        )
+        .await,
+        json!("0.9")
+    );
+    page.screenshot_of("view-host", "grade-thresholds").await;
+    let violations = accessibility_violations(&page).await;
+    assert!(violations.is_empty(), "{violations:?}");
+    page.close().await;
+}
