@@ -504,20 +504,34 @@ impl Project {
     /// Results RevMan stored are not carried (a link holds what redoes the analysis).
     pub fn to_shared(&self, scope: ShareScope) -> Shared {
         let outcome = |o: &Outcome| SharedOutcome {
-            name: o.name.clone(),
-            source: o.source.clone(),
-            rows: o.rows.clone(),
-            options: o.options.clone(),
+            control_risk: o.control_risk.clone(),
+            thresholds: std::array::from_fn(|i| o.thresholds.get(i).cloned().unwrap_or_default()),
+            grade: o.grade_judgements(),
+            ..SharedOutcome::new(
+                o.name.clone(),
+                o.source.clone(),
+                o.rows.clone(),
+                o.options.clone(),
+            )
         };
-        match scope {
-            ShareScope::Project => Shared {
-                outcomes: self.outcomes.iter().map(outcome).collect(),
-                active: self.active,
-            },
-            ShareScope::Outcome => Shared {
-                outcomes: vec![outcome(self.active())],
-                active: 0,
-            },
+        let (outcomes, active) = match scope {
+            ShareScope::Project => (self.outcomes.iter().map(outcome).collect(), self.active),
+            ShareScope::Outcome => (vec![outcome(self.active())], 0),
+        };
+        // The judgements of the studies carried, once each.
+        let mut rob: Vec<(String, rob::Cells)> = Vec::new();
+        for row in outcomes.iter().flat_map(|o: &SharedOutcome| &o.rows) {
+            let key = rob::study_key(&row.study, &row.year);
+            if let Some(cells) = self.rob.get(&key)
+                && !rob.iter().any(|(k, _)| *k == key)
+            {
+                rob.push((key, cells));
+            }
+        }
+        Shared {
+            outcomes,
+            active,
+            rob,
         }
     }
 
@@ -551,27 +565,38 @@ impl Project {
         let outcomes: Vec<Outcome> = shared
             .outcomes
             .into_iter()
-            .map(|o| Outcome {
-                name: o.name,
-                source: o.source,
-                rows: o.rows,
-                options: o.options,
-                revman: None,
-                control_risk: String::new(),
-                grade: String::new(),
-                grade_reasons: Vec::new(),
-                thresholds: Vec::new(),
+            .map(|o| {
+                let mut outcome = Outcome {
+                    name: o.name,
+                    source: o.source,
+                    rows: o.rows,
+                    options: o.options,
+                    revman: None,
+                    control_risk: o.control_risk,
+                    grade: String::new(),
+                    grade_reasons: Vec::new(),
+                    thresholds: Vec::new(),
+                };
+                if o.thresholds.iter().any(|t| !t.is_empty()) {
+                    outcome.thresholds = o.thresholds.to_vec();
+                }
+                outcome.set_grade_judgements(&o.grade);
+                outcome
             })
             .collect();
         if outcomes.is_empty() {
             return Project::default();
+        }
+        let mut rob = Judgements::default();
+        for (key, cells) in shared.rob {
+            rob.set(key, cells);
         }
         Project {
             version: FORMAT_VERSION,
             active: shared.active.min(outcomes.len() - 1),
             outcomes,
             unsupported: Vec::new(),
-            rob: Judgements::default(),
+            rob,
         }
     }
 
@@ -697,11 +722,7 @@ impl Project {
             if let Some(slot) = j.concerns.get_mut(domain) {
                 *slot = concern;
             }
-            o.grade = if j.concerns.iter().all(Option::is_none) {
-                String::new()
-            } else {
-                j.concerns.iter().map(|c| grade_letter(*c)).collect()
-            };
+            o.set_grade_judgements(&j);
         }
     }
 
@@ -1019,6 +1040,21 @@ impl Outcome {
         }
         Thresholds::new(limits[0], limits[1])
             .map_err(|why| format!("Not used: {why}; the defaults, RR 0.75 and 1.25, are used."))
+    }
+
+    /// Keeps the reviewer's GRADE judgements in [`Outcome::grade`] and
+    /// [`Outcome::grade_reasons`] (both empty when nothing is judged).
+    pub fn set_grade_judgements(&mut self, j: &sof::Judgements) {
+        self.grade = if j.concerns.iter().all(Option::is_none) {
+            String::new()
+        } else {
+            j.concerns.iter().map(|c| grade_letter(*c)).collect()
+        };
+        self.grade_reasons = if j.reasons.iter().all(|r| r.trim().is_empty()) {
+            Vec::new()
+        } else {
+            j.reasons.to_vec()
+        };
     }
 
     /// The reviewer's GRADE judgements, read from [`Outcome::grade`] and
@@ -1462,5 +1498,48 @@ mod tests {
         let added = mine.add_opened(Project::from_shared(one));
         assert_eq!((added, mine.outcomes.len()), (1, 2));
         assert_eq!(mine.active, 1);
+    }
+
+    #[test]
+    fn a_share_link_carries_the_reviewers_judgements() {
+        let mut p = Project::default();
+        p.paste(
+            &[],
+            "Study\tE events\tE total\tC events\tC total\tD1\tD2\tD3\tD4\tD5\tOverall\n\
+             Aronson 1948\t4\t123\t11\t139\tLow\tLow\tSome concerns\tLow\tLow\tSome concerns\n\
+             Ferguson 1949\t6\t306\t29\t303\t+\t?\tunclear\t\t\t-",
+            PasteMode::Replace,
+        );
+        p.set_grade(0, 2, Some(Concern::Serious));
+        p.set_grade_reason(0, 2, "Adults\tonly".to_owned());
+        p.set_grade_reason(0, 4, "Funnel asymmetric".to_owned());
+        p.set_threshold(0, 1, "1,5".to_owned());
+        p.active_mut().control_risk = "40".to_owned();
+        // A study of no outcome carried is left out.
+        p.rob.set(
+            "Elsewhere".to_owned(),
+            rob::Cells::default().map(|_| "Low".to_owned()),
+        );
+        let text = p.to_shared(ShareScope::Project).to_text();
+        assert!(text.starts_with("grove\t3\n"), "{text}");
+        assert!(!text.contains("Elsewhere"));
+        let back = Project::from_shared(
+            grove_core::share::Shared::from_text(&text).expect("a link's text"),
+        );
+        let (a, b) = (&back.outcomes[0], &p.outcomes[0]);
+        assert_eq!(
+            (&a.grade, &a.grade_reasons, &a.thresholds, &a.control_risk),
+            (&b.grade, &b.grade_reasons, &b.thresholds, &b.control_risk)
+        );
+        assert_eq!(back.assessments(), p.assessments());
+        assert_eq!(
+            back.rob.get("Ferguson 1949").expect("kept")[2],
+            "unclear",
+            "as typed"
+        );
+        assert_eq!(back.rob.len(), 2);
+        // Nothing judged: the oldest version that carries the rest.
+        let plain = Project::default().to_shared(ShareScope::Project).to_text();
+        assert!(plain.starts_with("grove\t1\n"), "{plain}");
     }
 }

@@ -3815,7 +3815,21 @@ async fn risk_of_bias_is_entered_in_the_data_table_beside_each_trial() {
     page.screenshot("rob-data-table-page").await;
     let violations = accessibility_violations(&page).await;
     assert!(violations.is_empty(), "{violations:?}");
+    // A share link carries the judgements: the visitor sees the same columns.
+    let discs = rob_discs(&page).await;
+    page.click("share").await;
+    let link = share_link(&page, "").await;
     page.close().await;
+    let visitor = Page::open().await;
+    visitor.client.goto(&link).await.expect("open the link");
+    visitor.reload().await;
+    visitor.wait_for("visit").await;
+    eventually("the shared judgements on the plot", || async {
+        (rob_discs(&visitor).await == discs).then_some(())
+    })
+    .await;
+    assert_eq!(cell(&visitor, "Row 2, D4").await, "unclear", "as typed");
+    visitor.close().await;
 }
 
 #[tokio::test]

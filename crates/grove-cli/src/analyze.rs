@@ -316,18 +316,18 @@ fn analyse(args: &Args, output: Printed) -> Result<(), String> {
     let share = args.link.as_deref().map(|base| {
         crate::share::link(
             base,
-            grove_core::share::SharedOutcome {
-                name: if title.is_empty() {
+            grove_core::share::SharedOutcome::new(
+                if title.is_empty() {
                     args.file
                         .file_stem()
                         .map_or("Outcome".to_owned(), |s| s.to_string_lossy().into_owned())
                 } else {
                     title.clone()
                 },
-                source: String::new(),
-                rows: rows.clone(),
-                options: options.clone(),
-            },
+                String::new(),
+                rows.clone(),
+                options.clone(),
+            ),
         )
     });
     if report.studies.is_empty() {

@@ -30,6 +30,7 @@ pub(crate) fn link(base: &str, outcome: SharedOutcome) -> String {
     let shared = Shared {
         outcomes: vec![outcome],
         active: 0,
+        rob: Vec::new(),
     };
     let compressed = miniz_oxide::deflate::compress_to_vec(shared.to_text().as_bytes(), 10);
     format!(

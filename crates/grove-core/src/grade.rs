@@ -113,6 +113,17 @@ impl Domain {
         Domain::PublicationBias,
     ];
 
+    /// Its code in files and share links ("risk-of-bias").
+    pub fn code(self) -> &'static str {
+        match self {
+            Domain::RiskOfBias => "risk-of-bias",
+            Domain::Inconsistency => "inconsistency",
+            Domain::Indirectness => "indirectness",
+            Domain::Imprecision => "imprecision",
+            Domain::PublicationBias => "publication-bias",
+        }
+    }
+
     /// Its name ("Risk of bias").
     pub fn label(self) -> &'static str {
         match self {
@@ -165,6 +176,22 @@ impl Concern {
             Concern::Serious => "Serious",
             Concern::VerySerious => "Very serious",
         }
+    }
+
+    /// Its code in files and share links.
+    pub fn code(self) -> &'static str {
+        match self {
+            Concern::NotSerious => "not-serious",
+            Concern::Serious => "serious",
+            Concern::VerySerious => "very-serious",
+        }
+    }
+
+    /// The concern of a code ([`Concern::code`]).
+    pub fn from_code(code: &str) -> Option<Concern> {
+        [Concern::NotSerious, Concern::Serious, Concern::VerySerious]
+            .into_iter()
+            .find(|c| c.code() == code)
     }
 }
 

@@ -45,10 +45,26 @@
 //!   (`metafor revman5`), `models` (`common random both`), `prediction` (`yes no`),
 //!   `totals` (`overall subtotals none`).
 //!
+//! # Format, version 3
+//!
+//! Version 2 and the reviewer's judgements, each record written only when it holds
+//! something, and the link written as version 3 only when one is:
+//! - `rob key D1 D2 D3 D4 D5 overall`: a study's risk-of-bias judgements as typed, under
+//!   the key they are kept under ([`crate::rob::study_key`]), for the studies of the
+//!   outcomes carried; anywhere after `grove`.
+//! - Per outcome, after its `outcome` record: `risk typed`, the control-group risk per
+//!   1000 for its absolute effects as typed; `thresholds benefit harm`, its thresholds
+//!   of appreciable benefit and harm as typed; and one `grade domain concern reason`
+//!   per GRADE domain the reviewer judged or gave a reason in, the domain as
+//!   `risk-of-bias inconsistency indirectness imprecision publication-bias`, the concern
+//!   as `not-serious serious very-serious`, or empty for Grove's proposal.
+//!
 //! Results RevMan stored for an outcome of a review are not carried: a link holds what
 //! is needed to redo the analysis, not the review file.
 
 use crate::base64;
+use crate::grade::sof::Judgements;
+use crate::grade::{Concern, Domain};
 use crate::parse::RawRow;
 use crate::report::{ModelView, ReportOptions, Totals};
 use crate::settings::{
@@ -64,6 +80,8 @@ pub struct Shared {
     pub outcomes: Vec<SharedOutcome>,
     /// The outcome shown first.
     pub active: usize,
+    /// Risk-of-bias judgements as typed, by the key of their study.
+    pub rob: Vec<(String, crate::rob::Cells)>,
 }
 
 /// One outcome of a share link.
@@ -77,11 +95,40 @@ pub struct SharedOutcome {
     pub rows: Vec<RawRow>,
     /// Analysis settings and labels.
     pub options: ReportOptions,
+    /// The control-group risk per 1000 for the absolute effects, as typed.
+    pub control_risk: String,
+    /// The thresholds of appreciable benefit and harm, as typed.
+    pub thresholds: [String; 2],
+    /// The reviewer's GRADE judgements.
+    pub grade: Judgements,
+}
+
+impl SharedOutcome {
+    /// An outcome of these rows and options, with nothing judged or typed besides.
+    pub fn new(name: String, source: String, rows: Vec<RawRow>, options: ReportOptions) -> Self {
+        SharedOutcome {
+            name,
+            source,
+            rows,
+            options,
+            control_risk: String::new(),
+            thresholds: Default::default(),
+            grade: Judgements::default(),
+        }
+    }
+
+    /// Whether it carries anything only version 3 writes.
+    fn judged(&self) -> bool {
+        !self.control_risk.is_empty()
+            || self.thresholds.iter().any(|t| !t.is_empty())
+            || !self.grade.is_empty()
+    }
 }
 
 /// The newest version of the text this Grove reads and writes. A link is written in the
-/// oldest version that carries it: version 1 unless a row is excluded.
-pub const VERSION: u32 = 2;
+/// oldest version that carries it: version 1 unless a row is excluded (2) or something
+/// is judged (3).
+pub const VERSION: u32 = 3;
 
 /// The version of the envelope (`grove1.` + base64url of DEFLATE), which is not the
 /// version of the text inside it.
@@ -139,9 +186,19 @@ impl Shared {
             .iter()
             .flat_map(|o| &o.rows)
             .any(|r| r.excluded);
-        let version = if excludes { 2 } else { 1 };
+        let judged = !self.rob.is_empty() || self.outcomes.iter().any(SharedOutcome::judged);
+        let version = match (judged, excludes) {
+            (true, _) => 3,
+            (false, true) => 2,
+            (false, false) => 1,
+        };
         line(&mut out, &["grove", &version.to_string()]);
         line(&mut out, &["active", &self.active.to_string()]);
+        for (key, cells) in &self.rob {
+            let mut fields = vec!["rob", key.as_str()];
+            fields.extend(cells.iter().map(String::as_str));
+            line(&mut out, &fields);
+        }
         for o in &self.outcomes {
             let options = &o.options;
             let settings = &options.settings;
@@ -151,6 +208,22 @@ impl Shared {
                 &mut out,
                 &["favours", &options.favours[0], &options.favours[1]],
             );
+            if !o.control_risk.is_empty() {
+                line(&mut out, &["risk", &o.control_risk]);
+            }
+            if o.thresholds.iter().any(|t| !t.is_empty()) {
+                line(
+                    &mut out,
+                    &["thresholds", &o.thresholds[0], &o.thresholds[1]],
+                );
+            }
+            for (i, domain) in Domain::ALL.iter().enumerate() {
+                let (concern, reason) = (o.grade.concerns[i], &o.grade.reasons[i]);
+                if concern.is_some() || !reason.is_empty() {
+                    let concern = concern.map_or("", Concern::code);
+                    line(&mut out, &["grade", domain.code(), concern, reason]);
+                }
+            }
             let increment = settings.correction.increment.to_string();
             for (key, value) in [
                 ("measure", settings.measure.code()),
@@ -205,6 +278,7 @@ impl Shared {
             return Err(ShareError::NewerVersion(version));
         }
         let mut active = None;
+        let mut rob: Vec<(String, crate::rob::Cells)> = Vec::new();
         // Each outcome with the line it starts on and its `set` records.
         let mut outcomes: Vec<(usize, SharedOutcome, SetRecords)> = Vec::new();
         for (n, record) in records {
@@ -216,14 +290,42 @@ impl Shared {
                 }
                 ([tag, name, source], _) if tag == "outcome" => outcomes.push((
                     n,
-                    SharedOutcome {
-                        name: name.clone(),
-                        source: source.clone(),
-                        rows: Vec::new(),
-                        options: ReportOptions::default(),
-                    },
+                    SharedOutcome::new(
+                        name.clone(),
+                        source.clone(),
+                        Vec::new(),
+                        ReportOptions::default(),
+                    ),
                     Vec::new(),
                 )),
+                ([tag, key, cells @ ..], _) if tag == "rob" && version >= 3 && cells.len() == 6 => {
+                    if rob.iter().any(|(k, _)| k == key) {
+                        return Err(damaged(n, &format!("the judgements of {key} given twice")));
+                    }
+                    rob.push((key.clone(), std::array::from_fn(|i| cells[i].clone())));
+                }
+                ([tag, typed], Some((_, o, _))) if tag == "risk" && version >= 3 => {
+                    o.control_risk = typed.clone();
+                }
+                ([tag, benefit, harm], Some((_, o, _))) if tag == "thresholds" && version >= 3 => {
+                    o.thresholds = [benefit.clone(), harm.clone()];
+                }
+                ([tag, domain, concern, reason], Some((_, o, _)))
+                    if tag == "grade" && version >= 3 =>
+                {
+                    let i = Domain::ALL
+                        .iter()
+                        .position(|d| d.code() == domain)
+                        .ok_or_else(|| damaged(n, &format!("no GRADE domain {domain}")))?;
+                    o.grade.concerns[i] = match concern.as_str() {
+                        "" => None,
+                        code => Some(
+                            Concern::from_code(code)
+                                .ok_or_else(|| damaged(n, &format!("no GRADE judgement {code}")))?,
+                        ),
+                    };
+                    o.grade.reasons[i] = reason.clone();
+                }
                 ([tag, a, b], Some((_, o, _))) if tag == "arms" => {
                     o.options.arms = [a.clone(), b.clone()]
                 }
@@ -267,7 +369,11 @@ impl Shared {
         if active >= outcomes.len() {
             return Err(damaged(2, "the outcome shown first does not exist"));
         }
-        Ok(Shared { outcomes, active })
+        Ok(Shared {
+            outcomes,
+            active,
+            rob,
+        })
     }
 }
 

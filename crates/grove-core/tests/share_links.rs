@@ -29,16 +29,16 @@ fn open(fragment: &str) -> Result<Shared, ShareError> {
 }
 
 fn bcg() -> SharedOutcome {
-    SharedOutcome {
-        name: "Tuberculosis".to_owned(),
-        source: "Colditz et al. (1994), JAMA 271:698–702".to_owned(),
-        rows: parse::parse(include_str!("../../../src/examples/bcg.tsv")).raw_rows(),
-        options: ReportOptions {
+    SharedOutcome::new(
+        "Tuberculosis".to_owned(),
+        "Colditz et al. (1994), JAMA 271:698–702".to_owned(),
+        parse::parse(include_str!("../../../src/examples/bcg.tsv")).raw_rows(),
+        ReportOptions {
             arms: ["Vaccinated".to_owned(), "Not vaccinated".to_owned()],
             favours: ["Favours vaccine".to_owned(), "Favours control".to_owned()],
             ..ReportOptions::default()
         },
-    }
+    )
 }
 
 /// `k` trials named as trials are ("Author 1987"), with four- and five-digit counts.
@@ -79,6 +79,7 @@ fn an_outcome_survives_the_round_trip() {
     let shared = Shared {
         outcomes: vec![bcg()],
         active: 0,
+        rob: Vec::new(),
     };
     let fragment = link(&shared);
     assert!(fragment.starts_with("grove1."));
@@ -99,6 +100,7 @@ fn link_lengths_for_5_20_and_100_trials() {
         let shared = Shared {
             outcomes: vec![trials(k)],
             active: 0,
+            rob: Vec::new(),
         };
         let fragment = link(&shared);
         assert_eq!(open(&fragment), Ok(shared));
@@ -195,9 +197,9 @@ proptest! {
     ) {
         let outcomes: Vec<SharedOutcome> = outcomes
             .into_iter()
-            .map(|(name, source, rows, options)| SharedOutcome { name, source, rows, options })
+            .map(|(name, source, rows, options)| SharedOutcome::new(name, source, rows, options))
             .collect();
-        let shared = Shared { active: active % outcomes.len(), outcomes };
+        let shared = Shared { active: active % outcomes.len(), outcomes, rob: Vec::new() };
         prop_assert_eq!(Shared::from_text(&shared.to_text()), Ok(shared.clone()));
         prop_assert_eq!(open(&link(&shared)), Ok(shared));
     }
@@ -240,6 +242,7 @@ fn fixed_settings() -> Shared {
     Shared {
         outcomes: vec![o],
         active: 0,
+        rob: Vec::new(),
     }
 }
 
@@ -252,6 +255,7 @@ fn fixed_two_outcomes() -> Shared {
     Shared {
         outcomes: vec![first, second],
         active: 1,
+        rob: Vec::new(),
     }
 }
 
@@ -261,6 +265,7 @@ fn links_made_by_earlier_versions_open() {
         Shared {
             outcomes: vec![trials(4)],
             active: 0,
+            rob: Vec::new(),
         },
         fixed_settings(),
         fixed_two_outcomes(),
@@ -293,6 +298,7 @@ fn foreign_damaged_and_newer_fragments_are_refused_with_a_reason() {
     let good = Shared {
         outcomes: vec![trials(2)],
         active: 0,
+        rob: Vec::new(),
     }
     .to_text();
     let damaged = |text: &str| match Shared::from_text(text) {
@@ -372,6 +378,7 @@ fn switched_off_trials_travel_and_raise_the_version_only_when_present() {
     let plain = Shared {
         outcomes: vec![trials(4)],
         active: 0,
+        rob: Vec::new(),
     };
     assert!(plain.to_text().starts_with("grove\t1\n"));
     let mut off = plain.clone();
@@ -385,4 +392,49 @@ fn switched_off_trials_travel_and_raise_the_version_only_when_present() {
         Shared::from_text(&as_v1),
         Err(ShareError::Damaged(_, _))
     ));
+}
+
+#[test]
+fn judgements_travel_as_typed_and_raise_the_version_only_when_present() {
+    use grove_core::grade::Concern;
+    let mut judged = Shared {
+        outcomes: vec![trials(3)],
+        active: 0,
+        rob: vec![(
+            "Aronson 1948".to_owned(),
+            ["Low", "+", "?", "unclear", "", "High"].map(str::to_owned),
+        )],
+    };
+    judged.outcomes[0].control_risk = "40".to_owned();
+    judged.outcomes[0].thresholds = ["0,8".to_owned(), String::new()];
+    judged.outcomes[0].grade.concerns[2] = Some(Concern::VerySerious);
+    judged.outcomes[0].grade.reasons[2] = "Adults\tonly".to_owned();
+    judged.outcomes[0].grade.reasons[4] = "Funnel asymmetric".to_owned();
+    let text = judged.to_text();
+    assert!(text.starts_with("grove\t3\n"), "{text}");
+    assert!(text.contains("\nrob\tAronson 1948\tLow\t+\t?\tunclear\t\tHigh\n"));
+    assert!(text.contains("\ngrade\tindirectness\tvery-serious\tAdults\\tonly\n"));
+    assert!(text.contains("\ngrade\tpublication-bias\t\tFunnel asymmetric\n"));
+    assert!(text.contains("\nthresholds\t0,8\t\n") && text.contains("\nrisk\t40\n"));
+    assert_eq!(Shared::from_text(&text), Ok(judged.clone()));
+    // Through the whole link, compressed.
+    assert_eq!(open(&link(&judged)), Ok(judged.clone()));
+    // A version-2 reader's view of it: refused as newer, not misread.
+    assert!(matches!(
+        Shared::from_text(&text.replacen("grove\t3", "grove\t2", 1)),
+        Err(ShareError::Damaged(_, _))
+    ));
+    let damaged = |text: &str| match Shared::from_text(text) {
+        Err(ShareError::Damaged(_, why)) => why,
+        other => panic!("{other:?} for {text:?}"),
+    };
+    assert!(damaged(&text.replace("very-serious", "grave")).contains("no GRADE judgement grave"));
+    assert!(damaged(&text.replace("indirectness", "directness")).contains("no GRADE domain"));
+    let twice = text.replacen("\nrob\t", "\nrob\tAronson 1948\t\t\t\t\t\t\nrob\t", 1);
+    assert!(damaged(&twice).contains("given twice"));
+    // Nothing judged: the version the rest needs.
+    let mut plain = judged.clone();
+    plain.rob.clear();
+    plain.outcomes[0] = trials(3);
+    assert!(plain.to_text().starts_with("grove\t1\n"));
 }
