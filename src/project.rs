@@ -338,13 +338,18 @@ impl Project {
         self.rob.get(&rob::study_key(&row.study, &row.year))
     }
 
-    /// The risk-of-bias assessment of each row of the outcome shown (cells that are
-    /// not judgements count as not assessed).
+    /// The risk-of-bias assessment of the study of `row` (cells that are not judgements
+    /// count as not assessed).
+    pub fn assessment(&self, row: &RawRow) -> Option<Assessment> {
+        self.judgements(row).map(|c| rob::read(&c).0)
+    }
+
+    /// The risk-of-bias assessment of each row of the outcome shown.
     pub fn assessments(&self) -> Vec<Option<Assessment>> {
         self.active()
             .rows
             .iter()
-            .map(|r| self.judgements(r).map(|c| rob::read(&c).0))
+            .map(|r| self.assessment(r))
             .collect()
     }
 

@@ -11,9 +11,10 @@
 
 use crate::project::Outcome;
 use crate::views::View;
-use grove_core::forest::{self, ColumnSet, Layout, PlotOptions};
+use grove_core::forest::{self, ColumnSet, ForestSpec, Layout, PlotOptions};
 use grove_core::parse::RawRow;
 use grove_core::report::Report;
+use grove_core::rob::Assessment;
 use grove_core::sort;
 
 /// The smallest text of the presentation view, in CSS pixels.
@@ -236,9 +237,11 @@ pub fn fit(options: PlotOptions, text_width: f64, least: f64, available: f64) ->
 }
 
 /// What a slide shows of an outcome: its analysis (of the studies revealed so far, in a
-/// build-up) and its plot laid out for a window of `width` × `height`.
+/// build-up) and its plot laid out for a window of `width` × `height`, with the
+/// risk-of-bias columns when `judged` gives its trials judgements.
 pub fn plot(
     outcome: &Outcome,
+    judged: impl Fn(&RawRow) -> Option<Assessment>,
     slide: Slide,
     reveal: Reveal,
     width: f64,
@@ -250,8 +253,8 @@ pub fn plot(
         id: "grove-stage",
         ..PlotOptions::scaled(font)
     };
-    let (report, base) = match slide.shown {
-        None => (full, base),
+    let (report, base, rows) = match slide.shown {
+        None => (full, base, outcome.rows.clone()),
         Some(shown) => {
             // Every step on the axis of the whole analysis, so that the diamond moves
             // against a fixed scale.
@@ -265,11 +268,26 @@ pub fn plot(
                 axis_limit: Some(whole.axis.max.abs()),
                 ..base
             };
-            (Report::new(&rows, &outcome.options), options)
+            (Report::new(&rows, &outcome.options), options, rows)
         }
     };
-    let spec = report.forest();
+    let mut spec = report.forest();
+    spec.set_risk_of_bias(|row| rows.get(row).and_then(&judged));
     let available = width - 2.0 * STAGE_MARGIN;
+    let mut layout = fit_width(&spec, base, font, available);
+    // Legible text before the risk-of-bias columns: on a screen too narrow for both, the
+    // plot goes on stage without them.
+    if spec.risk_of_bias && layout.width > available + 0.5 {
+        spec.set_risk_of_bias(|_| None);
+        layout = fit_width(&spec, base, font, available);
+    }
+    (report, layout)
+}
+
+/// The plot of `spec` laid out with text of `font` pixels within `available` pixels when
+/// it can be: RevMan's columns, or the compact ones when RevMan's leave the graph too
+/// little room, and the graph as wide as the rest allows.
+fn fit_width(spec: &ForestSpec, base: PlotOptions, font: f64, available: f64) -> Layout {
     // Where the graph starts: after RevMan's columns, or without the events and totals
     // when those leave the graph less than 16 characters (its "Favours" labels need
     // about that).
@@ -278,7 +296,7 @@ pub fn plot(
             graph_width: 0.0,
             ..o
         };
-        forest::layout(&spec, &probe).axis.x0 + GRAPH_END
+        forest::layout(spec, &probe).axis.x0 + GRAPH_END
     };
     // The graph is at least as wide as its header ("IV, Random, 95% CI"), centred on it.
     let least = spec
@@ -294,7 +312,7 @@ pub fn plot(
         text = graph_x0(base);
     }
     let options = fit(base, text, least, available);
-    let layout = forest::layout(&spec, &options);
+    let layout = forest::layout(spec, &options);
     // The "Favours" label right of the graph's centre can reach past its end.
     let over = layout.width - available;
     if over > 0.5 {
@@ -302,9 +320,9 @@ pub fn plot(
             graph_width: (options.graph_width - 2.0 * over).max(least),
             ..options
         };
-        return (report, forest::layout(&spec, &options));
+        return forest::layout(spec, &options);
     }
-    (report, layout)
+    layout
 }
 
 /// Room a plot keeps right of its graph (the forest layout's end padding).
@@ -417,7 +435,14 @@ mod tests {
             outcome: 0,
             shown: None,
         };
-        let (_, layout) = plot(project.active(), all, Reveal::All, SLIDE.0, SLIDE.1);
+        let (_, layout) = plot(
+            project.active(),
+            |_| None,
+            all,
+            Reveal::All,
+            SLIDE.0,
+            SLIDE.1,
+        );
         let svg = slide_svg("Tuberculosis <BCG>", ["RR 0.49", "13 trials"], &layout);
         assert!(svg.starts_with(
             r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="1920" height="1080""#
@@ -477,7 +502,7 @@ mod tests {
                 outcome: 0,
                 shown: None,
             };
-            let (report, layout) = plot(outcome, all, Reveal::All, w, h);
+            let (report, layout) = plot(outcome, |_| None, all, Reveal::All, w, h);
             // Narrower than a projector, the view scales the plot to its width.
             assert!(
                 w < 1024.0 || layout.width <= w - 2.0 * STAGE_MARGIN + 1.0,
@@ -500,7 +525,7 @@ mod tests {
                     outcome: 0,
                     shown: Some(shown),
                 };
-                let (r, l) = plot(outcome, step, Reveal::YearOrder, w, h);
+                let (r, l) = plot(outcome, |_| None, step, Reveal::YearOrder, w, h);
                 assert_eq!(r.row_of_study.len(), shown);
                 axes.push((l.axis.min, l.axis.max));
             }
@@ -508,6 +533,56 @@ mod tests {
                 axes.iter()
                     .all(|a| *a == (layout.axis.min, layout.axis.max))
             );
+        }
+    }
+
+    #[test]
+    fn the_risk_of_bias_columns_go_on_stage_with_their_trials() {
+        let mut project = Project::default();
+        // The first trial at high overall risk, the others unjudged.
+        project.set_judgement(0, 5, "High".to_owned());
+        let outcome = project.active();
+        let judged = |r: &RawRow| project.assessment(r);
+        let discs = |layout: &Layout| {
+            layout
+                .to_svg()
+                .matches("<title>Overall: High</title>")
+                .count()
+        };
+        for (w, h) in [(1024.0, 768.0), (1920.0, 1080.0)] {
+            let all = Slide {
+                outcome: 0,
+                shown: None,
+            };
+            let (_, layout) = plot(outcome, judged, all, Reveal::All, w, h);
+            // The 13 trials' columns and RevMan's do not fit a projector at 16 px.
+            let shown = usize::from(w > 1024.0);
+            assert_eq!(discs(&layout), shown, "at {w}");
+            assert!(layout.font_size >= MIN_TEXT);
+            assert!(
+                layout.width <= w - 2.0 * STAGE_MARGIN + 1.0,
+                "{} at {w}",
+                layout.width
+            );
+            // In a build-up the disc comes with its trial, not before.
+            let order = reveal_order(
+                &outcome.rows,
+                &Report::new(&outcome.rows, &outcome.options).row_of_study,
+                Reveal::YearOrder,
+            );
+            let at = order.iter().position(|&r| r == 0).expect("revealed") + 1;
+            for shown in [at - 1, at].into_iter().filter(|&s| s > 0) {
+                let step = Slide {
+                    outcome: 0,
+                    shown: Some(shown),
+                };
+                let (_, layout) = plot(outcome, judged, step, Reveal::YearOrder, w, h);
+                assert_eq!(
+                    discs(&layout),
+                    usize::from(shown == at) * usize::from(w > 1024.0),
+                    "{shown} of {at}"
+                );
+            }
         }
     }
 }

@@ -288,7 +288,14 @@ fn slide(project: &Project, stage: Stage, width: f64, height: f64) -> Option<Sho
     let slides = stage::slides(&studies, stage.reveal);
     let slide = *slides.get(stage.slide)?;
     let outcome = project.outcomes.get(slide.outcome)?;
-    let (report, layout) = stage::plot(outcome, slide, stage.reveal, width, height);
+    let (report, layout) = stage::plot(
+        outcome,
+        |r| project.assessment(r),
+        slide,
+        stage.reveal,
+        width,
+        height,
+    );
     Some(Shown {
         outcome: slide.outcome,
         code: None,
@@ -487,7 +494,8 @@ impl State {
             let slide = *stage::slides(&studies, stage.reveal).get(stage.slide)?;
             let outcome = p.outcomes.get(slide.outcome)?;
             let (w, h) = stage::SLIDE;
-            let (report, layout) = stage::plot(outcome, slide, stage.reveal, w, h);
+            let (report, layout) =
+                stage::plot(outcome, |r| p.assessment(r), slide, stage.reveal, w, h);
             let lines = match headline(&report) {
                 Ok(h) => [format!("{} {}{}", h.measure, h.estimate, h.ci), h.sub],
                 Err(why) => [why, String::new()],
