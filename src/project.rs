@@ -733,24 +733,16 @@ impl Project {
 
     /// Sets the reviewer's reason in GRADE domain `domain` of outcome `i`.
     pub fn set_grade_reason(&mut self, i: usize, domain: usize, reason: String) {
-        if let Some(o) = self.outcomes.get_mut(i).filter(|_| domain < 5) {
-            o.grade_reasons.resize(5, String::new());
-            o.grade_reasons[domain] = reason;
-            if o.grade_reasons.iter().all(|r| r.trim().is_empty()) {
-                o.grade_reasons.clear();
-            }
+        if let Some(o) = self.outcomes.get_mut(i) {
+            set_typed(&mut o.grade_reasons, 5, domain, reason);
         }
     }
 
     /// Sets the threshold of appreciable benefit (`which` 0) or harm (1) of outcome `i`,
     /// as typed.
     pub fn set_threshold(&mut self, i: usize, which: usize, typed: String) {
-        if let Some(o) = self.outcomes.get_mut(i).filter(|_| which < 2) {
-            o.thresholds.resize(2, String::new());
-            o.thresholds[which] = typed;
-            if o.thresholds.iter().all(|t| t.trim().is_empty()) {
-                o.thresholds.clear();
-            }
+        if let Some(o) = self.outcomes.get_mut(i) {
+            set_typed(&mut o.thresholds, 2, which, typed);
         }
     }
 
@@ -851,6 +843,18 @@ mod json {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+/// Sets field `i` of `len` fields typed by the user, kept as a list that is empty when
+/// every field is (so that files carry it only when something is typed).
+fn set_typed(fields: &mut Vec<String>, len: usize, i: usize, text: String) {
+    if i < len {
+        fields.resize(len, String::new());
+        fields[i] = text;
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            fields.clear();
+        }
     }
 }
 

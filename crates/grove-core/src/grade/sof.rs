@@ -313,20 +313,28 @@ mod tests {
 
     const TRIALS: &str = "A\t10\t100\t20\t100\nB\t15\t120\t30\t118\nC\t5\t60\t9\t61";
 
+    /// The row input of "Death" under aspirin, with nothing typed or judged.
+    fn unjudged<'a>(
+        report: &'a Report,
+        rob: &'a [Option<Assessment>],
+        none: &'a Judgements,
+    ) -> RowInput<'a> {
+        RowInput {
+            outcome: "Death",
+            report,
+            control_risk: None,
+            rob,
+            judgements: none,
+            intervention: "Aspirin",
+            thresholds: Thresholds::default(),
+        }
+    }
+
     #[test]
     fn a_row_takes_the_reviewers_judgements_over_the_proposals() {
         let r = report(TRIALS);
-        let rob = vec![None; 3];
-        let none = Judgements::default();
-        let input = RowInput {
-            outcome: "Death",
-            report: &r,
-            control_risk: None,
-            rob: &rob,
-            judgements: &none,
-            intervention: "Aspirin",
-            thresholds: Thresholds::default(),
-        };
+        let (rob, none) = (vec![None; 3], Judgements::default());
+        let input = unjudged(&r, &rob, &none);
         let row = row(&input).expect("a row");
         assert_eq!(row.studies, 3);
         assert_eq!(row.participants, 559);
@@ -407,17 +415,8 @@ mod tests {
     #[test]
     fn the_reviewers_thresholds_judge_imprecision_and_the_statement() {
         let r = report(TRIALS);
-        let rob = vec![None; 3];
-        let none = Judgements::default();
-        let input = RowInput {
-            outcome: "Death",
-            report: &r,
-            control_risk: None,
-            rob: &rob,
-            judgements: &none,
-            intervention: "Aspirin",
-            thresholds: Thresholds::default(),
-        };
+        let (rob, none) = (vec![None; 3], Judgements::default());
+        let input = unjudged(&r, &rob, &none);
         let imprecision = |t: Thresholds| {
             let row = row(&RowInput {
                 thresholds: t,
