@@ -21,6 +21,9 @@ pub enum Control {
     Reason(usize, usize),
     /// An outcome's threshold of appreciable benefit (0) or harm (1).
     Threshold(usize, usize),
+    /// An outcome's assumed risk with the comparator, per 1000 (the second number is
+    /// always 0).
+    Risk(usize, usize),
 }
 
 impl Control {
@@ -30,6 +33,7 @@ impl Control {
             Control::Concern(o, d) => format!("grade-{o}-{d}"),
             Control::Reason(o, d) => format!("gradereason-{o}-{d}"),
             Control::Threshold(o, w) => format!("gradelimit-{o}-{w}"),
+            Control::Risk(o, _) => format!("graderisk-{o}-0"),
         }
     }
 
@@ -42,6 +46,7 @@ impl Control {
             "grade" if d < Domain::ALL.len() => Some(Control::Concern(o, d)),
             "gradereason" if d < Domain::ALL.len() => Some(Control::Reason(o, d)),
             "gradelimit" if d < 2 => Some(Control::Threshold(o, d)),
+            "graderisk" if d == 0 => Some(Control::Risk(o, 0)),
             _ => None,
         }
     }
@@ -175,6 +180,20 @@ pub fn markup(project: &Project) -> String {
             ),
             Err(why) => (why, true),
         };
+        let (risk_note, risk_invalid) = match crate::project::control_risk(&outcome.control_risk) {
+            Ok(_) => (
+                "The risk with the comparator of the absolute effects; empty for the trials' median. Also set under \u{201c}What it means\u{201d}.".to_owned(),
+                false,
+            ),
+            Err(why) => (why, true),
+        };
+        let _ = write!(
+            s,
+            r#"<div class="grade-thresholds"><label>Assumed risk with the comparator, per 1000 <input type="text" inputmode="decimal" size="5" name="{}" value="{}" aria-invalid="{risk_invalid}" aria-describedby="graderisk-{i}"></label><p class="hint" id="graderisk-{i}" data-testid="grade-risk-note">{}</p></div>"#,
+            Control::Risk(i, 0).name(),
+            escape(&outcome.control_risk),
+            escape(&risk_note)
+        );
         let _ = write!(
             s,
             r#"<div class="grade-thresholds"><label>Appreciable benefit: RR at or below <input type="text" inputmode="decimal" size="5" name="{}" value="{}" placeholder="0.75" aria-invalid="{invalid}" aria-describedby="gradelimit-{i}"></label> <label>appreciable harm: RR at or above <input type="text" inputmode="decimal" size="5" name="{}" value="{}" placeholder="1.25" aria-invalid="{invalid}" aria-describedby="gradelimit-{i}"></label><p class="hint" id="gradelimit-{i}" data-testid="grade-thresholds-note">{}</p></div>"#,
@@ -256,11 +275,13 @@ mod tests {
             Control::Concern(2, 4),
             Control::Reason(0, 1),
             Control::Threshold(1, 1),
+            Control::Risk(2, 0),
         ] {
             assert_eq!(Control::from_name(&c.name()), Some(c));
         }
         assert_eq!(Control::from_name("grade-0-5"), None);
         assert_eq!(Control::from_name("gradelimit-0-2"), None);
+        assert_eq!(Control::from_name("graderisk-0-1"), None);
         assert_eq!(Control::from_name("rob-0-1"), None);
         assert_eq!(concern_of("Very serious"), Some(Concern::VerySerious));
         assert_eq!(concern_of(""), None);
@@ -350,6 +371,28 @@ mod tests {
         assert!(
             p.outcomes[0].thresholds.is_empty(),
             "nothing typed: nothing stored"
+        );
+    }
+
+    #[test]
+    fn the_assumed_risk_typed_in_the_view_sets_the_absolute_effects() {
+        let mut p = project();
+        let html = markup(&p);
+        assert!(html.contains(r#"name="graderisk-0-0" value="""#), "{html}");
+        assert!(
+            html.contains("median)"),
+            "the trials' median until a risk is typed"
+        );
+        p.outcomes[0].control_risk = "100".to_owned();
+        let row = p.summary_row(0).expect("a row");
+        assert!(!row.median_risk);
+        assert_eq!(absolute_texts(&row).0, "100 per 1000");
+        p.outcomes[0].control_risk = "2000".to_owned();
+        let html = markup(&p);
+        assert!(html.contains(r#"value="2000""#), "what was typed is kept");
+        assert!(
+            html.contains("is not a risk per 1000 between 0 and 1000"),
+            "{html}"
         );
     }
 }

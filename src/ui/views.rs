@@ -273,6 +273,11 @@ pub fn keep(state: State) {
                 Control::Concern(o, d) => p.set_grade(o, d, concern_of(&value)),
                 Control::Reason(o, d) => p.set_grade_reason(o, d, value),
                 Control::Threshold(o, w) => p.set_threshold(o, w, value),
+                Control::Risk(o, _) => {
+                    if let Some(o) = p.outcomes.get_mut(o) {
+                        o.control_risk = value;
+                    }
+                }
             });
             return;
         }

@@ -3624,6 +3624,8 @@ async fn risk_of_bias_and_findings_fit_a_1024_by_768_screen() {
     .await;
     assert_eq!(rob_discs(&page).await.len(), 18);
     page.screenshot("rob-1024").await;
+    page.screenshot_of("data-table", "rob-data-table-1024")
+        .await;
     page.click("view-findings").await;
     eventually("the summary of findings", || async {
         page.js(
@@ -3910,6 +3912,23 @@ async fn the_reviewers_thresholds_judge_imprecision_and_typing_on_is_never_lost(
         )
         .await,
         json!("0.9")
+    );
+    // The assumed risk with the comparator, typed here, is the outcome's control risk.
+    field("graderisk-0-0").await.click().await.expect("focused");
+    keyboard(&page, "100\u{E004}").await;
+    eventually("the absolute effects at 100 per 1000", || async {
+        let t = page.text("sof-table").await;
+        t.contains("100 per 1000").then_some(t)
+    })
+    .await;
+    assert_eq!(
+        page.js(
+            "return document.querySelector(`[data-testid='control-risk']`).value;",
+            vec![]
+        )
+        .await,
+        json!("100"),
+        "the same field as under \u{201c}What it means\u{201d}"
     );
     page.screenshot_of("view-host", "grade-thresholds").await;
     let violations = accessibility_violations(&page).await;
