@@ -63,15 +63,10 @@ pub fn markup(project: &Project) -> String {
             let judged = assessment.get(*domain);
             let typed = cells[d].trim();
             let refused = wrong.iter().any(|(x, _)| x == domain);
-            let class = match judged {
-                Some(Judgement::Low) => " class=\"rob-low\"",
-                Some(Judgement::SomeConcerns) => " class=\"rob-some\"",
-                Some(Judgement::High) => " class=\"rob-high\"",
-                None => "",
-            };
+            let mark = judged.map_or_else(String::new, |j| format!(" data-rob=\"{}\"", j.code()));
             let _ = write!(
                 s,
-                "<td><select name=\"{}\"{class} aria-label=\"{}, {}\">",
+                "<td><select name=\"{}\"{mark} aria-label=\"{}, {}\">",
                 control_name(i, d),
                 escape(&label),
                 escape(domain.label())
@@ -227,10 +222,7 @@ mod tests {
         let p = project();
         assert_eq!(p.rob.len(), 4);
         let html = markup(&p);
-        assert!(
-            html.contains("name=\"rob-0-0\" class=\"rob-low\""),
-            "{html}"
-        );
+        assert!(html.contains("name=\"rob-0-0\" data-rob=\"low\""), "{html}");
         assert!(html.contains("<option value=\"unclear\" selected>unclear (not read)</option>"));
         assert!(html.contains("Row 2, Ferguson (1949), D4: \u{201c}unclear\u{201d} is a judgement of the older RoB 1 tool"));
         // Ferguson's domains hold a High, so they propose High overall.

@@ -165,17 +165,6 @@ fn cell_selector(row: usize, field: Field) -> String {
     format!("input[aria-label='Row {}, {}']", row + 1, field.heading())
 }
 
-/// The value of a risk-of-bias cell's `data-rob`, which colours it: `low`, `some`,
-/// `high`, or none.
-fn judgement_code(typed: &str) -> Option<&'static str> {
-    match Judgement::parse(typed) {
-        Ok(Some(Judgement::Low)) => Some("low"),
-        Ok(Some(Judgement::SomeConcerns)) => Some("some"),
-        Ok(Some(Judgement::High)) => Some("high"),
-        _ => None,
-    }
-}
-
 /// The data table's scrolled box and what was last measured of it. Row actions, Enter and
 /// the problem list move the focus through here, so that a row outside the drawn window
 /// is scrolled to (and so drawn) before it is focused.
@@ -336,7 +325,7 @@ fn DataRow(row: usize) -> impl IntoView {
                             _ => problem().unwrap_or_default(),
                         }
                         data-rob=move || match field {
-                            Field::Rob(d) => judgements.with(|c| judgement_code(&c[d])),
+                            Field::Rob(d) => judgements.with(|c| Judgement::parse(&c[d]).ok().flatten().map(Judgement::code)),
                             Field::Data(_) => None,
                         }
                         disabled=move || matches!(field, Field::Rob(_)) && unnamed()

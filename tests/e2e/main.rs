@@ -3716,7 +3716,7 @@ async fn type_in(page: &Page, label: &str, text: &str) {
 
 #[tokio::test]
 async fn risk_of_bias_is_entered_in_the_data_table_beside_each_trial() {
-    let page = Page::open_sized(1440, 1000).await;
+    let page = Page::open_viewport(1440, 900).await;
     // Columns hidden until asked for, or until judgements are pasted.
     assert_eq!(page.count("rob-columns").await, 1);
     assert!(!rob_columns_shown(&page).await);

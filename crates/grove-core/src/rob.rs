@@ -35,6 +35,15 @@ impl Judgement {
         }
     }
 
+    /// Its code where the page marks a judged cell (`data-rob`): `low`, `some`, `high`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Judgement::Low => "low",
+            Judgement::SomeConcerns => "some",
+            Judgement::High => "high",
+        }
+    }
+
     /// The symbol drawn in its circle, so that it reads without colour: `+`, `?`, `−`.
     pub fn symbol(self) -> &'static str {
         match self {
