@@ -810,7 +810,9 @@ trait Model {
 ///
 /// Each is a product of factors with small relative errors, but for the difference
 /// that `Q − df` is anyway, so both are as accurate as with two divisions. `D ≥ Σw > 0`
-/// and the bounds of [`Studies::new`] keep `Σw·D` a normal number. Written without
+/// and the bounds of [`Studies::new`] keep `Σw·D` a normal number. When `Q` dwarfs `df`
+/// the product can round a unit in the last place above 100, so I² is capped at 100
+/// (metafor's `I2` is `100·(QE − df)/QE`, which cannot exceed it). Written without
 /// branches (`max`), so that the loops over it are vectorised.
 #[inline(always)]
 fn common_effect(w: f64, wy: f64, wy2: f64, m: f64) -> (f64, f64) {
@@ -819,7 +821,7 @@ fn common_effect(w: f64, wy: f64, wy2: f64, m: f64) -> (f64, f64) {
     let d = larger(q_w, df_w);
     let r = 1.0 / (w * d);
     let mu = wy * d * r;
-    let i2 = 100.0 * larger(q_w - df_w, 0.0) * w * r;
+    let i2 = smaller(100.0 * larger(q_w - df_w, 0.0) * w * r, 100.0);
     (mu, i2)
 }
 

@@ -441,3 +441,17 @@ proptest! {
         }
     }
 }
+
+/// When Q dwarfs its degrees of freedom, `100·Q'·Σw·r` rounds above 100; I² is capped
+/// (the case proptest found: two precise studies 4.8e17 apart).
+#[test]
+fn i2_never_exceeds_100_when_q_dwarfs_its_degrees_of_freedom() {
+    let yi = [0.0, 0.0, 4.756_247_808_813_782_4e17];
+    let vi = [0.001, 1e-8, 1e-8];
+    for base in [BaseFit::Common, BaseFit::DerSimonianLaird] {
+        let h = run(&yi, &vi, &settings(base, None));
+        assert_eq!(h.n_fitted, 7);
+        assert_eq!(h.i2.max, 100.0, "{base:?}");
+        assert!(h.estimate.min.is_finite());
+    }
+}
