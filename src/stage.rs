@@ -238,7 +238,8 @@ pub fn fit(options: PlotOptions, text_width: f64, least: f64, available: f64) ->
 
 /// What a slide shows of an outcome: its analysis (of the studies revealed so far, in a
 /// build-up) and its plot laid out for a window of `width` × `height`, with the
-/// risk-of-bias columns when `judged` gives its trials judgements.
+/// risk-of-bias columns when `judged` gives its trials judgements (in smaller text when
+/// they need it, never below [`MIN_TEXT`]; without them when even that is too wide).
 pub fn plot(
     outcome: &Outcome,
     judged: impl Fn(&RawRow) -> Option<Assessment>,
@@ -274,12 +275,25 @@ pub fn plot(
     let mut spec = report.forest();
     spec.set_risk_of_bias(|row| rows.get(row).and_then(&judged));
     let available = width - 2.0 * STAGE_MARGIN;
+    let at = |font: f64| PlotOptions {
+        id: base.id,
+        axis_limit: base.axis_limit,
+        ..PlotOptions::scaled(font)
+    };
     let mut layout = fit_width(&spec, base, font, available);
-    // Legible text before the risk-of-bias columns: on a screen too narrow for both, the
-    // plot goes on stage without them.
-    if spec.risk_of_bias && layout.width > available + 0.5 {
-        spec.set_risk_of_bias(|_| None);
-        layout = fit_width(&spec, base, font, available);
+    if spec.risk_of_bias {
+        // The risk-of-bias columns are worth smaller text, down to the legible least, in
+        // steps of a tenth; on a screen too narrow for both at that size, the plot goes
+        // on stage without them.
+        let mut smaller = font;
+        while layout.width > available + 0.5 && smaller > MIN_TEXT {
+            smaller = (smaller * 0.9).max(MIN_TEXT);
+            layout = fit_width(&spec, at(smaller), smaller, available);
+        }
+        if layout.width > available + 0.5 {
+            spec.set_risk_of_bias(|_| None);
+            layout = fit_width(&spec, base, font, available);
+        }
     }
     (report, layout)
 }
@@ -555,10 +569,14 @@ mod tests {
                 shown: None,
             };
             let (_, layout) = plot(outcome, judged, all, Reveal::All, w, h);
-            // The 13 trials' columns and RevMan's do not fit a projector at 16 px.
+            // The 13 trials' columns and RevMan's do not fit a projector at 16 px; on a
+            // 1920 px screen they do, with text smaller than the screen's 22.5 px.
             let shown = usize::from(w > 1024.0);
             assert_eq!(discs(&layout), shown, "at {w}");
             assert!(layout.font_size >= MIN_TEXT);
+            if w > 1024.0 {
+                assert!(layout.font_size < font_size(w, h), "{}", layout.font_size);
+            }
             assert!(
                 layout.width <= w - 2.0 * STAGE_MARGIN + 1.0,
                 "{} at {w}",

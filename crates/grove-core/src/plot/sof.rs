@@ -43,8 +43,8 @@ pub fn summary_table(rows: &[Result<Row, (String, String)>], font_size: f64) -> 
         cells
             .iter()
             .zip(&widths)
-            // A tenth to spare: a face wider than Arial's metrics still fits.
-            .map(|(c, w)| text::wrap(c, font_size, bold, 0.9 * (w - 2.0 * cell_pad)))
+            // Measured in the wider of Arial and its fallback (`text::width`).
+            .map(|(c, w)| text::wrap(c, font_size, bold, w - 2.0 * cell_pad))
             .collect()
     };
     let header: Vec<String> = COLUMNS.iter().map(|(h, _)| (*h).to_owned()).collect();
@@ -130,12 +130,7 @@ pub fn summary_table(rows: &[Result<Row, (String, String)>], font_size: f64) -> 
     }
     y += cell_pad;
     for (i, n) in notes.iter().enumerate() {
-        for line in text::wrap(
-            &format!("{} {n}", mark(i)),
-            font_size * 0.9,
-            false,
-            0.9 * table_w,
-        ) {
+        for line in text::wrap(&format!("{} {n}", mark(i)), font_size * 0.9, false, table_w) {
             y += line_h * 0.9;
             shapes.push(Shape::Text {
                 x: pad,
