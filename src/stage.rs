@@ -247,7 +247,7 @@ pub fn plot(
     reveal: Reveal,
     width: f64,
     height: f64,
-) -> (Report, Layout) {
+) -> OnStage {
     let full = Report::new(&outcome.rows, &outcome.options);
     let font = font_size(width, height);
     let base = PlotOptions {
@@ -292,10 +292,26 @@ pub fn plot(
         }
         if layout.width > available + 0.5 {
             spec.set_risk_of_bias(|_| None);
-            layout = fit_width(&spec, base, font, available);
+            return OnStage {
+                layout: fit_width(&spec, base, font, available),
+                report,
+                rob_left_out: true,
+            };
         }
     }
-    (report, layout)
+    OnStage {
+        report,
+        layout,
+        rob_left_out: false,
+    }
+}
+
+/// A slide's analysis and plot ([`plot`]).
+pub struct OnStage {
+    pub report: Report,
+    pub layout: Layout,
+    /// The trials have risk-of-bias judgements, but their columns did not fit the screen.
+    pub rob_left_out: bool,
 }
 
 /// The plot of `spec` laid out with text of `font` pixels within `available` pixels when
@@ -449,7 +465,7 @@ mod tests {
             outcome: 0,
             shown: None,
         };
-        let (_, layout) = plot(
+        let OnStage { layout, .. } = plot(
             project.active(),
             |_| None,
             all,
@@ -516,7 +532,7 @@ mod tests {
                 outcome: 0,
                 shown: None,
             };
-            let (report, layout) = plot(outcome, |_| None, all, Reveal::All, w, h);
+            let OnStage { report, layout, .. } = plot(outcome, |_| None, all, Reveal::All, w, h);
             // Narrower than a projector, the view scales the plot to its width.
             assert!(
                 w < 1024.0 || layout.width <= w - 2.0 * STAGE_MARGIN + 1.0,
@@ -539,7 +555,11 @@ mod tests {
                     outcome: 0,
                     shown: Some(shown),
                 };
-                let (r, l) = plot(outcome, |_| None, step, Reveal::YearOrder, w, h);
+                let OnStage {
+                    report: r,
+                    layout: l,
+                    ..
+                } = plot(outcome, |_| None, step, Reveal::YearOrder, w, h);
                 assert_eq!(r.row_of_study.len(), shown);
                 axes.push((l.axis.min, l.axis.max));
             }
@@ -568,11 +588,16 @@ mod tests {
                 outcome: 0,
                 shown: None,
             };
-            let (_, layout) = plot(outcome, judged, all, Reveal::All, w, h);
+            let OnStage {
+                layout,
+                rob_left_out,
+                ..
+            } = plot(outcome, judged, all, Reveal::All, w, h);
             // The 13 trials' columns and RevMan's do not fit a projector at 16 px; on a
             // 1920 px screen they do, with text smaller than the screen's 22.5 px.
             let shown = usize::from(w > 1024.0);
             assert_eq!(discs(&layout), shown, "at {w}");
+            assert_eq!(rob_left_out, shown == 0);
             assert!(layout.font_size >= MIN_TEXT);
             if w > 1024.0 {
                 assert!(layout.font_size < font_size(w, h), "{}", layout.font_size);
@@ -594,7 +619,7 @@ mod tests {
                     outcome: 0,
                     shown: Some(shown),
                 };
-                let (_, layout) = plot(outcome, judged, step, Reveal::YearOrder, w, h);
+                let OnStage { layout, .. } = plot(outcome, judged, step, Reveal::YearOrder, w, h);
                 assert_eq!(
                     discs(&layout),
                     usize::from(shown == at) * usize::from(w > 1024.0),

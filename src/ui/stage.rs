@@ -288,7 +288,7 @@ fn slide(project: &Project, stage: Stage, width: f64, height: f64) -> Option<Sho
     let slides = stage::slides(&studies, stage.reveal);
     let slide = *slides.get(stage.slide)?;
     let outcome = project.outcomes.get(slide.outcome)?;
-    let (report, layout) = stage::plot(
+    let on_stage = stage::plot(
         outcome,
         |r| project.assessment(r),
         slide,
@@ -307,9 +307,10 @@ fn slide(project: &Project, stage: Stage, width: f64, height: f64) -> Option<Sho
             stage.slide,
             project.outcomes.len(),
             studies.get(slide.outcome).copied().unwrap_or(0),
+            on_stage.rob_left_out,
         ),
-        headline: headline(&report),
-        svg: layout.to_svg(),
+        headline: headline(&on_stage.report),
+        svg: on_stage.layout.to_svg(),
         reveal: stage.reveal,
     })
 }
@@ -458,12 +459,22 @@ impl Shown {
 }
 
 /// "Outcome 2 of 3 · 4 of 13 studies · slide 6 of 20".
-fn place(slide: Slide, count: usize, index: usize, outcomes: usize, studies: usize) -> String {
+fn place(
+    slide: Slide,
+    count: usize,
+    index: usize,
+    outcomes: usize,
+    studies: usize,
+    rob_left_out: bool,
+) -> String {
     let mut s = format!("Outcome {} of {outcomes}", slide.outcome + 1);
     if let Some(shown) = slide.shown {
         s.push_str(&format!(" · {shown} of {studies} studies"));
     }
     s.push_str(&format!(" · slide {} of {count}", index + 1));
+    if rob_left_out {
+        s.push_str(" · risk of bias left out: too wide for this screen");
+    }
     s
 }
 
@@ -494,7 +505,7 @@ impl State {
             let slide = *stage::slides(&studies, stage.reveal).get(stage.slide)?;
             let outcome = p.outcomes.get(slide.outcome)?;
             let (w, h) = stage::SLIDE;
-            let (report, layout) =
+            let stage::OnStage { report, layout, .. } =
                 stage::plot(outcome, |r| p.assessment(r), slide, stage.reveal, w, h);
             let lines = match headline(&report) {
                 Ok(h) => [format!("{} {}{}", h.measure, h.estimate, h.ci), h.sub],

@@ -3714,6 +3714,41 @@ async fn type_in(page: &Page, label: &str, text: &str) {
     page.settle().await;
 }
 
+/// Opens the presentation view and checks its risk-of-bias discs and whether it says
+/// they were left out; closes it again.
+async fn stage_risk_of_bias(page: &Page, discs: usize, left_out: bool) {
+    // Without full screen, which after the clicks before it would be allowed and take
+    // the headless browser's own 800×600 screen instead of the window.
+    page.js(
+        "document.activeElement.blur(); Element.prototype.requestFullscreen = undefined;",
+        vec![],
+    )
+    .await;
+    page.key("p").await;
+    page.wait_for("stage").await;
+    let shown = page
+        .js(
+            "return [...document.querySelectorAll(`[data-testid='stage-plot'] circle title`)].filter(t => t.textContent.includes(':')).length;",
+            vec![],
+        )
+        .await;
+    let place = page.text("stage-place").await;
+    page.screenshot(&format!("stage-rob-{discs}")).await;
+    assert_eq!(shown, json!(discs), "{place}");
+    assert_eq!(
+        place.ends_with("risk of bias left out: too wide for this screen"),
+        left_out,
+        "{place}"
+    );
+    let smallest = stage_legibility(page).await[0].as_f64().expect("measured");
+    assert!(smallest >= 16.0 - 1e-9, "{smallest}");
+    page.key("Escape").await;
+    eventually("the presentation left", || async {
+        (page.count("stage").await == 0).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn risk_of_bias_is_entered_in_the_data_table_beside_each_trial() {
     let page = Page::open_viewport(1440, 900).await;
@@ -3817,6 +3852,16 @@ async fn risk_of_bias_is_entered_in_the_data_table_beside_each_trial() {
     page.screenshot("rob-data-table-page").await;
     let violations = accessibility_violations(&page).await;
     assert!(violations.is_empty(), "{violations:?}");
+    // On stage the columns come along where the screen holds them at 16 px or more,
+    // and the presenter is told when it does not.
+    stage_risk_of_bias(&page, 17, false).await;
+    page.client
+        .set_window_size(1024, 768)
+        .await
+        .expect("a projector's width");
+    page.settle().await;
+    stage_risk_of_bias(&page, 0, true).await;
+    page.client.set_window_size(1440, 900).await.expect("back");
     // A share link carries the judgements: the visitor sees the same columns.
     let discs = rob_discs(&page).await;
     page.click("share").await;
