@@ -784,7 +784,11 @@ impl<'a> Builder<'a> {
     }
 
     fn label_styled(&mut self, text: &str, bold: bool, indent: f64, ink: Ink) {
-        let max = self.cols.label_width - indent;
+        self.label_within(text, bold, indent, ink, self.cols.label_width - indent);
+    }
+
+    /// A label cut to `max` pixels (the full text kept beside it).
+    fn label_within(&mut self, text: &str, bold: bool, indent: f64, ink: Ink, max: f64) {
         let cut = text::truncate(text, self.o.font_size, bold, max.max(self.o.font_size));
         let y = self.baseline();
         self.push(Shape::Text {
@@ -879,7 +883,10 @@ impl<'a> Builder<'a> {
     fn section(&mut self, section: &Section, several: bool) {
         let indent = if several { 8.0 } else { 0.0 };
         if let Some(heading) = &section.heading {
-            self.label(heading, true, 0.0);
+            // A heading's row holds nothing else: as in RevMan, it runs on over the
+            // columns of numbers, up to the graph.
+            let max = self.cols.effect - self.cols.study;
+            self.label_within(heading, true, 0.0, Ink::Text, max);
             self.row(RowKind::Heading, Marker::None, [false; 2]);
         }
         for study in &section.studies {

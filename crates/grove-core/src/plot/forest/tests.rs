@@ -246,6 +246,25 @@ fn subgroups_get_headings_and_their_own_diamonds() {
         l.rows.iter().filter(|r| r.kind == RowKind::Pooled).count(),
         3
     );
+    // A heading runs on over the columns of numbers, as in RevMan; a study's name of
+    // the same length is cut to the label column.
+    let long = "Epoetin alfa versus darbepoetin alfa, one to three times a week";
+    s.sections[1].heading = Some(long.to_owned());
+    s.sections[1].studies[0].label = long.to_owned();
+    let l = layout(&s, &PlotOptions::default());
+    let texts: Vec<(&str, bool)> = l
+        .shapes
+        .iter()
+        .filter_map(|shape| match shape {
+            Shape::Text { text, full, .. } if text.starts_with("Epoetin") => {
+                Some((text.as_str(), full.is_some()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert_eq!(texts[0], (long, false));
+    assert!(texts[1].1 && texts[1].0.ends_with('…'), "{texts:?}");
 }
 
 #[test]
