@@ -122,6 +122,9 @@ pub enum Reply {
         title: String,
         /// Its outcomes as a project file ([`Project::from_review`]).
         project: String,
+        /// What else the user is told of it: what of the file was not imported
+        /// ([`grove_core::review::Rob1Table::not_imported`]); empty when nothing.
+        notes: String,
     },
     /// Text: markup to show (an explanation, a view, a QR code), or a share link's text.
     Text(String),
@@ -150,6 +153,7 @@ impl Job {
                 Ok(shared) => Reply::Review {
                     title: String::new(),
                     project: Project::from_shared(shared).to_json(),
+                    notes: String::new(),
                 },
                 Err(why) => Reply::Failed(why.to_string()),
             },
@@ -195,6 +199,11 @@ pub fn read_review(bytes: &[u8]) -> Reply {
     };
     match Project::from_review(&review) {
         Some(project) => Reply::Review {
+            notes: review
+                .rob1
+                .as_ref()
+                .map(|t| t.not_imported())
+                .unwrap_or_default(),
             title: review.title,
             project: project.to_json(),
         },
@@ -249,9 +258,14 @@ mod web {
                 let _ = Reflect::set(&o, &k.into(), &v.into());
             };
             match self {
-                Reply::Review { title, project } => {
+                Reply::Review {
+                    title,
+                    project,
+                    notes,
+                } => {
                     set("title", title);
                     set("project", project);
+                    set("notes", notes);
                 }
                 Reply::Text(html) => set("text", html),
                 Reply::Failed(why) => set("failed", why),
@@ -263,7 +277,11 @@ mod web {
             let get = |k: &str| Reflect::get(v, &k.into()).ok().and_then(|v| v.as_string());
             match (get("title"), get("project"), get("text"), get("failed")) {
                 (_, _, _, Some(why)) => Reply::Failed(why),
-                (Some(title), Some(project), _, _) => Reply::Review { title, project },
+                (Some(title), Some(project), _, _) => Reply::Review {
+                    title,
+                    project,
+                    notes: get("notes").unwrap_or_default(),
+                },
                 (_, _, Some(html), _) => Reply::Text(html),
                 _ => Reply::Failed("the worker's answer was not understood".to_owned()),
             }
@@ -489,10 +507,22 @@ mod tests {
     #[test]
     fn a_review_becomes_a_project_the_page_can_read() {
         let bytes = include_bytes!("../tests/revman/Fleiss1993.rm5");
-        let Reply::Review { title, project } = read_review(bytes) else {
+        let Reply::Review {
+            title,
+            project,
+            notes,
+        } = read_review(bytes)
+        else {
             panic!("the review was not read");
         };
         assert!(!title.is_empty());
+        // Its RoB 1 table is said not to be imported.
+        assert!(
+            notes.starts_with(
+                "Its risk-of-bias table (RoB 1: 6 domains, 12 judgements) is not imported"
+            ),
+            "{notes}"
+        );
         let opened = Project::from_json(&project).expect("the page reads the worker's project");
         let mut mine = Project::default();
         let added = mine.add_opened(opened);

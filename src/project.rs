@@ -1386,6 +1386,7 @@ mod tests {
             title: "x".into(),
             outcomes: Vec::new(),
             unsupported: Vec::new(),
+            rob1: None,
         };
         let before = mine.clone();
         assert_eq!(mine.open_review(&nothing), 0);

@@ -221,11 +221,19 @@ impl State {
             // A review is read in the worker, which hands back its outcomes as a project.
             self.say(format!("Reading {name}…"), false);
             jobs::run(jobs::Job::OpenReview(bytes), move |reply| match reply {
-                jobs::Reply::Review { title, project } => match Project::from_json(&project) {
+                jobs::Reply::Review {
+                    title,
+                    project,
+                    notes,
+                } => match Project::from_json(&project) {
                     Ok(review) => {
                         let unsupported = review.unsupported.len();
                         let added = self.change(Edit::Step, |p| p.add_opened(review));
-                        self.opened(review_opened(&title, added, unsupported));
+                        let mut message = review_opened(&title, added, unsupported);
+                        if !notes.is_empty() {
+                            message = format!("{message} {notes}");
+                        }
+                        self.opened(message);
                     }
                     Err(why) => self.not_opened(&name, &why.to_string()),
                 },

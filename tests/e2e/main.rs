@@ -790,7 +790,13 @@ async fn opening_an_example_a_project_or_a_review_can_be_undone() {
             .expect("a review file"),
     );
     let before = page.count("outcome-tab").await + page.count("outcome-item").await;
-    choose_file(&page, "open-revman", &review).await;
+    let notice = choose_file(&page, "open-revman", &review).await;
+    // Its RoB 1 table is not taken for RoB 2 judgements, and the user is told so.
+    assert!(
+        notice.contains("Its risk-of-bias table (RoB 1: 8 domains, ")
+            && notice.contains("is not imported: Grove assesses risk of bias with RoB 2"),
+        "{notice}"
+    );
     let opened = page.count("outcome-tab").await + page.count("outcome-item").await;
     assert!(opened > before, "{before} → {opened}");
     page.click("undo").await;

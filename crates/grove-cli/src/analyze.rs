@@ -212,6 +212,9 @@ pub(crate) fn read_outcomes(
     let bytes = read_input(file)?;
     if crate::revman::is_review(file, &bytes) {
         let review = grove_core::parse::revman::read(&bytes).map_err(|e| format!("{name}: {e}"))?;
+        if let Some(table) = &review.rob1 {
+            eprintln!("note: {name}: {}", table.not_imported());
+        }
         let picked: Vec<&grove_core::review::ReviewOutcome> = match (outcome, every) {
             (None, Every::All) => review.outcomes.iter().collect(),
             _ => vec![crate::revman::pick(&review, outcome).map_err(|e| format!("{name}: {e}"))?],

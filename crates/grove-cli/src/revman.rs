@@ -104,6 +104,9 @@ pub(crate) fn run(files: &[PathBuf], verbose: bool) -> ExitCode {
                 u.reason
             );
         }
+        if let Some(table) = &review.rob1 {
+            out!("{name}  {}", table.not_imported());
+        }
     }
     out!("{passed} passed, {failed} failed");
     if failed == 0 {

@@ -473,6 +473,10 @@ fn revman_check_passes_on_every_review_file() {
     assert!(stdout.contains(
         "Fleiss1993.rm5  1.1 Aspirin for Preventing Death after Myocardial Infarction: agrees"
     ));
+    // A RoB 1 table is said not to be imported.
+    assert!(stdout.contains(
+        "Fleiss1993.rm5  Its risk-of-bias table (RoB 1: 6 domains, 12 judgements) is not imported"
+    ));
 }
 
 #[test]

@@ -108,3 +108,41 @@ fn a_changed_stored_number_is_a_disagreement() {
     o.source.stored.studies[2].weight = o.source.stored.studies[2].weight.map(|w| w + 0.01);
     assert!(!compare(&o.source, &report).agrees());
 }
+
+/// A review's RoB 1 table is counted, with its domains' names, so that the user is told
+/// it was not imported; a review without one has none.
+#[test]
+fn a_rob_1_table_is_counted_not_imported() {
+    let counts: Vec<(String, Option<(usize, usize)>)> = files()
+        .iter()
+        .map(|path| {
+            let review = revman::read(&std::fs::read(path).expect("readable")).expect("a review");
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                review.rob1.map(|t| (t.domains.len(), t.judgements)),
+            )
+        })
+        .collect();
+    let of = |name: &str| counts.iter().find(|c| c.0 == name).expect(name).1;
+    assert_eq!(of("Fleiss1993.rm5"), Some((6, 12)));
+    assert_eq!(of("CD008521StatsDataOnly.rm5"), Some((8, 402)));
+    assert_eq!(of("CD012859StatsDataOnly.rm5"), Some((7, 4140)));
+    assert_eq!(of("CD003188StatsDataOnly.rm5"), None);
+    let bytes = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/revman/CD008521StatsDataOnly.rm5"),
+    )
+    .expect("readable");
+    let table = revman::read(&bytes)
+        .expect("a review")
+        .rob1
+        .expect("a RoB 1 table");
+    assert_eq!(
+        table.domains[0],
+        "Random sequence generation (selection bias)"
+    );
+    assert!(table.not_imported().starts_with(
+        "Its risk-of-bias table (RoB 1: 8 domains, 402 judgements) is not imported: Grove \
+         assesses risk of bias with RoB 2"
+    ));
+}

@@ -16,7 +16,9 @@
 //! Continuous, generic inverse-variance, O − E and other outcomes are listed in
 //! [`Review::unsupported`] with the reason. Rows are kept in the order RevMan shows
 //! them: the order of the file, which follows the outcome's sort (`SORT_BY`), except a
-//! user-defined sort (`SORT_BY="USER"`), which follows each row's `ORDER`.
+//! user-defined sort (`SORT_BY="USER"`), which follows each row's `ORDER`. A
+//! risk-of-bias table of the original tool (RoB 1, `QUALITY_ITEM`) is counted in
+//! [`Review::rob1`], not imported: its domains and judgements are not RoB 2's.
 //!
 //! A file that is not XML, or not a RevMan review, gives a [`RevManError`]; nothing of
 //! it is returned.
@@ -28,8 +30,8 @@ use roxmltree::{Document, Node, ParsingOptions};
 use crate::parse::RawRow;
 use crate::report::{ModelView, ReportOptions};
 use crate::review::{
-    RevManOutcome, Review, ReviewOutcome, Stored, StoredPooled, StoredStudy, StoredSubgroup,
-    StoredTest, Totals, Unsupported,
+    RevManOutcome, Review, ReviewOutcome, Rob1Table, Stored, StoredPooled, StoredStudy,
+    StoredSubgroup, StoredTest, Totals, Unsupported,
 };
 use crate::settings::{
     CiMethod, Convention, CorrectionScope, Measure, Method, Settings, Tau2Estimator,
@@ -116,6 +118,7 @@ pub fn read(bytes: &[u8]) -> Result<Review, RevManError> {
         title,
         outcomes: Vec::new(),
         unsupported: Vec::new(),
+        rob1: rob1_table(root),
     };
     for comparison in root.descendants().filter(|n| n.has_tag_name("COMPARISON")) {
         let cmp_no = comparison.attribute("NO").unwrap_or("");
@@ -153,6 +156,24 @@ pub fn read(bytes: &[u8]) -> Result<Review, RevManError> {
         }
     }
     Ok(review)
+}
+
+/// The review's RoB 1 table (`QUALITY_ITEMS`), when it has domains or judgements.
+fn rob1_table(root: Node) -> Option<Rob1Table> {
+    let items = root
+        .descendants()
+        .filter(|n| n.has_tag_name("QUALITY_ITEM"));
+    let domains: Vec<String> = items
+        .map(|n| child(n, "NAME").map(text_of).unwrap_or_default())
+        .collect();
+    let judgements = root
+        .descendants()
+        .filter(|n| n.has_tag_name("QUALITY_ITEM_DATA_ENTRY"))
+        .count();
+    (!domains.is_empty() || judgements > 0).then_some(Rob1Table {
+        domains,
+        judgements,
+    })
 }
 
 /// Text of the file in the encoding its XML declaration names: UTF-8 (the default) or

@@ -23,6 +23,46 @@ pub struct Review {
     pub outcomes: Vec<ReviewOutcome>,
     /// Outcomes of other types, each with the reason it is not analysed.
     pub unsupported: Vec<Unsupported>,
+    /// The review's risk-of-bias table in the original Cochrane tool, which is not
+    /// imported ([`Rob1Table::not_imported`] says so).
+    #[serde(default)]
+    pub rob1: Option<Rob1Table>,
+}
+
+/// A review's table of the original Cochrane risk-of-bias tool (RoB 1, RevMan 5's
+/// `QUALITY_ITEM`s): its domains and how many judgements it holds. Grove assesses with
+/// RoB 2, whose domains and judgements (Low, Some concerns, High) differ from RoB 1's
+/// (Low, Unclear, High), so one cannot be read as the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rob1Table {
+    /// The domains' names, in the review's order ("Random sequence generation (selection
+    /// bias)", …).
+    pub domains: Vec<String>,
+    /// Judgements entered (`QUALITY_ITEM_DATA_ENTRY`: one per study, or per study and
+    /// outcome group, of each domain).
+    pub judgements: usize,
+}
+
+impl Rob1Table {
+    /// The sentence that tells the user the table was not imported, and what to do.
+    ///
+    /// ```
+    /// use grove_core::review::Rob1Table;
+    /// let t = Rob1Table { domains: vec!["Allocation concealment".into()], judgements: 12 };
+    /// assert!(t.not_imported().starts_with(
+    ///     "Its risk-of-bias table (RoB 1: 1 domain, 12 judgements) is not imported"
+    /// ));
+    /// ```
+    pub fn not_imported(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "Its risk-of-bias table (RoB 1: {}, {}) is not imported: Grove assesses risk of \
+             bias with RoB 2, whose domains and judgements differ. Judge the trials with RoB 2 \
+             in the data table's risk-of-bias columns.",
+            plural(self.domains.len(), "domain"),
+            plural(self.judgements, "judgement")
+        )
+    }
 }
 
 /// One dichotomous outcome of a review.
