@@ -38,6 +38,11 @@ pub struct Project {
     /// have none.
     #[serde(default, skip_serializing_if = "Judgements::is_empty")]
     pub rob: Judgements,
+    /// The study whose name was last cleared in the table, with its row as it was left
+    /// (outcome, row index, row, study key): the name typed next into that row takes
+    /// the study's judgements along ([`Project::set_cell`]). Not saved.
+    #[serde(skip)]
+    pub cleared: Option<(usize, usize, RawRow, String)>,
 }
 
 /// Risk-of-bias judgements as typed, one entry per study in the order of the keys: the
@@ -320,6 +325,7 @@ impl Default for Project {
             active: 0,
             unsupported: Vec::new(),
             rob: Judgements::default(),
+            cleared: None,
         }
     }
 }
@@ -372,7 +378,8 @@ impl Project {
     /// Sets a cell of row `row` of the outcome shown. A study renamed (its name or year
     /// retyped) takes its risk-of-bias judgements along when no other row of the
     /// project is that study and the new name has none of its own: otherwise they stay
-    /// with the study they were made for.
+    /// with the study they were made for. A name cleared before the new one is typed
+    /// keeps them for the name typed next into the same row ([`Project::cleared`]).
     pub fn set_cell(&mut self, row: usize, column: Column, value: String) {
         let Some(before) = self.active().rows.get(row).cloned() else {
             return;
@@ -381,18 +388,36 @@ impl Project {
         if !matches!(column, Column::Study | Column::Year) {
             return;
         }
-        let old = rob::study_key(&before.study, &before.year);
+        let old = if before.study.trim().is_empty() {
+            match &self.cleared {
+                Some((o, r, left, key)) if (*o, *r) == (self.active, row) && *left == before => {
+                    let key = key.clone();
+                    self.cleared = None;
+                    key
+                }
+                _ => return,
+            }
+        } else {
+            rob::study_key(&before.study, &before.year)
+        };
         let Some(cells) = self.rob.get(&old) else {
             return;
         };
-        let after = &self.active().rows[row];
+        let after = self.active().rows[row].clone();
         let new = rob::study_key(&after.study, &after.year);
         let shared = self
             .outcomes
             .iter()
             .flat_map(|o| &o.rows)
             .any(|r| rob::study_key(&r.study, &r.year) == old);
-        if after.study.trim().is_empty() || shared || self.rob.get(&new).is_some() {
+        if shared {
+            return;
+        }
+        if after.study.trim().is_empty() {
+            self.cleared = Some((self.active, row, after, old));
+            return;
+        }
+        if self.rob.get(&new).is_some() {
             return;
         }
         self.rob.set(old, rob::Cells::default());
@@ -483,6 +508,7 @@ impl Project {
             active: 0,
             unsupported: review.unsupported.clone(),
             rob: Judgements::default(),
+            cleared: None,
         })
     }
 
@@ -548,6 +574,7 @@ impl Project {
             active: 0,
             unsupported: Vec::new(),
             rob: self.rob.clone(),
+            cleared: None,
         }
     }
 
@@ -602,6 +629,7 @@ impl Project {
             outcomes,
             unsupported: Vec::new(),
             rob,
+            cleared: None,
         }
     }
 

@@ -301,9 +301,26 @@ mod tests {
         );
         p.set_cell(0, Column::Year, "1949".to_owned());
         assert_eq!(p.rob.get("Aronson J (1949)"), Some(cells.clone()));
-        // Cleared: kept under the last name, not lost.
+        // Cleared: kept under the last name, not lost, and not given to another row
+        // without a name.
         p.set_cell(0, Column::Study, String::new());
         assert_eq!(p.rob.get("Aronson J (1949)"), Some(cells.clone()));
+        let blank = p.active().rows.len();
+        p.active_mut().add_row();
+        p.set_cell(blank, Column::Study, "New trial".to_owned());
+        assert_eq!(p.rob.get("New trial"), None);
+        // The name typed next into the cleared row takes them along.
+        p.set_cell(0, Column::Study, "A".to_owned());
+        p.set_cell(0, Column::Study, "Arnold".to_owned());
+        assert_eq!(p.rob.get("Aronson J (1949)"), None);
+        assert_eq!(p.rob.get("Arnold (1949)"), Some(cells.clone()));
+        // Cleared, then another cell of the row edited: the row is not the one that
+        // was left, so a name typed later takes nothing.
+        p.set_cell(0, Column::Study, String::new());
+        p.set_cell(0, Column::ExperimentalEvents, "5".to_owned());
+        p.set_cell(0, Column::Study, "Other".to_owned());
+        assert_eq!(p.rob.get("Other (1949)"), None);
+        assert_eq!(p.rob.get("Arnold (1949)"), Some(cells.clone()));
         // The same study in another outcome keeps them where they are.
         let mut q = project();
         q.add_outcome();
