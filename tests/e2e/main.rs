@@ -797,6 +797,7 @@ async fn opening_an_example_a_project_or_a_review_can_be_undone() {
             && notice.contains("is not imported: Grove assesses risk of bias with RoB 2"),
         "{notice}"
     );
+    page.screenshot("revman-rob1-notice").await;
     let opened = page.count("outcome-tab").await + page.count("outcome-item").await;
     assert!(opened > before, "{before} → {opened}");
     page.click("undo").await;
@@ -3832,6 +3833,11 @@ async fn risk_of_bias_is_entered_in_the_data_table_beside_each_trial() {
     assert_eq!(cell(&page, "Row 3, D1").await, "Low");
     // A study renamed keeps its judgements; a row without a study takes none.
     type_in(&page, "Row 1, Study", "Aronson JD").await;
+    assert_eq!(cell(&page, "Row 1, D3").await, "Some concerns");
+    // Cleared first, then typed anew: they come along all the same.
+    type_in(&page, "Row 1, Study", "\u{E003}").await;
+    assert_eq!(cell(&page, "Row 1, Study").await, "");
+    type_in(&page, "Row 1, Study", "Aronson J.D.").await;
     assert_eq!(cell(&page, "Row 1, D3").await, "Some concerns");
     page.click("add-row").await;
     assert_eq!(
